@@ -1,0 +1,1 @@
+"""Pure billing domain: tariffs, the submission window, reading validation and bills."""

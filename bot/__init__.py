@@ -1,0 +1,1 @@
+"""Channels, scheduler, wiring and the `meterbot` command line."""

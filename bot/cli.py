@@ -1,0 +1,104 @@
+"""The `meterbot` command line (INTERFACES.md). Each command lives in the module that owns it;
+this file only parses arguments, loads the configuration and turns known failures into one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+from storage.base import StorageError
+
+Command = Callable[[Settings, argparse.Namespace], Awaitable[int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meterbot", description="Electricity meter readings by chat: Telegram, Viber, console."
+    )
+    parser.add_argument("--config", metavar="PATH", help="configuration file (TOML)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="serve every configured channel, the scheduler and HTTP")
+    run.add_argument("--demo", action="store_true", help="seed demo accounts into an empty database")
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--user", default="console", metavar="ID", help="the console user id")
+    chat.add_argument("--lang", choices=("ru", "en"), default=None, help="reply language")
+
+    imp = commands.add_parser("import-accounts", help="insert or update accounts from CSV")
+    imp.add_argument("file", metavar="FILE.csv")
+
+    exp = commands.add_parser("export-readings", help="the period's current readings as CSV")
+    exp.add_argument("--period", required=True, metavar="YYYY-MM")
+    exp.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+
+    remind = commands.add_parser("remind", help="run a reminder campaign now")
+    remind.add_argument("kind", choices=("opening", "last-call"))
+    remind.add_argument("--dry-run", action="store_true", help="only print whom it would reach")
+
+    viber = commands.add_parser("viber", help="Viber operations")
+    viber_cmds = viber.add_subparsers(dest="viber_command", required=True, metavar="ACTION")
+    viber_cmds.add_parser("set-webhook", help="register [viber] webhook_url with Viber")
+
+    db = commands.add_parser("db", help="database operations")
+    db_cmds = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_cmds.add_parser("migrate", help="apply schema migrations")
+    copy = db_cmds.add_parser("copy", help="copy every row to another database")
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql://… target")
+    return parser
+
+
+def _command(args: argparse.Namespace) -> Command:
+    # Imported lazily so that `meterbot chat` does not pay for aiogram and `--help` stays fast.
+    name = args.command
+    if name == "run":
+        from bot.app import run_command
+
+        return run_command
+    if name == "chat":
+        from bot.console import chat_command
+
+        return chat_command
+    if name == "import-accounts":
+        from bot.operator import import_command
+
+        return import_command
+    if name == "export-readings":
+        from bot.operator import export_command
+
+        return export_command
+    if name == "remind":
+        from bot.reminders.cli import remind_command
+
+        return remind_command
+    if name == "viber":
+        from bot.viber.cli import set_webhook_command
+
+        return set_webhook_command
+    if name == "db" and args.db_command == "migrate":
+        from bot.operator import migrate_command
+
+        return migrate_command
+    from bot.dbcopy import copy_command
+
+    return copy_command
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        command = _command(args)
+        return asyncio.run(command(settings, args))
+    except ConfigError as exc:
+        print(f"meterbot: {exc}", file=sys.stderr)
+        return 2
+    except StorageError as exc:
+        print(f"meterbot: storage: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

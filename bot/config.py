@@ -1,0 +1,231 @@
+"""Configuration: TOML file, then environment variables, validated into typed settings.
+
+Resolution (INTERFACES.md): `--config PATH`, else `$METERBOT_CONFIG`, else `./config.toml` when it
+exists, else the built-in defaults in `bot/defaults.toml` (the same values as
+`config.example.toml`). `METERBOT_<SECTION>__<KEY>` overrides any key. pydantic-settings does the
+merging; this module turns its errors into one line that names the key and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from billing_core.models import MeterKind, Register, Stove
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
+
+
+class ConfigError(Exception):
+    """A configuration problem, told in one line that names the key and the file."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(_Section):
+    url: str = "sqlite:///data/meterbot.sqlite3"
+
+
+class HttpSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+
+
+class TelegramSettings(_Section):
+    token: SecretStr = SecretStr("")
+    api_base: str = ""
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""
+    webhook_path: str = "/telegram/webhook"
+    webhook_secret: SecretStr = SecretStr("")
+    messages_per_second: float = Field(default=30, gt=0)
+    allow_paid_broadcast: bool = False
+
+
+class ViberSettings(_Section):
+    auth_token: SecretStr = SecretStr("")
+    name: str = Field(default="Мосэнергосбыт", max_length=28)
+    avatar: str = ""
+    api_base: str = "https://chatapi.viber.com/pa"
+    webhook_url: str = ""
+    webhook_path: str = "/viber/webhook"
+    messages_per_second: float = Field(default=20, gt=0)
+
+
+class BillingSettings(_Section):
+    timezone: str = "Europe/Moscow"
+    window_start_day: int = Field(default=15, ge=1, le=31)
+    window_end_day: int = Field(default=26, ge=1, le=31)
+    due_day: int = Field(default=10, ge=1, le=28)
+    estimate_max_periods: int = Field(default=3, ge=0)
+    max_missed_months_online: int = Field(default=2, ge=0)
+    implausible_factor: Decimal = Field(default=Decimal(3), gt=0)
+    penalty_key_rate: Decimal = Field(default=Decimal("0.095"), ge=0)
+    normatives: dict[Stove, list[Decimal]] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class RemindersSettings(_Section):
+    opening_time: time = time(10, 0)
+    last_call_time: time = time(18, 0)
+
+
+class ContactsSettings(_Section):
+    phone: str = "+7 (499) 550-9-550"
+    phone_operators: str = "+7 (499) 550-88-99"
+    hours: str = "08:30–20:00"
+    website: str = "https://my.mosenergosbyt.ru"
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+class TariffTable(_Section):
+    """One `[[tariffs]]` table: the rates for one stove type from one date on."""
+
+    from_: date = Field(alias="from")
+    stove: Stove
+    single: dict[Register, Decimal]
+    two_zone: dict[Register, Decimal]
+    three_zone: dict[Register, Decimal]
+    provisional: list[Literal["single", "two_zone", "three_zone"]] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def rates(self, kind: MeterKind) -> dict[Register, Decimal]:
+        rates: dict[Register, Decimal] = getattr(self, kind.config_key)
+        return rates
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="METERBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    storage: StorageSettings = StorageSettings()
+    http: HttpSettings = HttpSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    viber: ViberSettings = ViberSettings()
+    billing: BillingSettings = BillingSettings()
+    reminders: RemindersSettings = RemindersSettings()
+    contacts: ContactsSettings = ContactsSettings()
+    logging: LoggingSettings = LoggingSettings()
+    tariffs: list[TariffTable] = Field(default_factory=list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive through init (see load_settings); the environment wins over them.
+        return (env_settings, init_settings)
+
+
+def resolve_config_path(cli_path: str | os.PathLike[str] | None = None) -> Path:
+    if cli_path:
+        return Path(cli_path)
+    if env_path := os.environ.get("METERBOT_CONFIG"):
+        return Path(env_path)
+    local = Path("config.toml")
+    return local if local.exists() else DEFAULTS_FILE
+
+
+def load_settings(cli_path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read, merge and validate the configuration; raise ConfigError with one clear line."""
+    path = resolve_config_path(cli_path)
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        settings = Settings(**raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_first_problem(exc)}") from None
+    problem = check_consistency(settings)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
+    return settings
+
+
+def _first_problem(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    key = _dotted(error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"unknown key {key}"
+    if error["type"] == "missing":
+        return f"missing key {key}"
+    return f"{key}: {error['msg']}"
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item + 1}]")  # tables count from 1 for people
+        else:
+            parts.append(("." if parts else "") + ("from" if item == "from_" else str(item)))
+    return "".join(parts)
+
+
+def check_consistency(settings: Settings) -> str | None:
+    """Rules across keys that field validation cannot see; the first broken one, or None."""
+    seen: dict[tuple[date, Stove], int] = {}
+    for index, table in enumerate(settings.tariffs, start=1):
+        for kind in MeterKind:
+            rates = table.rates(kind)
+            expected = set(kind.registers)
+            missing = sorted(expected - rates.keys())
+            extra = sorted(rates.keys() - expected)
+            if missing:
+                names = ", ".join(r.value for r in missing)
+                return f"tariffs[{index}].{kind.config_key}: missing zone {names}"
+            if extra:
+                names = ", ".join(r.value for r in extra)
+                return f"tariffs[{index}].{kind.config_key}: zone {names} does not exist here"
+            for register, rate in rates.items():
+                if rate <= 0:
+                    return f"tariffs[{index}].{kind.config_key}.{register.value}: must be > 0"
+        key = (table.from_, table.stove)
+        if key in seen:
+            return (
+                f"tariffs[{index}]: overlaps tariffs[{seen[key]}]: both start on "
+                f"{table.from_.isoformat()} for stove {table.stove.value}"
+            )
+        seen[key] = index
+    for stove, values in settings.billing.normatives.items():
+        if len(values) != 5:
+            return f"billing.normatives.{stove.value}: give 5 values (1, 2, 3, 4, 5+ residents)"
+    return None

@@ -1,0 +1,1 @@
+"""The channel-agnostic conversation: neutral events in, neutral replies out."""

@@ -1,0 +1,1 @@
+"""Persistence behind one async interface: aiosqlite by default, asyncpg for scale."""

@@ -1,0 +1,220 @@
+"""The one storage interface every layer above uses: no SQL outside `storage/`.
+
+Two implementations satisfy it (aiosqlite, asyncpg) and one contract suite tests both.
+Every method is its own transaction unless it says otherwise; `record_submission` is the
+one that must be atomic across several tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from billing_core.models import Account, Bill, MeterReading, Period, Readings, ReadingSource
+from dialogs.events import ChatRef
+
+
+class StorageError(Exception):
+    """The database could not be reached or refused an operation."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChatProfile:
+    chat: ChatRef
+    locale: str = "ru"
+    consent_at: datetime | None = None
+    reminders_on: bool = True
+    blocked: bool = False  # the resident blocked the bot (Telegram) or unsubscribed (Viber)
+    current_account: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    chat: ChatRef
+    account: str
+    alias: str
+    bound_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DialogState:
+    state: str = "menu"
+    data: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable only
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSubmission:
+    superseded: bool  # a reading for this period existed and was replaced (kept in history)
+    duplicate: bool  # the update id was seen before: nothing was stored
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """One account row as `import-accounts` hands it to storage (already validated)."""
+
+    account: Account
+    last_period: Period | None = None
+    last_values: Readings | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertCounts:
+    added: int
+    updated: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedReading:
+    account: str
+    meter_serial: str
+    reading: MeterReading
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One row of a reminder campaign: one chat, one account."""
+
+    id: int
+    campaign_id: int
+    chat: ChatRef
+    account: str
+    alias: str
+    attempts: int = 0
+
+
+class RecipientStatus:
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender; marked before the send, see bot/reminders
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class Storage(Protocol):
+    # -- lifecycle -------------------------------------------------------------------------
+    async def migrate(self) -> list[int]:
+        """Apply pending migrations; return the versions applied (empty when up to date)."""
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+    # -- accounts and meters ---------------------------------------------------------------
+    async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts: ...
+
+    async def get_account(self, number: str) -> Account | None: ...
+
+    async def find_account(self, number: str, meter_serial: str) -> Account | None:
+        """The account only when the pair matches (binding needs both halves right)."""
+
+    async def find_accounts_by_phone(self, phone: str) -> list[Account]: ...
+
+    async def count_accounts(self) -> int: ...
+
+    # -- chats: profile, bindings, dialog state ---------------------------------------------
+    async def get_profile(self, chat: ChatRef) -> ChatProfile | None: ...
+
+    async def save_profile(self, profile: ChatProfile) -> None: ...
+
+    async def bindings(self, chat: ChatRef) -> list[Binding]: ...
+
+    async def chats_of_account(self, account: str) -> list[ChatRef]: ...
+
+    async def bind(self, chat: ChatRef, account: str, alias: str, at: datetime) -> bool:
+        """Bind; False when this chat already has this account (alias left unchanged)."""
+
+    async def rename_binding(self, chat: ChatRef, account: str, alias: str) -> None: ...
+
+    async def unbind(self, chat: ChatRef, account: str) -> None: ...
+
+    async def forget_chat(self, chat: ChatRef) -> None:
+        """Erase the chat's bindings, profile, state and failed tries (/forget)."""
+
+    async def load_state(self, chat: ChatRef) -> DialogState | None: ...
+
+    async def save_state(self, chat: ChatRef, state: DialogState) -> None: ...
+
+    async def record_bind_failure(self, chat: ChatRef, at: datetime) -> None: ...
+
+    async def bind_failures_since(self, chat: ChatRef, since: datetime) -> list[datetime]: ...
+
+    # -- idempotency -------------------------------------------------------------------------
+    async def claim_update(self, channel: str, update_id: str) -> bool:
+        """True the first time an update id is seen for a channel, False ever after."""
+
+    # -- readings, bills, balances ------------------------------------------------------------
+    async def record_submission(
+        self,
+        account: str,
+        reading: MeterReading,
+        bill: Bill,
+        update_id: str | None = None,
+    ) -> StoredSubmission:
+        """Store the reading as the period's current one (superseding, never deleting, an earlier
+        one), and its bill, in one transaction. With an update id already seen, store nothing."""
+
+    async def current_reading(self, account: str, period: Period) -> MeterReading | None: ...
+
+    async def readings(
+        self, account: str, *, limit: int = 12, sources: Sequence[ReadingSource] | None = None
+    ) -> list[MeterReading]:
+        """Current readings newest first, one per period."""
+
+    async def reading_history(self, account: str, period: Period) -> list[MeterReading]:
+        """Every reading of a period, superseded ones included, oldest first."""
+
+    async def latest_bill(self, account: str) -> Bill | None: ...
+
+    async def bills(self, account: str, *, limit: int = 12) -> list[Bill]: ...
+
+    async def balance(self, account: str) -> Decimal:
+        """Positive: the resident owes; negative: overpaid (a credit)."""
+
+    async def set_balance(self, account: str, amount: Decimal) -> None: ...
+
+    def export_readings(self, period: Period) -> AsyncIterator[ExportedReading]: ...
+
+    # -- reminder campaigns -----------------------------------------------------------------
+    async def campaign_candidates(self, period: Period, *, only_missing: bool) -> list[Recipient]:
+        """Chats to remind: reminders on, not blocked, active accounts; with only_missing, those
+        whose account has no current reading for the period. Ids are 0 until written."""
+
+    async def create_campaign(
+        self, kind: str, period: Period, recipients: Sequence[Recipient], at: datetime
+    ) -> tuple[int, bool]:
+        """One campaign per (kind, period): returns (id, created). Writes one row a recipient."""
+
+    async def claim_recipients(self, campaign_id: int, limit: int) -> list[Recipient]:
+        """Mark up to `limit` pending rows as sending and return them. Safe across processes."""
+
+    async def finish_recipient(self, recipient_id: int, status: str, detail: str = "") -> None: ...
+
+    async def release_recipient(self, recipient_id: int) -> None:
+        """Put a claimed row back to pending (a transient failure); counts an attempt."""
+
+    async def campaign_counts(self, campaign_id: int) -> dict[str, int]: ...
+
+    async def open_campaigns(self) -> list[int]: ...
+
+    async def set_blocked(self, chat: ChatRef, blocked: bool) -> None: ...
+
+
+async def open_storage(url: str) -> Storage:
+    """Open the implementation a `[storage] url` names and apply migrations."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from storage.postgres import PostgresStorage
+
+        pg = await PostgresStorage.connect(url)
+        await pg.migrate()
+        return pg
+    if url.startswith("sqlite://"):
+        from storage.sqlite import SqliteStorage
+
+        lite = await SqliteStorage.connect(url)
+        await lite.migrate()
+        return lite
+    raise StorageError(f"[storage] url must start with sqlite:/// or postgresql://, got {url!r}")
