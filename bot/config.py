@@ -19,7 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from billing_core.bills import BillingRules
 from billing_core.models import MeterKind, Register, Stove
+from billing_core.readings import ValidationRules
+from billing_core.tariffs import Tariff, TariffBook
+from billing_core.window import SubmissionWindow
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 
@@ -71,6 +75,8 @@ class BillingSettings(_Section):
     max_missed_months_online: int = Field(default=2, ge=0)
     implausible_factor: Decimal = Field(default=Decimal(3), gt=0)
     penalty_key_rate: Decimal = Field(default=Decimal("0.095"), ge=0)
+    rollover_max_kwh: Decimal = Field(default=Decimal(3900), gt=0)
+    overpayment_on_estimates: bool = False
     normatives: dict[Stove, list[Decimal]] = Field(default_factory=dict)
 
     @field_validator("timezone")
@@ -86,10 +92,31 @@ class BillingSettings(_Section):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def submission_window(self) -> SubmissionWindow:
+        return SubmissionWindow(self.window_start_day, self.window_end_day, self.tz)
+
+    def validation_rules(self) -> ValidationRules:
+        return ValidationRules(
+            implausible_factor=self.implausible_factor,
+            max_missed_months_online=self.max_missed_months_online,
+            rollover_max_kwh=self.rollover_max_kwh,
+        )
+
+    def billing_rules(self) -> BillingRules:
+        return BillingRules(
+            due_day=self.due_day,
+            estimate_max_periods=self.estimate_max_periods,
+            normatives={stove: tuple(values) for stove, values in self.normatives.items()},
+            validation=self.validation_rules(),
+            overpayment_on_estimates=self.overpayment_on_estimates,
+        )
+
 
 class RemindersSettings(_Section):
     opening_time: time = time(10, 0)
     last_call_time: time = time(18, 0)
+    # false on every process but one when several serve the same PostgreSQL database
+    scheduler: bool = True
 
 
 class ContactsSettings(_Section):
@@ -120,6 +147,18 @@ class TariffTable(_Section):
         rates: dict[Register, Decimal] = getattr(self, kind.config_key)
         return rates
 
+    def tariffs(self) -> list[Tariff]:
+        return [
+            Tariff(
+                effective_from=self.from_,
+                stove=self.stove,
+                kind=kind,
+                rates=self.rates(kind),
+                provisional=kind.config_key in self.provisional,
+            )
+            for kind in MeterKind
+        ]
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -148,8 +187,12 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The file's values arrive through init (see load_settings); the environment wins over them.
+        # The file arrives through init (see load_settings); the environment wins over it.
         return (env_settings, init_settings)
+
+    def tariff_book(self) -> TariffBook:
+        """Every `[[tariffs]]` table as one book (load_settings has checked them already)."""
+        return TariffBook(tariff for table in self.tariffs for tariff in table.tariffs())
 
 
 def resolve_config_path(cli_path: str | os.PathLike[str] | None = None) -> Path:
@@ -182,12 +225,27 @@ def load_settings(cli_path: str | os.PathLike[str] | None = None) -> Settings:
 
 def _first_problem(exc: ValidationError) -> str:
     error = exc.errors()[0]
-    key = _dotted(error["loc"])
+    loc = error["loc"]
+    if len(loc) >= 2 and loc[-1] == "[key]":  # a table key failed, e.g. a zone "t4"
+        return f"unknown key {_dotted(loc[:-1])} ({error['msg']})"
+    key = _dotted(loc)
     if error["type"] == "extra_forbidden":
         return f"unknown key {key}"
     if error["type"] == "missing":
         return f"missing key {key}"
+    env_name = _env_name(loc)
+    if env_name:
+        # The value came from the environment, not the file: say where to look.
+        key = f"{key} (from environment variable {env_name})"
     return f"{key}: {error['msg']}"
+
+
+def _env_name(loc: tuple[int | str, ...]) -> str | None:
+    """The METERBOT_<SECTION>__<KEY> variable that set this key, when one is set."""
+    if len(loc) != 2 or not all(isinstance(part, str) for part in loc):
+        return None
+    wanted = f"METERBOT_{loc[0]}__{loc[1]}".upper()
+    return next((name for name in os.environ if name.upper() == wanted), None)
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:
@@ -225,6 +283,12 @@ def check_consistency(settings: Settings) -> str | None:
                 f"{table.from_.isoformat()} for stove {table.stove.value}"
             )
         seen[key] = index
+    billing = settings.billing
+    if billing.window_start_day > billing.window_end_day:
+        return (
+            f"billing.window_start_day: {billing.window_start_day} is after "
+            f"billing.window_end_day {billing.window_end_day}"
+        )
     for stove, values in settings.billing.normatives.items():
         if len(values) != 5:
             return f"billing.normatives.{stove.value}: give 5 values (1, 2, 3, 4, 5+ residents)"
