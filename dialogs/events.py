@@ -50,7 +50,7 @@ class ContactShared:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A slash command: `/bind 1234567890 0012345` is Command("bind", ("1234567890", "0012345"))."""
+    """A slash command: `/bind 1234567890 0012345` → name "bind" and the two args."""
 
     chat: ChatRef
     name: str

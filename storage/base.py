@@ -58,6 +58,10 @@ class ImportRow:
     account: Account
     last_period: Period | None = None
     last_values: Readings | None = None
+    # Account fields the file left empty or had no column for ("address", "stove", "status",
+    # "residents", "area_m2", "phones", "digits", "window_start_day", "window_end_day"): an
+    # existing account keeps its stored value for these.
+    keep: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,16 @@ class Recipient:
     account: str
     alias: str
     attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """One reminder campaign: unique per (kind, period)."""
+
+    id: int
+    kind: str  # "opening" | "last-call"
+    period: Period
+    created_at: datetime
 
 
 class RecipientStatus:
@@ -151,11 +165,13 @@ class Storage(Protocol):
         self,
         account: str,
         reading: MeterReading,
-        bill: Bill,
+        bill: Bill | None,
         update_id: str | None = None,
     ) -> StoredSubmission:
         """Store the reading as the period's current one (superseding, never deleting, an earlier
-        one), and its bill, in one transaction. With an update id already seen, store nothing."""
+        one), and its bill, in one transaction. With an update id already seen, store nothing.
+        `bill` is None for a meter's very first reading (nothing to measure consumption from):
+        the reading is stored and the period's earlier bill, if any, stops being current."""
 
     async def current_reading(self, account: str, period: Period) -> MeterReading | None: ...
 
@@ -188,33 +204,54 @@ class Storage(Protocol):
     ) -> tuple[int, bool]:
         """One campaign per (kind, period): returns (id, created). Writes one row a recipient."""
 
-    async def claim_recipients(self, campaign_id: int, limit: int) -> list[Recipient]:
-        """Mark up to `limit` pending rows as sending and return them. Safe across processes."""
+    async def claim_recipients(
+        self, campaign_id: int, limit: int, *, channel: str | None = None
+    ) -> list[Recipient]:
+        """Mark up to `limit` pending rows as sending and return them, lowest id first; with
+        `channel`, only that channel's rows (each channel has its own pace). Safe across
+        processes: two callers never get the same row (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
 
     async def finish_recipient(self, recipient_id: int, status: str, detail: str = "") -> None: ...
+
+    async def finish_recipients(self, outcomes: Sequence[tuple[int, str, str]]) -> None:
+        """`finish_recipient` for many rows, each (id, status, detail), in one transaction: at
+        a paid-broadcast pace one commit per message would cost more than the message."""
 
     async def release_recipient(self, recipient_id: int) -> None:
         """Put a claimed row back to pending (a transient failure); counts an attempt."""
 
     async def campaign_counts(self, campaign_id: int) -> dict[str, int]: ...
 
-    async def open_campaigns(self) -> list[int]: ...
+    async def open_campaigns(self) -> list[int]:
+        """Ids of campaigns that still have a pending row, oldest first."""
+
+    async def get_campaign(self, campaign_id: int) -> Campaign | None: ...
+
+    async def find_campaign(self, kind: str, period: Period) -> Campaign | None:
+        """The campaign of this (kind, period) if one was created; writes nothing."""
 
     async def set_blocked(self, chat: ChatRef, blocked: bool) -> None: ...
 
 
 async def open_storage(url: str) -> Storage:
     """Open the implementation a `[storage] url` names and apply migrations."""
+    storage = await connect_storage(url)
+    try:
+        await storage.migrate()
+    except BaseException:
+        await storage.close()
+        raise
+    return storage
+
+
+async def connect_storage(url: str) -> Storage:
+    """Open the implementation a `[storage] url` names without migrating (`db migrate` does)."""
     if url.startswith(("postgresql://", "postgres://")):
         from storage.postgres import PostgresStorage
 
-        pg = await PostgresStorage.connect(url)
-        await pg.migrate()
-        return pg
+        return await PostgresStorage.connect(url)
     if url.startswith("sqlite://"):
         from storage.sqlite import SqliteStorage
 
-        lite = await SqliteStorage.connect(url)
-        await lite.migrate()
-        return lite
+        return await SqliteStorage.connect(url)
     raise StorageError(f"[storage] url must start with sqlite:/// or postgresql://, got {url!r}")

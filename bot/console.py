@@ -1,0 +1,123 @@
+"""The console channel (`meterbot chat`): one input line is one event, replies are printed.
+
+Buttons are numbered `[1] Label`; typing the number or the exact label presses one.
+`/contact +79991234567` shares a phone number as the sender's own; `/start` starts; any other
+`/cmd args` is a command; everything else is text. Works with piped input and stops at its end;
+piped lines are echoed after `> ` so that a transcript reads as a conversation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from bot.config import Settings
+from dialogs.engine import DialogEngine
+from dialogs.events import ChatRef, Choice, Command, ContactShared, Inbound, Start, Text
+from dialogs.replies import Button, Reply
+from storage.base import open_storage
+
+CHANNEL = "console"
+
+
+def parse_line(chat: ChatRef, line: str, buttons: list[Button], lang: str | None) -> Inbound:
+    """The event one console line stands for, given the buttons last shown."""
+    if line.startswith("/") and len(line) > 1:
+        name, *args = line[1:].split()
+        name = name.casefold()
+        if name == "contact":
+            return ContactShared(chat, " ".join(args), is_own=True)
+        if name == "start":
+            return Start(chat, language_hint=lang)
+        return Command(chat, name, tuple(args))
+    for button in buttons:
+        if line == button.label:
+            return Choice(chat, button.action_id)
+    if line.isascii() and line.isdigit() and 1 <= int(line) <= len(buttons):
+        return Choice(chat, buttons[int(line) - 1].action_id)
+    return Text(chat, line)
+
+
+def render(replies: list[Reply], out: TextIO, picture_dir: Path | None) -> list[Button]:
+    """Print replies; return the buttons shown, in the order of their numbers."""
+    shown: list[Button] = []
+    for reply in replies:
+        out.write(reply.text + "\n")
+        if reply.picture is not None:
+            size = len(reply.picture.png)
+            if picture_dir is not None:
+                picture_dir.mkdir(parents=True, exist_ok=True)
+                handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 — kept on disk for the user
+                    dir=picture_dir, prefix="chart-", suffix=".png", delete=False
+                )
+                with handle:
+                    handle.write(reply.picture.png)
+                out.write(f"(picture: {handle.name}, {size} bytes)\n")
+            else:
+                out.write(f"(picture: {size} bytes)\n")
+        for row in reply.buttons:
+            cells = []
+            for button in row:
+                shown.append(button)
+                cells.append(f"[{len(shown)}] {button.label}")
+            out.write("  ".join(cells) + "\n")
+        if reply.request_contact:
+            out.write(f"({reply.request_contact}: /contact +79991234567)\n")
+    out.write("\n")
+    out.flush()
+    return shown
+
+
+async def run_console(
+    engine: DialogEngine,
+    user_id: str,
+    lang: str | None,
+    stdin: TextIO,
+    stdout: TextIO,
+    *,
+    picture_dir: Path | None = None,
+) -> int:
+    """Talk to `engine` as console user `user_id` until the input ends."""
+    chat = ChatRef(CHANNEL, user_id)
+    if lang:
+        await engine.prefer_locale(chat, lang)
+    interactive = stdin.isatty()
+    if interactive:
+        stdout.write(
+            "Console channel: type /start to begin, /help for commands, Ctrl-D to leave.\n"
+        )
+    buttons: list[Button] = []
+    while True:
+        if interactive:
+            stdout.write("> ")
+            stdout.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            break
+        line = line.strip()
+        if not line:
+            continue
+        if not interactive:
+            stdout.write(f"> {line}\n")
+        event = parse_line(chat, line, buttons, lang)
+        replies = await engine.handle(event)
+        buttons = render(replies, stdout, picture_dir)
+    return 0
+
+
+async def chat_command(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build_engine
+
+    storage = await open_storage(settings.storage.url)
+    try:
+        engine = build_engine(settings, storage)
+        pictures = Path(tempfile.gettempdir()) / "meterbot"
+        return await run_console(
+            engine, args.user, args.lang, sys.stdin, sys.stdout, picture_dir=pictures
+        )
+    finally:
+        await storage.close()

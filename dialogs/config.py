@@ -1,0 +1,34 @@
+"""What the dialog needs from configuration, already turned into domain values.
+
+`bot/app.py:build_engine` fills it from `Settings`; tests build it by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from billing_core.bills import BillingRules
+from billing_core.tariffs import TariffBook
+from billing_core.window import SubmissionWindow
+from dialogs.offices import Office
+
+
+@dataclass(frozen=True, slots=True)
+class Contacts:
+    phone: str = "+7 (499) 550-9-550"
+    phone_operators: str = "+7 (499) 550-88-99"
+    hours: str = "08:30–20:00"
+    website: str = "https://my.mosenergosbyt.ru"
+
+
+@dataclass(frozen=True, slots=True)
+class DialogConfig:
+    window: SubmissionWindow
+    tariffs: TariffBook
+    billing: BillingRules
+    contacts: Contacts = Contacts()
+    offices: tuple[Office, ...] = field(default=())
+    penalty_key_rate: Decimal = Decimal("0.095")  # Housing Code art.155 p.14, as a fraction
+    bind_max_failures: int = 5  # wrong (account, serial) pairs per hour before the chat waits
+    bind_lock_minutes: int = 60

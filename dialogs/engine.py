@@ -1,0 +1,281 @@
+"""The one entry point every channel calls: `DialogEngine.handle(event) -> replies`.
+
+Per event: claim its update id (a redelivered update does nothing), load the chat's profile and
+dialog state from storage, run one step, save what changed, return the replies. A step that
+fails unexpectedly is logged and answered with a polite "please try again"; nothing propagates
+to the channel. State names are stable strings; one the engine no longer knows leads to the menu.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from billing_core.identifiers import normalize_account
+from billing_core.readings import Confirmation
+from dialogs.config import DialogConfig
+from dialogs.events import ChatRef, Choice, Command, ContactShared, Inbound, Start
+from dialogs.flows import accounts, binding, general, statement, submit
+from dialogs.replies import Reply
+from dialogs.texts import DEFAULT_LOCALE, LOCALES, say
+from dialogs.turn import Turn
+from dialogs.ui import MENU
+from storage.base import ChatProfile, DialogState, Storage
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Step = Callable[[Turn], Awaitable[list[Reply]]]
+
+MAX_TEXT = 1000  # longer lines are cut: nothing a resident types here needs more
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DialogEngine:
+    """Channel-agnostic conversation: neutral events in, neutral replies out."""
+
+    def __init__(self, storage: Storage, config: DialogConfig, clock: Clock = _utc_now) -> None:
+        self.storage = storage
+        self.config = config
+        self.clock = clock
+        # One event at a time per chat in this process: a double tap must not interleave steps.
+        self._locks: weakref.WeakValueDictionary[ChatRef, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def handle(self, event: Inbound) -> list[Reply]:
+        lock = self._locks.get(event.chat)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[event.chat] = lock
+        async with lock:
+            locale = DEFAULT_LOCALE
+            try:
+                if event.update_id is not None and not await self.storage.claim_update(
+                    event.chat.channel, event.update_id
+                ):
+                    return []
+                profile = await self.storage.get_profile(event.chat)
+                if profile is not None:
+                    locale = profile.locale
+                return await self._step(event, profile)
+            except Exception:
+                log.exception("dialog step failed for %s", event.chat.channel)
+                return [Reply(say(locale, "oops"))]
+
+    async def prefer_locale(self, chat: ChatRef, locale: str) -> None:
+        """Set the chat's language before it speaks (the console's --lang)."""
+        if locale not in LOCALES:
+            raise ValueError(f"unknown locale {locale!r}")
+        profile = await self.storage.get_profile(chat) or ChatProfile(chat)
+        if profile.locale != locale:
+            await self.storage.save_profile(replace(profile, locale=locale))
+
+    async def _step(self, event: Inbound, profile: ChatProfile | None) -> list[Reply]:
+        chat = event.chat
+        is_new = profile is None
+        if profile is None:
+            hint = event.language_hint if isinstance(event, Start) else None
+            locale = hint if hint in LOCALES else DEFAULT_LOCALE
+            profile = ChatProfile(chat, locale=locale or DEFAULT_LOCALE)
+        state = await self.storage.load_state(chat) or DialogState()
+        turn = Turn(
+            storage=self.storage,
+            config=self.config,
+            chat=chat,
+            profile=profile,
+            state=state.state,
+            data=dict(state.data),
+            now=self.clock(),
+            update_id=event.update_id,
+            profile_changed=is_new,
+        )
+        replies = await route(turn, event)
+        if not replies:
+            replies = general.not_understood(turn)
+        if not turn.forgotten:
+            if turn.profile_changed:
+                await self.storage.save_profile(turn.profile)
+            await self.storage.save_state(chat, DialogState(turn.state, turn.data))
+        return replies
+
+
+# -- routing ---------------------------------------------------------------------------------
+
+
+async def route(turn: Turn, event: Inbound) -> list[Reply]:
+    if isinstance(event, Start):
+        return await general.start(turn)
+    if isinstance(event, Command):
+        return await on_command(turn, event.name.casefold().lstrip("/"), event.args)
+    if isinstance(event, Choice):
+        return await on_choice(turn, event.action_id)
+    if isinstance(event, ContactShared):
+        if turn.profile.consent_at is None:
+            return general.ask_consent(turn)
+        return await binding.on_contact(turn, event)
+    return await on_text(turn, event.text[:MAX_TEXT])
+
+
+async def on_command(turn: Turn, name: str, args: tuple[str, ...]) -> list[Reply]:
+    args = tuple(arg[:MAX_TEXT] for arg in args[:10])
+    if name in _CONSENTED_COMMANDS and turn.profile.consent_at is None:
+        return general.ask_consent(turn)
+    match name:
+        case "start":
+            return await general.start(turn)
+        case "help":
+            return general.help_reply(turn)
+        case "lang":
+            return general.set_language(turn, args)
+        case "offices":
+            return general.offices(turn, " ".join(args))
+        case "contacts":
+            return general.contacts(turn)
+        case "faq":
+            return general.faq(turn)
+        case "menu":
+            return general.menu(turn)
+        case "forget":
+            return general.forget(turn)
+        case "bind":
+            return await binding.bind_command(turn, args)
+        case "submit":
+            return await submit.submit_command(turn, args)
+        case "bill":
+            return await statement.last_bill(turn)
+        case "history":
+            return await statement.history(turn)
+        case "accounts":
+            return await accounts.list_accounts(turn)
+        case "remind":
+            if not args:
+                return general.reminders(turn)
+            return general.set_reminders(turn, args)
+    return general.unknown_command(turn, name)
+
+
+_CONSENTED_COMMANDS = {"bind", "submit", "bill", "history", "accounts", "remind"}
+
+
+async def on_choice(turn: Turn, action_id: str) -> list[Reply]:
+    head, _, rest = action_id.partition(":")
+    # Open to everyone, consent or not.
+    match action_id:
+        case "menu":
+            return general.menu(turn)
+        case "consent:yes":
+            return await general.give_consent(turn)
+        case "consent:info":
+            return general.consent_info(turn)
+        case "m:offices":
+            return general.offices(turn)
+        case "off:near":
+            return await general.nearest_offices(turn)
+        case "m:contacts":
+            return general.contacts(turn)
+        case "m:faq":
+            return general.faq(turn)
+        case "forget:yes":
+            return await general.forget_confirmed(turn)
+        case "forget:no":
+            return general.forget_declined(turn)
+    if head == "lang":
+        return general.set_language(turn, (rest,))
+    if head == "faq":
+        return general.faq_answer(turn, rest)
+    if turn.profile.consent_at is None:
+        return general.ask_consent(turn)
+    return await _consented_choice(turn, action_id, head, rest)
+
+
+async def _consented_choice(turn: Turn, action_id: str, head: str, rest: str) -> list[Reply]:
+    match action_id:
+        case "m:submit":
+            return await submit.start(turn)
+        case "m:bill":
+            return await statement.last_bill(turn)
+        case "m:history":
+            return await statement.history(turn)
+        case "m:accounts":
+            return await accounts.list_accounts(turn)
+        case "m:remind":
+            return general.reminders(turn)
+        case "remind:on":
+            return general.set_reminders(turn, ("on",))
+        case "remind:off":
+            return general.set_reminders(turn, ("off",))
+        case "remind:next":
+            return await general.remind_next_window(turn)
+        case "bind:start":
+            return await binding.ask_account(turn)
+        case "sub:kp":
+            return await submit.keypad_open(turn)
+        case "sub:ok":
+            return await submit.confirm(turn)
+        case "sub:fix":
+            return await submit.fix(turn)
+        case "sub:cancel":
+            return submit.cancel(turn)
+        case "sub:roll":
+            return await submit.confirm_question(turn, Confirmation.ROLLOVER)
+        case "sub:sure":
+            return await submit.confirm_question(turn, Confirmation.IMPLAUSIBLE)
+    if head == "kp":
+        return await submit.keypad_press(turn, rest)
+    if head == "submit" and normalize_account(rest) == rest:
+        return await submit.start(turn, rest)
+    if head == "acc":
+        verb, _, number = rest.partition(":")
+        if normalize_account(number) == number:
+            return await _account_action(turn, verb, number)
+    return general.not_understood(turn)
+
+
+async def _account_action(turn: Turn, verb: str, number: str) -> list[Reply]:
+    match verb:
+        case "open":
+            return await accounts.open_account(turn, number)
+        case "use":
+            return await accounts.make_current(turn, number)
+        case "ren":
+            return await accounts.ask_alias(turn, number)
+        case "del":
+            return await accounts.ask_unbind(turn, number)
+        case "delok":
+            return await accounts.unbind(turn, number)
+    return general.not_understood(turn)
+
+
+async def on_text(turn: Turn, text: str) -> list[Reply]:
+    state = turn.state
+    if turn.profile.consent_at is None:
+        if state == general.OFFICES_SEARCH:
+            return general.offices_search(turn, text)
+        return general.ask_consent(turn)
+    if state == binding.ASK_ACCOUNT:
+        return await binding.on_account_text(turn, text)
+    if state == binding.ASK_SERIAL:
+        return await binding.on_serial_text(turn, text)
+    if state in submit.STATES:
+        return await submit.on_text(turn, text)
+    if state == accounts.RENAME:
+        return await accounts.on_alias_text(turn, text)
+    if state == general.OFFICES_SEARCH:
+        return general.offices_search(turn, text)
+    if state == general.FORGET_CONFIRM:
+        return general.forget(turn)
+    if state not in (MENU, general.CONSENT):
+        log.info("unknown dialog state %r: back to the menu", state[:40])
+        return general.menu(turn)
+    if normalize_account(text) is not None:
+        # A resident who starts by typing the account number means to bind it.
+        return await binding.on_account_text(turn, text)
+    return general.not_understood(turn)

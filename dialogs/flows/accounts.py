@@ -1,0 +1,141 @@
+"""Several accounts per chat: list, choose the current one, rename (an alias), unbind."""
+
+from __future__ import annotations
+
+from billing_core.models import Account
+from dialogs.render import address_suffix, kind_name
+from dialogs.replies import Button, Reply
+from dialogs.turn import Turn
+from dialogs.ui import back_to_menu, bind_buttons, menu_reply, rows
+from storage.base import Binding
+
+RENAME = "accounts.rename"
+ALIAS_MAX = 32
+
+
+async def current_binding(turn: Turn) -> Binding | None:
+    """The chat's current account: the chosen one, else the first bound (and remember it)."""
+    bound = await turn.storage.bindings(turn.chat)
+    if not bound:
+        if turn.profile.current_account is not None:
+            turn.update_profile(current_account=None)
+        return None
+    for binding in bound:
+        if binding.account == turn.profile.current_account:
+            return binding
+    turn.update_profile(current_account=bound[0].account)
+    return bound[0]
+
+
+async def binding_of(turn: Turn, number: str) -> Binding | None:
+    for binding in await turn.storage.bindings(turn.chat):
+        if binding.account == number:
+            return binding
+    return None
+
+
+def need_account(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("need_account"), bind_buttons(turn))]
+
+
+async def list_accounts(turn: Turn) -> list[Reply]:
+    bound = await turn.storage.bindings(turn.chat)
+    if not bound:
+        return [Reply(turn.t("accounts_none"), bind_buttons(turn))]
+    current = await current_binding(turn)
+    lines: list[str] = []
+    buttons: list[Button] = []
+    for binding in bound:
+        account = await turn.storage.get_account(binding.account)
+        mark = "✓" if current is not None and binding.account == current.account else "•"
+        address = address_suffix(account) if account else ""
+        pretty = account.pretty if account else binding.account
+        lines.append(
+            turn.t(
+                "accounts_line", mark=mark, alias=binding.alias, account=pretty, address=address
+            )
+        )
+        buttons.append(Button(binding.alias or pretty, f"acc:open:{binding.account}"))
+    text = turn.t("accounts_list", lines="\n".join(lines))
+    extra = (turn.button("btn_add_account", "bind:start"), *back_to_menu(turn))
+    return [Reply(text, (*rows(*buttons), extra))]
+
+
+async def open_account(turn: Turn, number: str) -> list[Reply]:
+    binding = await binding_of(turn, number)
+    account = await turn.storage.get_account(number) if binding else None
+    if binding is None or account is None:
+        return [Reply(turn.t("account_unknown")), *await list_accounts(turn)]
+    return [_card(turn, binding, account)]
+
+
+def _card(turn: Turn, binding: Binding, account: Account) -> Reply:
+    text = turn.t(
+        "account_card",
+        alias=binding.alias,
+        account=account.pretty,
+        address=address_suffix(account),
+        serial=account.meter.serial,
+        kind=kind_name(turn, account.meter.kind),
+    )
+    n = account.number
+    buttons = (
+        (
+            turn.button("btn_submit", f"submit:{n}"),
+            turn.button("btn_make_current", f"acc:use:{n}"),
+        ),
+        (turn.button("btn_rename", f"acc:ren:{n}"), turn.button("btn_unbind", f"acc:del:{n}")),
+        (turn.button("btn_accounts", "m:accounts"), *back_to_menu(turn)),
+    )
+    return Reply(text, buttons)
+
+
+async def make_current(turn: Turn, number: str) -> list[Reply]:
+    binding = await binding_of(turn, number)
+    if binding is None:
+        return [Reply(turn.t("account_unknown")), *await list_accounts(turn)]
+    turn.update_profile(current_account=number)
+    account = await turn.storage.get_account(number)
+    pretty = account.pretty if account else number
+    return [menu_reply(turn, "account_current", alias=binding.alias, account=pretty)]
+
+
+async def ask_alias(turn: Turn, number: str) -> list[Reply]:
+    if await binding_of(turn, number) is None:
+        return [Reply(turn.t("account_unknown")), *await list_accounts(turn)]
+    turn.goto(RENAME, account=number)
+    return [Reply(turn.t("account_ask_alias"), (back_to_menu(turn),))]
+
+
+async def on_alias_text(turn: Turn, text: str) -> list[Reply]:
+    number = turn.data.get("account")
+    if not isinstance(number, str) or await binding_of(turn, number) is None:
+        return await list_accounts(turn)
+    alias = " ".join("".join(ch for ch in text if ch.isprintable()).split())
+    if not 1 <= len(alias) <= ALIAS_MAX:
+        return [Reply(turn.t("account_bad_alias"), (back_to_menu(turn),))]
+    await turn.storage.rename_binding(turn.chat, number, alias)
+    account = await turn.storage.get_account(number)
+    pretty = account.pretty if account else number
+    return [menu_reply(turn, "account_renamed", account=pretty, alias=alias)]
+
+
+async def ask_unbind(turn: Turn, number: str) -> list[Reply]:
+    binding = await binding_of(turn, number)
+    if binding is None:
+        return [Reply(turn.t("account_unknown")), *await list_accounts(turn)]
+    account = await turn.storage.get_account(number)
+    pretty = account.pretty if account else number
+    buttons = ((turn.button("btn_unbind_yes", f"acc:delok:{number}"), *back_to_menu(turn)),)
+    return [Reply(turn.t("account_unbind_ask", alias=binding.alias, account=pretty), buttons)]
+
+
+async def unbind(turn: Turn, number: str) -> list[Reply]:
+    binding = await binding_of(turn, number)
+    if binding is None:
+        return [Reply(turn.t("account_unknown")), *await list_accounts(turn)]
+    await turn.storage.unbind(turn.chat, number)
+    if turn.profile.current_account == number:
+        turn.update_profile(current_account=None)
+        await current_binding(turn)
+    return [menu_reply(turn, "account_unbound", alias=binding.alias)]

@@ -1,0 +1,244 @@
+"""Welcome and consent, menu, help, language, FAQ, offices and contacts, reminders, /forget."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from billing_core.format import format_date, format_number
+from dialogs.offices import Office, branches, search_offices
+from dialogs.replies import Button, Reply
+from dialogs.texts import LOCALES
+from dialogs.turn import Turn
+from dialogs.ui import (
+    MENU,
+    back_to_menu,
+    bind_buttons,
+    consent_buttons,
+    menu_reply,
+    rows,
+)
+
+CONSENT = "consent"
+OFFICES_SEARCH = "offices.search"
+FORGET_CONFIRM = "forget.confirm"
+
+FAQ_TOPICS = ("window", "estimate", "pay", "penalty", "odn")
+
+
+async def start(turn: Turn) -> list[Reply]:
+    if turn.profile.consent_at is None:
+        turn.goto(CONSENT)
+        return [Reply(turn.t("welcome"), consent_buttons(turn))]
+    if not await turn.storage.bindings(turn.chat):
+        turn.goto(MENU)
+        return [Reply(turn.t("welcome_back"), bind_buttons(turn))]
+    return [menu_reply(turn, "welcome_back")]
+
+
+def ask_consent(turn: Turn) -> list[Reply]:
+    turn.goto(CONSENT)
+    return [Reply(turn.t("consent_needed"), consent_buttons(turn))]
+
+
+async def give_consent(turn: Turn) -> list[Reply]:
+    if turn.profile.consent_at is None:
+        turn.update_profile(consent_at=turn.now)
+    if await turn.storage.bindings(turn.chat):
+        return [menu_reply(turn, "consent_given")]
+    from dialogs.flows.binding import ask_account
+
+    return [Reply(turn.t("consent_given")), *await ask_account(turn)]
+
+
+def consent_info(turn: Turn) -> list[Reply]:
+    buttons = consent_buttons(turn) if turn.profile.consent_at is None else (back_to_menu(turn),)
+    return [Reply(turn.t("consent_info"), buttons)]
+
+
+def menu(turn: Turn) -> list[Reply]:
+    if turn.profile.consent_at is None:
+        return ask_consent(turn)
+    return [menu_reply(turn)]
+
+
+def not_understood(turn: Turn) -> list[Reply]:
+    if turn.profile.consent_at is None:
+        return ask_consent(turn)
+    return [menu_reply(turn, "not_understood")]
+
+
+def help_reply(turn: Turn) -> list[Reply]:
+    window = turn.config.window
+    text = turn.t("help", start_day=window.start_day, end_day=window.end_day)
+    buttons = consent_buttons(turn) if turn.profile.consent_at is None else (back_to_menu(turn),)
+    return [Reply(text, buttons)]
+
+
+def unknown_command(turn: Turn, name: str) -> list[Reply]:
+    first = Reply(turn.t("unknown_command", name=name[:40]))
+    return [first, *help_reply(turn)]
+
+
+def set_language(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
+    choice = args[0].casefold() if args else ""
+    if choice not in LOCALES:
+        buttons = ((Button("Русский", "lang:ru"), Button("English", "lang:en")),)
+        return [Reply(turn.t("lang_usage"), buttons)]
+    turn.update_profile(locale=choice)
+    if turn.profile.consent_at is None:
+        turn.goto(CONSENT)
+        return [Reply(turn.t("lang_set")), Reply(turn.t("welcome"), consent_buttons(turn))]
+    return [Reply(turn.t("lang_set")), menu_reply(turn)]
+
+
+# -- FAQ -------------------------------------------------------------------------------------
+
+
+def faq(turn: Turn) -> list[Reply]:
+    buttons = [turn.button(f"faq_q_{topic}", f"faq:{topic}") for topic in FAQ_TOPICS]
+    return [Reply(turn.t("faq_intro"), (*rows(*buttons, per_row=1), back_to_menu(turn)))]
+
+
+def faq_answer(turn: Turn, topic: str) -> list[Reply]:
+    if topic not in FAQ_TOPICS:
+        return faq(turn)
+    config = turn.config
+    text = turn.t(
+        f"faq_a_{topic}",
+        start_day=config.window.start_day,
+        end_day=config.window.end_day,
+        estimate_periods=config.billing.estimate_max_periods,
+        due_day=config.billing.due_day,
+        rate=format_number((config.penalty_key_rate * 100).normalize(), turn.lang),
+    )
+    others = [
+        turn.button(f"faq_q_{other}", f"faq:{other}") for other in FAQ_TOPICS if other != topic
+    ]
+    return [Reply(text, (*rows(*others), back_to_menu(turn)))]
+
+
+# -- offices and contacts ---------------------------------------------------------------------
+
+
+def contacts(turn: Turn) -> list[Reply]:
+    c = turn.config.contacts
+    text = turn.t(
+        "contacts",
+        phone=c.phone,
+        phone_operators=c.phone_operators,
+        hours=c.hours,
+        website=c.website,
+    )
+    return [Reply(text, ((turn.button("btn_offices", "m:offices"),), back_to_menu(turn)))]
+
+
+def _office_lines(turn: Turn, found: Sequence[Office]) -> str:
+    return "\n".join(
+        turn.t("office_line", name=o.name, address=o.address, phone=o.phone) for o in found
+    )
+
+
+def offices(turn: Turn, query: str = "") -> list[Reply]:
+    if query.strip():
+        return offices_search(turn, query)
+    turn.goto(OFFICES_SEARCH)
+    listed = _office_lines(turn, branches(turn.config.offices))
+    buttons = ((turn.button("btn_contacts", "m:contacts"),), back_to_menu(turn))
+    return [Reply(f"{turn.t('offices_ask')}\n{listed}", buttons)]
+
+
+async def nearest_offices(turn: Turn) -> list[Reply]:
+    """Offices on the street of the current account's address, else the list of branches."""
+    number = turn.profile.current_account
+    account = await turn.storage.get_account(number) if number else None
+    street = _street(account.address) if account else ""
+    found = search_offices(turn.config.offices, street) if street else []
+    if not found:
+        return offices(turn)
+    turn.goto(OFFICES_SEARCH)
+    buttons = ((turn.button("btn_contacts", "m:contacts"),), back_to_menu(turn))
+    text = f"{_office_lines(turn, found)}\n{turn.t('offices_ask_more')}"
+    return [Reply(text, buttons)]
+
+
+def _street(address: str) -> str:
+    """'Москва, Касимовская 23, кв. 9' → 'Касимовская': the first word after the city."""
+    parts = [part.strip() for part in address.split(",")]
+    words = parts[1].split() if len(parts) > 1 else []
+    return words[0] if words else ""
+
+
+def offices_search(turn: Turn, query: str) -> list[Reply]:
+    query = " ".join(query.split())[:60]
+    found = search_offices(turn.config.offices, query)
+    turn.goto(OFFICES_SEARCH)
+    buttons = ((turn.button("btn_contacts", "m:contacts"),), back_to_menu(turn))
+    if not found:
+        return [Reply(turn.t("offices_none", query=query), buttons)]
+    text = f"{turn.t('offices_found', count=len(found))}\n{_office_lines(turn, found)}"
+    return [Reply(text, buttons)]
+
+
+# -- reminders --------------------------------------------------------------------------------
+
+
+def reminders(turn: Turn) -> list[Reply]:
+    if turn.profile.reminders_on:
+        toggle = turn.button("btn_remind_off", "remind:off")
+        key = "remind_status_on"
+    else:
+        toggle = turn.button("btn_remind_on", "remind:on")
+        key = "remind_status_off"
+    return [Reply(turn.t(key), ((toggle,), back_to_menu(turn)))]
+
+
+def set_reminders(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
+    choice = args[0].casefold() if args else ""
+    if choice in ("on", "вкл", "да"):
+        turn.update_profile(reminders_on=True)
+        return [menu_reply(turn, "remind_on")]
+    if choice in ("off", "выкл", "нет"):
+        turn.update_profile(reminders_on=False)
+        return [menu_reply(turn, "remind_off")]
+    return [Reply(turn.t("remind_usage")), *reminders(turn)]
+
+
+async def remind_next_window(turn: Turn) -> list[Reply]:
+    """[Напомнить 15 декабря] under a window-closed refusal: reminders on, and say when."""
+    turn.update_profile(reminders_on=True)
+    window = turn.config.window
+    number = turn.profile.current_account
+    account = await turn.storage.get_account(number) if number else None
+    if account is not None:
+        window = window.for_account(account)
+    opens_on = format_date(window.next_opening(turn.now), turn.lang)
+    return [menu_reply(turn, "remind_on_date", date=opens_on)]
+
+
+# -- /forget ----------------------------------------------------------------------------------
+
+
+def forget(turn: Turn) -> list[Reply]:
+    turn.goto(FORGET_CONFIRM)
+    buttons = (
+        (
+            turn.button("btn_forget_yes", "forget:yes"),
+            turn.button("btn_forget_no", "forget:no"),
+        ),
+    )
+    return [Reply(turn.t("forget_ask"), buttons)]
+
+
+async def forget_confirmed(turn: Turn) -> list[Reply]:
+    if turn.state != FORGET_CONFIRM:
+        return forget(turn)
+    text = turn.t("forget_done")
+    await turn.storage.forget_chat(turn.chat)
+    turn.forgotten = True
+    return [Reply(text)]
+
+
+def forget_declined(turn: Turn) -> list[Reply]:
+    if turn.profile.consent_at is None:
+        return ask_consent(turn)
+    return [menu_reply(turn, "forget_kept")]

@@ -1,0 +1,132 @@
+"""Domain values in the resident's words: zone names, readings, bills. Texts come from the
+catalogues; numbers, money and dates from `billing_core.format`."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from billing_core.bills import (
+    LINE_BALANCE,
+    LINE_NORMATIVE,
+    LINE_ODN,
+    LINE_PENALTY,
+    BillNote,
+)
+from billing_core.format import (
+    format_date,
+    format_kwh,
+    format_money,
+    format_number,
+    format_period,
+    format_reading,
+)
+from billing_core.models import Account, Bill, BillBasis, MeterKind, Period, Readings, Register
+from dialogs.texts import plural_key
+from dialogs.turn import Turn
+
+
+def zone_name(turn: Turn, kind: MeterKind, register: Register) -> str:
+    """The register with its hours: 'Т1 (день, 07:00–23:00)'."""
+    return turn.t(f"zone_{kind.value}_{register.value}")
+
+
+def zone_short(turn: Turn, kind: MeterKind, register: Register) -> str:
+    """The register as a bill line: 'Т1 день'."""
+    return turn.t(f"short_{kind.value}_{register.value}")
+
+
+def kind_name(turn: Turn, kind: MeterKind) -> str:
+    return turn.t(f"kind_{kind.value}")
+
+
+def reading(turn: Turn, value: Decimal) -> str:
+    return format_reading(value, turn.lang)
+
+
+def values_text(turn: Turn, kind: MeterKind, values: Readings) -> str:
+    """'Т1 день 45 230, Т2 ночь 21 100' (or just '45 230' for a single-rate meter)."""
+    if kind is MeterKind.SINGLE:
+        return reading(turn, values[Register.T1])
+    return ", ".join(
+        f"{zone_short(turn, kind, r)} {reading(turn, values[r])}"
+        for r in kind.registers
+        if r in values
+    )
+
+
+def money(turn: Turn, amount: Decimal) -> str:
+    return format_money(amount, turn.lang)
+
+
+def kwh(turn: Turn, amount: Decimal) -> str:
+    return format_kwh(amount, turn.lang)
+
+
+def rate(turn: Turn, value: Decimal) -> str:
+    return format_money(value, turn.lang)
+
+
+def day(turn: Turn, value: date) -> str:
+    return format_date(value, turn.lang)
+
+
+def period(turn: Turn, value: Period) -> str:
+    return format_period(value, turn.lang)
+
+
+def number(turn: Turn, value: Decimal | int) -> str:
+    return format_number(value, turn.lang)
+
+
+def days_count(turn: Turn, n: int) -> str:
+    return turn.t(plural_key("days", n), n=n)
+
+
+def address_suffix(account: Account) -> str:
+    return f" ({account.address})" if account.address else ""
+
+
+def line_label(turn: Turn, kind: MeterKind, label: str) -> str:
+    for register in kind.registers:
+        if label == register.value:
+            return zone_short(turn, kind, register)
+        if label == f"{register.value}_credit":
+            return f"{zone_short(turn, kind, register)} ({turn.t('label_recalculation')})"
+    names = {
+        LINE_ODN: "label_odn",
+        LINE_PENALTY: "label_penalty",
+        LINE_BALANCE: "label_balance",
+        LINE_NORMATIVE: "label_normative",
+    }
+    return turn.t(names[label]) if label in names else label
+
+
+def bill_text(turn: Turn, account: Account, bill: Bill) -> str:
+    """The bill with its lines and what it is based on (CONVERSATIONS.md, "The bill")."""
+    head = turn.t(
+        f"bill_head_{bill.basis.value}", period=period(turn, bill.period), account=account.pretty
+    )
+    estimated = bill.basis in (BillBasis.AVERAGE, BillBasis.NORMATIVE)
+    lines = [head]
+    for line in bill.lines:
+        label = line_label(turn, account.meter.kind, line.label)
+        if line.quantity_kwh == 0 and line.rate == 0:
+            lines.append(turn.t("bill_line_other", label=label, amount=money(turn, line.amount)))
+            continue
+        key = "bill_line_estimated" if estimated else "bill_line"
+        lines.append(
+            turn.t(
+                key,
+                label=label,
+                kwh=kwh(turn, line.quantity_kwh),
+                rate=rate(turn, line.rate),
+                amount=money(turn, line.amount),
+            )
+        )
+    lines.append(turn.t("bill_total", total=money(turn, bill.total), due=day(turn, bill.due)))
+    if estimated:
+        lines.append(turn.t("bill_estimated_note"))
+    if BillNote.PROVISIONAL_TARIFF.value in bill.notes:
+        lines.append(turn.t("preview_provisional"))
+    return "\n".join(lines)

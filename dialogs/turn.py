@@ -1,0 +1,59 @@
+"""One event's worth of context: who is talking, their profile and state, and the services.
+
+A step reads the turn, may change `state`, `data` and `profile`, and returns replies; the engine
+saves what changed afterwards. Steps never save the dialog state themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from billing_core.format import Lang
+from dialogs.config import DialogConfig
+from dialogs.events import ChatRef
+from dialogs.replies import Button, Reply
+from dialogs.texts import say
+from storage.base import ChatProfile, Storage
+
+
+@dataclass(slots=True)
+class Turn:
+    storage: Storage
+    config: DialogConfig
+    chat: ChatRef
+    profile: ChatProfile
+    state: str
+    data: dict[str, Any]
+    now: datetime
+    update_id: str | None = None
+    profile_changed: bool = False
+    forgotten: bool = False  # /forget erased the chat: save nothing afterwards
+
+    @property
+    def lang(self) -> Lang:
+        return "en" if self.profile.locale == "en" else "ru"
+
+    def t(self, key: str, /, **values: object) -> str:
+        return say(self.lang, key, **values)
+
+    def button(self, key: str, action_id: str, **values: object) -> Button:
+        return Button(self.t(key, **values), action_id)
+
+    def reply(
+        self, key: str, /, *, buttons: tuple[tuple[Button, ...], ...] = (), **values: object
+    ) -> Reply:
+        return Reply(self.t(key, **values), buttons)
+
+    def goto(self, state: str, **data: Any) -> None:
+        self.state = state
+        self.data = dict(data)
+
+    def update_profile(self, **changes: Any) -> None:
+        self.profile = replace(self.profile, **changes)
+        self.profile_changed = True
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.config.window.tz)

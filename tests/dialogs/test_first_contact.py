@@ -1,0 +1,59 @@
+"""Welcome, consent (152-ФЗ), language, help, and what needs consent first."""
+
+from __future__ import annotations
+
+from dialogs.engine import DialogEngine
+from dialogs.events import ChatRef, Start
+from storage.base import Storage
+from tests.dialogs.conversation import Conversation
+
+
+async def test_welcome_asks_for_consent_once(chat: Conversation, storage: Storage) -> None:
+    await chat.send("/start")
+    assert "Здравствуйте" in chat.text()
+    assert chat.labels() == ["Согласен", "Что вы храните?"]
+    await chat.press("Что вы храните?")
+    assert "/forget" in chat.text()
+    await chat.press("Согласен")
+    assert "Согласие получено" in chat.text()
+    assert "10 цифр" in chat.text()
+    assert chat.last_reply().request_contact == "Поделиться номером"
+    profile = await storage.get_profile(chat.chat)
+    assert profile is not None
+    assert profile.consent_at is not None
+    await chat.send("/start")
+    assert "согласие" not in chat.text().lower()
+
+
+async def test_everything_personal_waits_for_consent(chat: Conversation, storage: Storage) -> None:
+    for command in ("/bill", "/submit 45000", "/bind 12345-678-90 0012345", "/accounts"):
+        await chat.send(command)
+        assert "согласие" in chat.text().lower(), command
+        assert "Согласен" in chat.labels()
+    await chat.share_contact("+79990000001")
+    assert "согласие" in chat.text().lower()
+    assert await storage.bindings(chat.chat) == []
+
+
+async def test_offices_and_help_need_no_consent(chat: Conversation) -> None:
+    await chat.send("/help")
+    assert "/submit" in chat.text()
+    assert "с 15 по 26" in chat.text()
+    await chat.send("/offices Бутово")
+    assert "Изюмская 46" in chat.text()
+
+
+async def test_language_switch_and_hint(chat: Conversation, engine: DialogEngine) -> None:
+    await chat.send("/lang en")
+    assert "English" in chat.text()
+    assert chat.labels() == ["I agree", "What do you keep?"]
+    await chat.send("/lang de")
+    assert "/lang ru" in chat.text()
+    english = await engine.handle(Start(ChatRef("test", "newcomer"), language_hint="en"))
+    assert english[0].text.startswith("Hello!")
+
+
+async def test_unknown_command_gets_help(chat: Conversation) -> None:
+    await chat.send("/frobnicate now")
+    assert "Такой команды нет: /frobnicate" in chat.text()
+    assert "/submit" in chat.text()
