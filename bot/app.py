@@ -9,11 +9,6 @@ import argparse
 import sys
 from datetime import datetime
 
-from billing_core.bills import BillingRules
-from billing_core.models import MeterKind
-from billing_core.readings import ValidationRules
-from billing_core.tariffs import Tariff, TariffBook
-from billing_core.window import SubmissionWindow
 from bot.config import Settings
 from dialogs.config import Contacts, DialogConfig
 from dialogs.engine import Clock, DialogEngine
@@ -21,37 +16,14 @@ from dialogs.offices import load_offices
 from storage.base import Storage, open_storage
 
 
-def tariff_book(settings: Settings) -> TariffBook:
-    return TariffBook(
-        Tariff(
-            effective_from=table.from_,
-            stove=table.stove,
-            kind=kind,
-            rates=table.rates(kind),
-            provisional=kind.config_key in table.provisional,
-        )
-        for table in settings.tariffs
-        for kind in MeterKind
-    )
-
-
 def dialog_config(settings: Settings) -> DialogConfig:
     """Settings turned into the values the dialog layer works with."""
     billing = settings.billing
-    rules = BillingRules(
-        due_day=billing.due_day,
-        estimate_max_periods=billing.estimate_max_periods,
-        normatives=dict(billing.normatives),
-        validation=ValidationRules(
-            implausible_factor=billing.implausible_factor,
-            max_missed_months_online=billing.max_missed_months_online,
-        ),
-    )
     contacts = settings.contacts
     return DialogConfig(
-        window=SubmissionWindow(billing.window_start_day, billing.window_end_day, billing.tz),
-        tariffs=tariff_book(settings),
-        billing=rules,
+        window=billing.submission_window(),
+        tariffs=settings.tariff_book(),
+        billing=billing.billing_rules(),
         contacts=Contacts(
             phone=contacts.phone,
             phone_operators=contacts.phone_operators,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -20,6 +21,7 @@ from billing_core.readings import Confirmation
 from dialogs.config import DialogConfig
 from dialogs.events import ChatRef, Choice, Command, ContactShared, Inbound, Start
 from dialogs.flows import accounts, binding, general, statement, submit
+from dialogs.observer import DialogObserver, NoObserver
 from dialogs.replies import Reply
 from dialogs.texts import DEFAULT_LOCALE, LOCALES, say
 from dialogs.turn import Turn
@@ -41,16 +43,30 @@ def _utc_now() -> datetime:
 class DialogEngine:
     """Channel-agnostic conversation: neutral events in, neutral replies out."""
 
-    def __init__(self, storage: Storage, config: DialogConfig, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        config: DialogConfig,
+        clock: Clock = _utc_now,
+        observer: DialogObserver | None = None,
+    ) -> None:
         self.storage = storage
         self.config = config
         self.clock = clock
+        self.observer: DialogObserver = observer or NoObserver()
         # One event at a time per chat in this process: a double tap must not interleave steps.
         self._locks: weakref.WeakValueDictionary[ChatRef, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
 
     async def handle(self, event: Inbound) -> list[Reply]:
+        started = time.perf_counter()
+        try:
+            return await self._handle(event)
+        finally:
+            self.observer.on_handled(event.chat.channel, time.perf_counter() - started)
+
+    async def _handle(self, event: Inbound) -> list[Reply]:
         lock = self._locks.get(event.chat)
         if lock is None:
             lock = asyncio.Lock()
@@ -96,6 +112,7 @@ class DialogEngine:
             now=self.clock(),
             update_id=event.update_id,
             profile_changed=is_new,
+            observer=self.observer,
         )
         replies = await route(turn, event)
         if not replies:

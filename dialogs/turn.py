@@ -6,13 +6,14 @@ saves what changed afterwards. Steps never save the dialog state themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from billing_core.format import Lang
 from dialogs.config import DialogConfig
 from dialogs.events import ChatRef
+from dialogs.observer import DialogObserver, NoObserver
 from dialogs.replies import Button, Reply
 from dialogs.texts import say
 from storage.base import ChatProfile, Storage
@@ -30,6 +31,7 @@ class Turn:
     update_id: str | None = None
     profile_changed: bool = False
     forgotten: bool = False  # /forget erased the chat: save nothing afterwards
+    observer: DialogObserver = field(default_factory=NoObserver)
 
     @property
     def lang(self) -> Lang:

@@ -235,6 +235,7 @@ async def _take_value(turn: Turn, draft: Draft, text: str) -> list[Reply]:
 
 def _value_refusal(turn: Turn, draft: Draft, refusal: ReadingRejected) -> str:
     reason = refusal.reason
+    turn.observer.on_reading_refused(turn.chat.channel, reason.value)
     if reason is RejectionReason.TOO_MANY_DIGITS:
         return turn.t(
             "rej_too_many_digits", allowed=refusal.digits_allowed, given=refusal.digits_given
@@ -499,6 +500,10 @@ async def confirm(turn: Turn) -> list[Reply]:
     stored = await turn.storage.record_submission(
         draft.account.number, new_reading, bill, turn.update_id
     )
+    if not stored.duplicate:
+        turn.observer.on_reading_accepted(turn.chat.channel)
+        if bill is not None:
+            turn.observer.on_bill_computed(bill.basis.value)
     local = turn.local_now
     closes_on = day(turn, draft.window.closes_on(draft.period))
     if bill is not None:
@@ -556,6 +561,7 @@ def refuse(
 ) -> list[Reply]:
     contacts = turn.config.contacts
     reason = refusal.reason
+    turn.observer.on_reading_refused(turn.chat.channel, reason.value)
     turn.goto(MENU)
     menu_row = back_to_menu(turn)
     if reason is RejectionReason.WINDOW_CLOSED:
