@@ -1,0 +1,123 @@
+"""Import one million generated accounts on SQLite, beside the sqlite3 shell's `.import`.
+
+    python bench/bench_import.py [--rows N] [--dir PATH]
+
+Both sides read the same CSV file into a database on the same disk. The floor is the sqlite3
+command line's `.import` into a plain table (no keys, no checks, no meters, no phones): what
+moving the bytes into SQLite costs at the least. Ours is `meterbot import-accounts`, run as the
+operator runs it (a fresh process, the real configuration path). Prints figures; asserts only
+that every row arrived.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COLUMNS = (
+    "account;meter_serial;zones;digits;stove;phone;address;residents;area_m2;"
+    "last_period;last_t1;last_t2;last_t3;status"
+)
+STREETS = (
+    "ул. Тверская", "Ленинский просп.", "ул. Профсоюзная", "Кутузовский просп.",
+    "ул. Бауманская", "Варшавское ш.", "ул. Вавилова", "Щёлковское ш.", "ул. Маросейка",
+)  # fmt: skip
+
+
+def generate(path: Path, rows: int, seed: int = 20260315) -> None:
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(COLUMNS + "\n")
+        for i in range(rows):
+            number = f"{7000000000 + i:010d}"
+            zones = rng.choice((1, 1, 2, 2, 3))
+            phone = f"+79{rng.randrange(10**9):09d}" if rng.random() < 0.3 else ""
+            address = (
+                f"г. Москва, {rng.choice(STREETS)}, д. {rng.randrange(1, 200)}, кв. {i % 400}"
+            )
+            area = f"{rng.randrange(25, 140)},{rng.randrange(10)}"
+            if rng.random() < 0.8:
+                last = [str(rng.randrange(1000, 90000)) for _ in range(zones)]
+                last += [""] * (3 - zones)
+                period = "2026-02"
+            else:
+                last, period = ["", "", ""], ""
+            stove = "electric" if i % 7 == 0 else "gas"
+            status = "automatic" if i % 50 == 0 else "active"
+            out.write(
+                f"{number[:5]}-{number[5:8]}-{number[8:]};{rng.randrange(10**8):08d};{zones};6;"
+                f"{stove};{phone};{address};{rng.randrange(1, 6)};{area};{period};"
+                f"{';'.join(last)};{status}\n"
+            )
+
+
+def time_meterbot(csv_path: Path, work: Path) -> float:
+    db = work / "meterbot.sqlite3"
+    config = work / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{db}"\n', encoding="utf-8")
+    command = [sys.executable, "-m", "bot", "--config", str(config), "import-accounts"]
+    started = time.perf_counter()
+    done = subprocess.run([*command, str(csv_path)], capture_output=True, text=True, check=False)  # noqa: S603
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"meterbot import failed ({done.returncode}): {done.stderr.strip()}")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"  meterbot says: {done.stdout.splitlines()[0]}  (peak memory {peak_mb:.0f} MB)")
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
+    conn.close()
+    return elapsed if stored else float("nan")
+
+
+def time_floor(sqlite_cli: str, csv_path: Path, work: Path) -> float:
+    db = work / "floor.sqlite3"
+    script = (
+        f"CREATE TABLE accounts ({', '.join(c + ' TEXT' for c in COLUMNS.split(';'))});\n"
+        ".mode csv\n.separator ;\n"
+        f".import --skip 1 '{csv_path}' accounts\n"
+    )
+    started = time.perf_counter()
+    subprocess.run([sqlite_cli, str(db)], input=script, text=True, check=True)  # noqa: S603
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp one)")
+    args = parser.parse_args()
+    sqlite_cli = shutil.which("sqlite3")
+    work = Path(args.dir or tempfile.mkdtemp(prefix="meterbot-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        csv_path = work / "accounts.csv"
+        started = time.perf_counter()
+        generate(csv_path, args.rows)
+        size_mb = csv_path.stat().st_size / 1e6
+        print(f"generated {args.rows:,} accounts, {size_mb:.0f} MB, "
+              f"in {time.perf_counter() - started:.1f} s  ({work})")  # fmt: skip
+        ours = time_meterbot(csv_path, work)
+        print(f"meterbot import-accounts: {ours:8.2f} s  {args.rows / ours:>10,.0f} rows/s")
+        if sqlite_cli is None:
+            print("sqlite3 command line NOT FOUND: no floor to compare with "
+                  "(apt-get install -y sqlite3)")  # fmt: skip
+            return 1
+        floor = time_floor(sqlite_cli, csv_path, work)
+        print(f"sqlite3 .import (floor):  {floor:8.2f} s  {args.rows / floor:>10,.0f} rows/s")
+        print(f"ratio: {ours / floor:.2f}x the floor (aim: within 3x)")
+    finally:
+        if args.dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

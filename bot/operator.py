@@ -1,0 +1,226 @@
+"""Operator commands: `import-accounts`, `export-readings`, `db migrate` (INTERFACES.md).
+
+Every failure is one line on standard error that says what and where, with exit code 2 for
+input that cannot be used (missing file, wrong header, bad --period) and 1 for storage trouble.
+An import commits in batches; when storage fails midway, the counts printed are those
+committed, and the line it stopped at is named, so the operator can re-run (upserts are safe
+to repeat).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from tqdm import tqdm
+
+from billing_core.models import Period, Register
+from bot.config import Settings
+from storage.accounts_csv import HeaderError, read_accounts
+from storage.base import (
+    ImportRow,
+    Storage,
+    StorageError,
+    UpsertCounts,
+    connect_storage,
+    open_storage,
+)
+
+BATCH_ROWS = 5000
+YIELD_EVERY = 250
+
+
+def _fail(command: str, message: str, code: int = 2) -> int:
+    print(f"meterbot: {command}: {message}", file=sys.stderr)
+    return code
+
+
+async def import_command(settings: Settings, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        # Undecodable bytes become surrogates, so one bad row is rejected, not the whole file.
+        text = path.open(  # noqa: ASYNC230 - a one-shot command, nothing else on the loop
+            encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
+    except OSError as exc:
+        return _fail("import-accounts", f"{path}: cannot read: {exc.strerror or exc}")
+    with text:
+        storage = await open_storage(settings.storage.url)
+        try:
+            return await import_stream(storage, text, str(path), out=sys.stdout)
+        finally:
+            await storage.close()
+
+
+async def import_stream(db: Storage, text: TextIO, name: str, out: TextIO) -> int:
+    """Import from an open text stream; print the summary and rejected rows to `out`."""
+    raw: BinaryIO | None = getattr(text, "buffer", None)
+    size = _size(raw)
+    writer = _BatchWriter(db)
+    rejected = 0
+    batch: list[ImportRow] = []
+    # Rejections go to a spooled file: a million bad rows must not sit in memory, and the
+    # summary line comes first in the output.
+    with (
+        tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8") as reasons,
+        tqdm(
+            total=size, unit="B", unit_scale=True, desc="import", disable=not _on_terminal()
+        ) as progress,
+    ):
+        try:
+            for line, item in read_accounts(text):
+                if isinstance(item, str):
+                    rejected += 1
+                    reasons.write(f"line {line}: {item}\n")
+                    continue
+                if not batch:
+                    first_line = line
+                batch.append(item)
+                if len(batch) >= BATCH_ROWS:
+                    await writer.submit(batch, first_line)
+                    batch = []
+                    progress.update(_position(raw) - progress.n)
+                elif len(batch) % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let the batch in flight move to its next statement
+            if batch:
+                await writer.submit(batch, first_line)
+            await writer.drain()
+            progress.update(max(size - progress.n, 0))
+        except HeaderError as exc:
+            return _fail("import-accounts", f"{name}: {exc}")
+        except OSError as exc:
+            await writer.drain()
+            return _fail(
+                "import-accounts",
+                f"{name}: cannot read further: {exc.strerror or exc}; committed before it: "
+                f"added {writer.added}, updated {writer.updated}, rejected {rejected}",
+            )
+        except StorageError as exc:
+            return _fail(
+                "import-accounts",
+                f"{name}: storage failed on the rows from line {writer.failed_line}: {exc}; "
+                f"committed before them: added {writer.added}, updated {writer.updated}",
+                code=1,
+            )
+        print(f"added {writer.added}, updated {writer.updated}, rejected {rejected}", file=out)
+        reasons.seek(0)
+        for reason in reasons:
+            out.write(reason)
+    return 0
+
+
+class _BatchWriter:
+    """Writes one batch while the next is parsed (the database works in its own thread or
+    server); at most one batch is in flight, so the counts only ever cover committed rows."""
+
+    def __init__(self, db: Storage) -> None:
+        self._db = db
+        self._pending: asyncio.Task[UpsertCounts] | None = None
+        self._pending_line = 0
+        self.failed_line = 0
+        self.added = 0
+        self.updated = 0
+
+    async def submit(self, batch: list[ImportRow], first_line: int) -> None:
+        await self.drain()
+        self._pending = asyncio.create_task(self._db.upsert_accounts(batch))
+        self._pending_line = first_line
+
+    async def drain(self) -> None:
+        if self._pending is None:
+            return
+        task, self._pending = self._pending, None
+        try:
+            counts = await task
+        except StorageError:
+            self.failed_line = self._pending_line
+            raise
+        self.added += counts.added
+        self.updated += counts.updated
+
+
+def _size(raw: BinaryIO | None) -> int:
+    try:
+        return os.fstat(raw.fileno()).st_size if raw else 0
+    except (OSError, io.UnsupportedOperation):
+        return 0
+
+
+def _position(raw: BinaryIO | None) -> int:
+    try:
+        return raw.tell() if raw else 0
+    except (OSError, ValueError):
+        return 0
+
+
+def _on_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+EXPORT_COLUMNS = (
+    "account", "meter_serial", "period", "t1", "t2", "t3", "source", "channel", "submitted_at",
+)  # fmt: skip
+
+
+async def export_command(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        period = Period.parse(args.period)
+    except ValueError:
+        return _fail("export-readings", f"--period must look like YYYY-MM (got {args.period!r})")
+    target = Path(args.output) if args.output else None
+    partial = target.with_name(target.name + ".part") if target else None
+    try:
+        out = partial.open("w", encoding="utf-8", newline="") if partial else None
+    except OSError as exc:
+        return _fail("export-readings", f"{target}: cannot write: {exc.strerror or exc}")
+    storage = await open_storage(settings.storage.url)
+    count = 0
+    try:
+        writer = csv.writer(out or sys.stdout, lineterminator="\n")
+        writer.writerow(EXPORT_COLUMNS)
+        tz = settings.billing.tz
+        async for row in storage.export_readings(period):
+            values = row.reading.values
+            writer.writerow((
+                row.account, row.meter_serial, str(row.reading.period),
+                *(values.get(r, "") for r in (Register.T1, Register.T2, Register.T3)),
+                row.reading.source.value, row.reading.channel,
+                row.reading.submitted_at.astimezone(tz).isoformat(),
+            ))  # fmt: skip
+            count += 1
+    except BrokenPipeError:
+        # `export-readings … | head`: the reader left; stop quietly, as cat and grep do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except BaseException:
+        if out and partial:
+            out.close()
+            partial.unlink(missing_ok=True)
+        raise
+    finally:
+        await storage.close()
+    if out and partial and target:
+        out.close()
+        partial.replace(target)  # the file appears whole or not at all
+        print(f"exported {count} readings for {period} to {target}", file=sys.stderr)
+    return 0
+
+
+async def migrate_command(settings: Settings, args: argparse.Namespace) -> int:
+    storage = await connect_storage(settings.storage.url)
+    try:
+        applied = await storage.migrate()
+    finally:
+        await storage.close()
+    if applied:
+        print(f"applied migrations {', '.join(map(str, applied))}")
+    else:
+        print("schema up to date")
+    return 0

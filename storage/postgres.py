@@ -1,0 +1,780 @@
+"""PostgreSQL storage through an asyncpg pool, safe for several bot processes at once.
+
+Cross-process safety comes from the database, not from Python: a submission locks its meter
+row, so two submissions for one meter run one after the other; campaign rows are claimed with
+`FOR UPDATE SKIP LOCKED`; migrations run under an advisory lock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from billing_core.models import (
+    Account,
+    AccountStatus,
+    Bill,
+    BillBasis,
+    BillLine,
+    Meter,
+    MeterKind,
+    MeterReading,
+    Period,
+    ReadingSource,
+    Stove,
+)
+from dialogs.events import ChatRef
+from storage import migrations
+from storage.base import (
+    Binding,
+    Campaign,
+    ChatProfile,
+    DialogState,
+    ExportedReading,
+    ImportRow,
+    Recipient,
+    RecipientStatus,
+    StorageError,
+    StoredSubmission,
+    UpsertCounts,
+)
+from storage.rows import aware, readings_of, register_values
+
+EXPORT_PAGE = 1000
+POOL_SIZE = 10
+MIGRATION_LOCK = 7_316_001  # pg_advisory_xact_lock key: one migrating process at a time
+_ACCOUNT_COLUMNS = (
+    "a.number, a.address, a.stove, a.status, a.residents, a.area_m2, a.phones, "
+    "a.window_start_day, a.window_end_day, m.serial, m.zones, m.digits, m.decimals, m.active"
+)
+_ACCOUNT_SELECT = (
+    f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a JOIN meters m ON m.id = ("  # noqa: S608
+    "SELECT id FROM meters WHERE account = a.number ORDER BY active DESC, id DESC LIMIT 1)"
+)
+_READING_COLUMNS = "period, t1, t2, t3, source, submitted_at, channel, chat_user"
+
+
+def _keep_case(column: str, param: str, table: str = "accounts") -> str:
+    """The stored value when the row's `keep` names the column, else the file's."""
+    return (
+        f"CASE WHEN strpos({param}, ' {column} ') > 0 THEN {table}.{column} "
+        f"ELSE EXCLUDED.{column} END"
+    )
+
+
+_KEEPABLE = (
+    "address", "stove", "status", "residents", "area_m2", "phones",
+    "window_start_day", "window_end_day",
+)  # fmt: skip
+_UPSERT_ACCOUNT = (
+    "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "  # noqa: S608
+    "window_start_day, window_end_day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+    "ON CONFLICT (number) DO UPDATE SET "
+    + ", ".join(f"{c} = {_keep_case(c, '$10::text')}" for c in _KEEPABLE)
+)
+_UPSERT_METER = (
+    "INSERT INTO meters (account, serial, zones, digits, decimals, active) "  # noqa: S608
+    "VALUES ($1, $2, $3, $4, $5, true) "
+    "ON CONFLICT (account, serial) DO UPDATE SET zones = EXCLUDED.zones, "
+    f"digits = {_keep_case('digits', '$6::text', 'meters')}, "
+    "decimals = EXCLUDED.decimals, active = true, replaced_at = NULL"
+)
+_IMPORT_READING = (
+    "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, submitted_at) "
+    "SELECT $1, m.id, $2, $3, $4, $5, 'control', 'import', $6 FROM meters m "
+    "WHERE m.account = $1 AND m.active AND NOT EXISTS ("
+    "SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.period = $2 AND r.is_current)"
+)
+
+
+def _account(row: asyncpg.Record) -> Account:
+    meter = Meter(
+        serial=row["serial"],
+        kind=MeterKind(row["zones"]),
+        digits=row["digits"],
+        decimals=row["decimals"],
+        active=row["active"],
+    )
+    return Account(
+        number=row["number"],
+        meter=meter,
+        stove=Stove(row["stove"]),
+        status=AccountStatus(row["status"]),
+        address=row["address"],
+        residents=row["residents"],
+        area_m2=row["area_m2"],
+        phones=tuple(row["phones"].split()),
+        window_start_day=row["window_start_day"],
+        window_end_day=row["window_end_day"],
+    )
+
+
+def _reading(row: asyncpg.Record) -> MeterReading:
+    return MeterReading(
+        period=Period.parse(row["period"]),
+        values=readings_of(row["t1"], row["t2"], row["t3"]),
+        source=ReadingSource(row["source"]),
+        submitted_at=row["submitted_at"],
+        channel=row["channel"],
+        chat_user=row["chat_user"],
+    )
+
+
+class PostgresStorage:
+    """`Storage` on PostgreSQL. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
+
+    engine = "postgres"
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def connect(cls, url: str) -> PostgresStorage:
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE, timeout=10)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            raise StorageError(f"cannot connect to PostgreSQL: {exc}") from exc
+        return cls(pool)
+
+    # -- plumbing --------------------------------------------------------------------------
+    @asynccontextmanager
+    async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
+        try:
+            async with self._pool.acquire() as conn:
+                yield conn
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise StorageError(str(exc)) from exc
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self._conn() as conn, conn.transaction():
+            yield conn
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def migrate(self) -> list[int]:
+        applied: list[int] = []
+        async with self._tx() as conn:
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
+                "name text NOT NULL, applied_at timestamptz NOT NULL)"
+            )
+            done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_version")}
+            for migration in migrations.load("postgres"):
+                if migration.version in done:
+                    continue
+                await conn.execute(migration.sql)
+                await conn.execute(
+                    "INSERT INTO schema_version VALUES ($1, $2, $3)",
+                    migration.version,
+                    migration.name,
+                    datetime.now(UTC),
+                )
+                applied.append(migration.version)
+        return applied
+
+    async def schema_versions(self) -> list[int]:
+        async with self._conn() as conn:
+            rows = await conn.fetch("SELECT version FROM schema_version ORDER BY version")
+        return [r["version"] for r in rows]
+
+    async def table_names(self) -> list[str]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            )
+        return sorted(r["tablename"] for r in rows)
+
+    async def ping(self) -> bool:
+        try:
+            async with self._conn() as conn:
+                await conn.fetchval("SELECT 1")
+        except StorageError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    # -- accounts and meters -----------------------------------------------------------------
+    async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts:
+        batch = list(rows)
+        now = datetime.now(UTC)
+        async with self._tx() as conn:
+            known: dict[str, str | None] = {
+                r["number"]: r["serial"]
+                for r in await conn.fetch(
+                    "SELECT a.number, m.serial FROM accounts a LEFT JOIN meters m "
+                    "ON m.account = a.number AND m.active "
+                    "WHERE a.number = ANY($1::text[]) FOR UPDATE OF a",
+                    [r.account.number for r in batch],
+                )
+            }
+            added = 0
+            accounts: list[tuple[Any, ...]] = []
+            meters: list[tuple[Any, ...]] = []
+            retire: list[tuple[Any, ...]] = []
+            phones: list[tuple[str, str]] = []
+            clear_phones: list[tuple[str]] = []
+            last: list[tuple[Any, ...]] = []
+            for row in batch:
+                acc = row.account
+                keep = " " + " ".join(row.keep) + " "
+                existed = acc.number in known
+                if not existed:
+                    added += 1
+                elif known[acc.number] not in (None, acc.meter.serial):
+                    retire.append((now, acc.number, acc.meter.serial))
+                known[acc.number] = acc.meter.serial
+                accounts.append((
+                    acc.number, acc.address, acc.stove.value, acc.status.value, acc.residents,
+                    acc.area_m2, " ".join(acc.phones), acc.window_start_day, acc.window_end_day,
+                    keep,
+                ))  # fmt: skip
+                meters.append((
+                    acc.number, acc.meter.serial, acc.meter.kind.value, acc.meter.digits,
+                    acc.meter.decimals, keep,
+                ))  # fmt: skip
+                if "phones" not in row.keep:
+                    if existed:
+                        clear_phones.append((acc.number,))
+                    phones.extend((phone, acc.number) for phone in acc.phones)
+                if row.last_period is not None and row.last_values:
+                    last.append(
+                        (acc.number, str(row.last_period), *register_values(row.last_values), now)
+                    )
+            await conn.executemany(_UPSERT_ACCOUNT, accounts)
+            if retire:
+                await conn.executemany(
+                    "UPDATE meters SET active = false, replaced_at = $1 "
+                    "WHERE account = $2 AND serial <> $3 AND active",
+                    retire,
+                )
+            await conn.executemany(_UPSERT_METER, meters)
+            if clear_phones:
+                await conn.executemany(
+                    "DELETE FROM account_phones WHERE account = $1", clear_phones
+                )
+            if phones:
+                await conn.executemany(
+                    "INSERT INTO account_phones (phone, account) VALUES ($1, $2) "
+                    "ON CONFLICT DO NOTHING",
+                    phones,
+                )
+            if last:
+                await conn.executemany(_IMPORT_READING, last)
+        return UpsertCounts(added=added, updated=len(batch) - added)
+
+    async def get_account(self, number: str) -> Account | None:
+        async with self._conn() as conn:
+            row = await conn.fetchrow(f"{_ACCOUNT_SELECT} WHERE a.number = $1", number)
+        return None if row is None else _account(row)
+
+    async def find_account(self, number: str, meter_serial: str) -> Account | None:
+        account = await self.get_account(number)
+        if account is None or account.meter.serial != meter_serial:
+            return None
+        return account
+
+    async def find_accounts_by_phone(self, phone: str) -> list[Account]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                f"{_ACCOUNT_SELECT} JOIN account_phones p ON p.account = a.number "
+                "WHERE p.phone = $1 ORDER BY a.number",
+                phone,
+            )
+        return [_account(row) for row in rows]
+
+    async def count_accounts(self) -> int:
+        async with self._conn() as conn:
+            count: int = await conn.fetchval("SELECT count(*) FROM accounts")
+        return count
+
+    # -- chats -------------------------------------------------------------------------------
+    async def get_profile(self, chat: ChatRef) -> ChatProfile | None:
+        async with self._conn() as conn:
+            row = await conn.fetchrow(
+                "SELECT locale, consent_at, reminders_on, blocked, current_account "
+                "FROM chat_profiles WHERE channel = $1 AND user_id = $2",
+                chat.channel,
+                chat.user_id,
+            )
+        if row is None:
+            return None
+        return ChatProfile(chat, *row.values())
+
+    async def save_profile(self, profile: ChatProfile) -> None:
+        consent = None if profile.consent_at is None else aware(profile.consent_at)
+        async with self._conn() as conn:
+            await conn.execute(
+                "INSERT INTO chat_profiles (channel, user_id, locale, consent_at, reminders_on, "
+                "blocked, current_account) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                "ON CONFLICT (channel, user_id) DO UPDATE SET locale = EXCLUDED.locale, "
+                "consent_at = EXCLUDED.consent_at, reminders_on = EXCLUDED.reminders_on, "
+                "blocked = EXCLUDED.blocked, current_account = EXCLUDED.current_account",
+                profile.chat.channel, profile.chat.user_id, profile.locale, consent,
+                profile.reminders_on, profile.blocked, profile.current_account,
+            )  # fmt: skip
+
+    async def set_blocked(self, chat: ChatRef, blocked: bool) -> None:
+        async with self._conn() as conn:
+            await conn.execute(
+                "INSERT INTO chat_profiles (channel, user_id, blocked) VALUES ($1, $2, $3) "
+                "ON CONFLICT (channel, user_id) DO UPDATE SET blocked = EXCLUDED.blocked",
+                chat.channel,
+                chat.user_id,
+                blocked,
+            )
+
+    async def bindings(self, chat: ChatRef) -> list[Binding]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT account, alias, bound_at FROM bindings WHERE channel = $1 "
+                "AND user_id = $2 ORDER BY bound_at, account",
+                chat.channel,
+                chat.user_id,
+            )
+        return [Binding(chat, r["account"], r["alias"], r["bound_at"]) for r in rows]
+
+    async def chats_of_account(self, account: str) -> list[ChatRef]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT channel, user_id FROM bindings WHERE account = $1 "
+                "ORDER BY channel, user_id",
+                account,
+            )
+        return [ChatRef(r["channel"], r["user_id"]) for r in rows]
+
+    async def bind(self, chat: ChatRef, account: str, alias: str, at: datetime) -> bool:
+        try:
+            async with self._conn() as conn:
+                status = await conn.execute(
+                    "INSERT INTO bindings (channel, user_id, account, alias, bound_at) "
+                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    chat.channel, chat.user_id, account, alias, aware(at),
+                )  # fmt: skip
+        except StorageError as exc:
+            if isinstance(exc.__cause__, asyncpg.ForeignKeyViolationError):
+                raise StorageError(f"no account {account[:5]}-***-** to bind") from exc
+            raise
+        return bool(status == "INSERT 0 1")
+
+    async def rename_binding(self, chat: ChatRef, account: str, alias: str) -> None:
+        async with self._conn() as conn:
+            await conn.execute(
+                "UPDATE bindings SET alias = $1 WHERE channel = $2 AND user_id = $3 "
+                "AND account = $4",
+                alias, chat.channel, chat.user_id, account,
+            )  # fmt: skip
+
+    async def unbind(self, chat: ChatRef, account: str) -> None:
+        async with self._tx() as conn:
+            await conn.execute(
+                "DELETE FROM bindings WHERE channel = $1 AND user_id = $2 AND account = $3",
+                chat.channel, chat.user_id, account,
+            )  # fmt: skip
+            await conn.execute(
+                "UPDATE chat_profiles SET current_account = NULL "
+                "WHERE channel = $1 AND user_id = $2 AND current_account = $3",
+                chat.channel, chat.user_id, account,
+            )  # fmt: skip
+
+    async def forget_chat(self, chat: ChatRef) -> None:
+        """Erase bindings, profile, dialog state and failed tries; pending reminders are
+        skipped. Readings stay: they belong to the account and the supplier's records."""
+        async with self._tx() as conn:
+            for table in ("bindings", "chat_profiles", "dialog_states", "bind_failures"):
+                await conn.execute(
+                    f"DELETE FROM {table} WHERE channel = $1 AND user_id = $2",  # noqa: S608
+                    chat.channel,
+                    chat.user_id,
+                )
+            await conn.execute(
+                "UPDATE campaign_recipients SET status = 'skipped', detail = 'forgotten' "
+                "WHERE channel = $1 AND user_id = $2 AND status = 'pending'",
+                chat.channel,
+                chat.user_id,
+            )
+
+    async def load_state(self, chat: ChatRef) -> DialogState | None:
+        async with self._conn() as conn:
+            row = await conn.fetchrow(
+                "SELECT state, data::text AS data FROM dialog_states "
+                "WHERE channel = $1 AND user_id = $2",
+                chat.channel,
+                chat.user_id,
+            )
+        return None if row is None else DialogState(row["state"], json.loads(row["data"]))
+
+    async def save_state(self, chat: ChatRef, state: DialogState) -> None:
+        async with self._conn() as conn:
+            await conn.execute(
+                "INSERT INTO dialog_states (channel, user_id, state, data) "
+                "VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (channel, user_id) "
+                "DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data",
+                chat.channel, chat.user_id, state.state,
+                json.dumps(state.data, ensure_ascii=False),
+            )  # fmt: skip
+
+    async def record_bind_failure(self, chat: ChatRef, at: datetime) -> None:
+        async with self._conn() as conn:
+            await conn.execute(
+                "INSERT INTO bind_failures (channel, user_id, at) VALUES ($1, $2, $3)",
+                chat.channel,
+                chat.user_id,
+                aware(at),
+            )
+
+    async def bind_failures_since(self, chat: ChatRef, since: datetime) -> list[datetime]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT at FROM bind_failures WHERE channel = $1 AND user_id = $2 "
+                "AND at >= $3 ORDER BY at",
+                chat.channel,
+                chat.user_id,
+                aware(since),
+            )
+        return [r["at"] for r in rows]
+
+    async def claim_update(self, channel: str, update_id: str) -> bool:
+        async with self._conn() as conn:
+            status = await conn.execute(
+                "INSERT INTO processed_updates (scope, channel, update_id, at) "
+                "VALUES ('update', $1, $2, $3) ON CONFLICT DO NOTHING",
+                channel,
+                update_id,
+                datetime.now(UTC),
+            )
+        return bool(status == "INSERT 0 1")
+
+    # -- readings, bills, balances -----------------------------------------------------------
+    async def record_submission(
+        self,
+        account: str,
+        reading: MeterReading,
+        bill: Bill | None,
+        update_id: str | None = None,
+    ) -> StoredSubmission:
+        """Store the reading as the period's current one (superseding, never deleting, an earlier
+        one), and its bill, in one transaction; with no bill (a meter's first reading) the
+        period's earlier bill stops being current. With an update id already recorded by an earlier
+        `record_submission` for the reading's channel, store nothing (`claim_update` keeps its
+        own record, so a dialog may claim an update and then submit under the same id)."""
+        period = str(reading.period)
+        async with self._tx() as conn:
+            if update_id is not None:
+                fresh = await conn.fetchval(
+                    "INSERT INTO processed_updates (scope, channel, update_id, at) "
+                    "VALUES ('submission', $1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
+                    reading.channel,
+                    update_id,
+                    datetime.now(UTC),
+                )
+                if fresh is None:
+                    return StoredSubmission(superseded=False, duplicate=True)
+            # The meter row lock queues concurrent submissions for one meter (other processes
+            # included): the second one then sees the first's reading and supersedes it.
+            meter_id = await conn.fetchval(
+                "SELECT id FROM meters WHERE account = $1 ORDER BY active DESC, id DESC "
+                "LIMIT 1 FOR UPDATE",
+                account,
+            )
+            if meter_id is None:
+                raise StorageError(f"no meter on account {account[:5]}-***-**")
+            status = await conn.execute(
+                "UPDATE readings SET is_current = false "
+                "WHERE meter_id = $1 AND period = $2 AND is_current",
+                meter_id,
+                period,
+            )
+            reading_id = await conn.fetchval(
+                "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, "
+                "chat_user, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                "RETURNING id",
+                account, meter_id, period, *register_values(reading.values),
+                reading.source.value, reading.channel, reading.chat_user,
+                aware(reading.submitted_at),
+            )  # fmt: skip
+            await conn.execute(
+                "UPDATE bills SET is_current = false "
+                "WHERE account = $1 AND period = $2 AND is_current",
+                account if bill is None else bill.account,
+                period if bill is None else str(bill.period),
+            )
+            if bill is not None:
+                await _store_bill(conn, bill, reading_id)
+        return StoredSubmission(superseded=status != "UPDATE 0", duplicate=False)
+
+    async def current_reading(self, account: str, period: Period) -> MeterReading | None:
+        async with self._conn() as conn:
+            row = await conn.fetchrow(
+                f"SELECT {_READING_COLUMNS} FROM readings WHERE account = $1 "  # noqa: S608
+                "AND period = $2 AND is_current ORDER BY id DESC LIMIT 1",
+                account,
+                str(period),
+            )
+        return None if row is None else _reading(row)
+
+    async def readings(
+        self, account: str, *, limit: int = 12, sources: Sequence[ReadingSource] | None = None
+    ) -> list[MeterReading]:
+        """Current readings newest first, one per period."""
+        wanted = None if sources is None else [s.value for s in sources]
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                f"SELECT DISTINCT ON (period) {_READING_COLUMNS} FROM readings "  # noqa: S608
+                "WHERE account = $1 AND is_current AND ($2::text[] IS NULL OR source = ANY($2)) "
+                "ORDER BY period DESC, id DESC LIMIT $3",
+                account,
+                wanted,
+                limit,
+            )
+        return [_reading(r) for r in rows]
+
+    async def reading_history(self, account: str, period: Period) -> list[MeterReading]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                f"SELECT {_READING_COLUMNS} FROM readings WHERE account = $1 "  # noqa: S608
+                "AND period = $2 ORDER BY id",
+                account,
+                str(period),
+            )
+        return [_reading(r) for r in rows]
+
+    async def latest_bill(self, account: str) -> Bill | None:
+        found = await self.bills(account, limit=1)
+        return found[0] if found else None
+
+    async def bills(self, account: str, *, limit: int = 12) -> list[Bill]:
+        """The current bill of each period, newest period first."""
+        async with self._conn() as conn:
+            heads = await conn.fetch(
+                "SELECT id, period, basis, total, due, notes::text AS notes FROM bills "
+                "WHERE account = $1 AND is_current ORDER BY period DESC, id DESC LIMIT $2",
+                account,
+                limit,
+            )
+            lines = await conn.fetch(
+                "SELECT bill_id, label, quantity_kwh, rate, amount FROM bill_lines "
+                "WHERE bill_id = ANY($1::bigint[]) ORDER BY bill_id, position",
+                [h["id"] for h in heads],
+            )
+        by_bill: dict[int, list[BillLine]] = {}
+        for line in lines:
+            by_bill.setdefault(line["bill_id"], []).append(
+                BillLine(line["label"], line["quantity_kwh"], line["rate"], line["amount"])
+            )
+        return [
+            Bill(
+                account=account,
+                period=Period.parse(h["period"]),
+                basis=BillBasis(h["basis"]),
+                lines=tuple(by_bill.get(h["id"], ())),
+                total=h["total"],
+                due=h["due"],
+                notes=tuple(json.loads(h["notes"])),
+            )
+            for h in heads
+        ]
+
+    async def balance(self, account: str) -> Decimal:
+        async with self._conn() as conn:
+            amount: Decimal | None = await conn.fetchval(
+                "SELECT amount FROM balances WHERE account = $1", account
+            )
+        return Decimal(0) if amount is None else amount
+
+    async def set_balance(self, account: str, amount: Decimal) -> None:
+        async with self._conn() as conn:
+            await conn.execute(
+                "INSERT INTO balances (account, amount) VALUES ($1, $2) "
+                "ON CONFLICT (account) DO UPDATE SET amount = EXCLUDED.amount",
+                account,
+                amount,
+            )
+
+    async def export_readings(self, period: Period) -> AsyncIterator[ExportedReading]:
+        """Current readings of a period by account, read in pages (no connection is held
+        between pages, so an export never starves the bot's pool)."""
+        after: tuple[str, int] = ("", 0)
+        while True:
+            async with self._conn() as conn:
+                rows = await conn.fetch(
+                    "SELECT r.account, m.serial, r.id, r.period, r.t1, r.t2, r.t3, r.source, "
+                    "r.submitted_at, r.channel, r.chat_user FROM readings r "
+                    "JOIN meters m ON m.id = r.meter_id WHERE r.period = $1 AND r.is_current "
+                    "AND (r.account, r.id) > ($2, $3) ORDER BY r.account, r.id LIMIT $4",
+                    str(period),
+                    *after,
+                    EXPORT_PAGE,
+                )
+            for row in rows:
+                yield ExportedReading(row["account"], row["serial"], _reading(row))
+            if len(rows) < EXPORT_PAGE:
+                return
+            after = (rows[-1]["account"], rows[-1]["id"])
+
+    # -- reminder campaigns ------------------------------------------------------------------
+    async def campaign_candidates(self, period: Period, *, only_missing: bool) -> list[Recipient]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT b.channel, b.user_id, b.account, b.alias FROM bindings b "
+                "JOIN accounts a ON a.number = b.account AND a.status = 'active' "
+                "LEFT JOIN chat_profiles p ON p.channel = b.channel AND p.user_id = b.user_id "
+                "WHERE coalesce(p.reminders_on, true) AND NOT coalesce(p.blocked, false) "
+                "AND EXISTS (SELECT 1 FROM meters m WHERE m.account = b.account AND m.active) "
+                "AND (NOT $2 OR NOT EXISTS (SELECT 1 FROM readings r "
+                "WHERE r.account = b.account AND r.period = $1 AND r.is_current)) "
+                "ORDER BY b.channel, b.user_id, b.account",
+                str(period),
+                only_missing,
+            )
+        return [
+            Recipient(0, 0, ChatRef(r["channel"], r["user_id"]), r["account"], r["alias"])
+            for r in rows
+        ]
+
+    async def create_campaign(
+        self, kind: str, period: Period, recipients: Sequence[Recipient], at: datetime
+    ) -> tuple[int, bool]:
+        async with self._tx() as conn:
+            campaign_id = await conn.fetchval(
+                "INSERT INTO campaigns (kind, period, created_at) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING RETURNING id",
+                kind,
+                str(period),
+                aware(at),
+            )
+            if campaign_id is None:
+                existing: int = await conn.fetchval(
+                    "SELECT id FROM campaigns WHERE kind = $1 AND period = $2", kind, str(period)
+                )
+                return existing, False
+            await conn.executemany(
+                "INSERT INTO campaign_recipients (campaign_id, channel, user_id, account, alias) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                [
+                    (campaign_id, r.chat.channel, r.chat.user_id, r.account, r.alias)
+                    for r in recipients
+                ],
+            )
+        return int(campaign_id), True
+
+    async def claim_recipients(
+        self, campaign_id: int, limit: int, *, channel: str | None = None
+    ) -> list[Recipient]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "UPDATE campaign_recipients SET status = 'sending' WHERE id IN ("
+                "SELECT id FROM campaign_recipients WHERE campaign_id = $1 "
+                "AND status = 'pending' AND ($3::text IS NULL OR channel = $3) "
+                "ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+                "RETURNING id, campaign_id, channel, user_id, account, alias, attempts",
+                campaign_id,
+                limit,
+                channel,
+            )
+        return sorted((_recipient(r) for r in rows), key=lambda r: r.id)
+
+    async def finish_recipient(self, recipient_id: int, status: str, detail: str = "") -> None:
+        async with self._conn() as conn:
+            await conn.execute(
+                "UPDATE campaign_recipients SET status = $1, detail = $2, "
+                "attempts = attempts + 1 WHERE id = $3",
+                status,
+                detail,
+                recipient_id,
+            )
+
+    async def finish_recipients(self, outcomes: Sequence[tuple[int, str, str]]) -> None:
+        async with self._tx() as conn:
+            await conn.executemany(
+                "UPDATE campaign_recipients SET status = $1, detail = $2, "
+                "attempts = attempts + 1 WHERE id = $3",
+                [(status, detail, recipient_id) for recipient_id, status, detail in outcomes],
+            )
+
+    async def release_recipient(self, recipient_id: int) -> None:
+        async with self._conn() as conn:
+            await conn.execute(
+                "UPDATE campaign_recipients SET status = 'pending', attempts = attempts + 1 "
+                "WHERE id = $1 AND status = 'sending'",
+                recipient_id,
+            )
+
+    async def campaign_counts(self, campaign_id: int) -> dict[str, int]:
+        """Rows per status; every status is present, zero when it has none."""
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT status, count(*) AS n FROM campaign_recipients WHERE campaign_id = $1 "
+                "GROUP BY status",
+                campaign_id,
+            )
+        counts = dict.fromkeys(
+            (
+                RecipientStatus.PENDING, RecipientStatus.SENDING, RecipientStatus.SENT,
+                RecipientStatus.BLOCKED, RecipientStatus.FAILED, RecipientStatus.SKIPPED,
+            ),
+            0,
+        )  # fmt: skip
+        counts.update({r["status"]: r["n"] for r in rows})
+        return counts
+
+    async def open_campaigns(self) -> list[int]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT c.id FROM campaigns c WHERE EXISTS (SELECT 1 FROM campaign_recipients r "
+                "WHERE r.campaign_id = c.id AND r.status = 'pending') ORDER BY c.id"
+            )
+        return [r["id"] for r in rows]
+
+    async def get_campaign(self, campaign_id: int) -> Campaign | None:
+        async with self._conn() as conn:
+            row = await conn.fetchrow(
+                "SELECT id, kind, period, created_at FROM campaigns WHERE id = $1", campaign_id
+            )
+        return None if row is None else _campaign(row)
+
+    async def find_campaign(self, kind: str, period: Period) -> Campaign | None:
+        async with self._conn() as conn:
+            row = await conn.fetchrow(
+                "SELECT id, kind, period, created_at FROM campaigns "
+                "WHERE kind = $1 AND period = $2",
+                kind,
+                str(period),
+            )
+        return None if row is None else _campaign(row)
+
+
+def _recipient(row: asyncpg.Record) -> Recipient:
+    chat = ChatRef(row["channel"], row["user_id"])
+    return Recipient(
+        row["id"], row["campaign_id"], chat, row["account"], row["alias"], row["attempts"]
+    )
+
+
+def _campaign(row: asyncpg.Record) -> Campaign:
+    return Campaign(row["id"], row["kind"], Period.parse(row["period"]), row["created_at"])
+
+
+async def _store_bill(conn: asyncpg.Connection, bill: Bill, reading_id: int) -> None:
+    bill_id = await conn.fetchval(
+        "INSERT INTO bills (account, period, basis, total, due, notes, reading_id, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) RETURNING id",
+        bill.account, str(bill.period), bill.basis.value, bill.total, bill.due,
+        json.dumps(list(bill.notes), ensure_ascii=False), reading_id, datetime.now(UTC),
+    )  # fmt: skip
+    await conn.executemany(
+        "INSERT INTO bill_lines (bill_id, position, label, quantity_kwh, rate, amount) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+            (bill_id, i, line.label, line.quantity_kwh, line.rate, line.amount)
+            for i, line in enumerate(bill.lines)
+        ],
+    )

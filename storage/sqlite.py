@@ -1,0 +1,891 @@
+"""The default storage: one SQLite file through aiosqlite.
+
+One connection, one asyncio.Lock: every method runs alone on the connection, writes inside
+`BEGIN IMMEDIATE`, so concurrent coroutines never see each other's half-done transactions and a
+second process waits on the busy timeout instead of failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from billing_core.models import (
+    Account,
+    AccountStatus,
+    Bill,
+    BillBasis,
+    BillLine,
+    Meter,
+    MeterKind,
+    MeterReading,
+    Period,
+    ReadingSource,
+    Stove,
+)
+from dialogs.events import ChatRef
+from storage import migrations
+from storage.base import (
+    Binding,
+    Campaign,
+    ChatProfile,
+    DialogState,
+    ExportedReading,
+    ImportRow,
+    Recipient,
+    RecipientStatus,
+    StorageError,
+    StoredSubmission,
+    UpsertCounts,
+)
+from storage.rows import aware, readings_of, register_values, text_or_none
+
+BUSY_TIMEOUT_MS = 5000
+EXPORT_PAGE = 1000
+_ACCOUNT_COLUMNS = (
+    "a.number, a.address, a.stove, a.status, a.residents, a.area_m2, a.phones, "
+    "a.window_start_day, a.window_end_day, m.serial, m.zones, m.digits, m.decimals, m.active"
+)
+# The meter an account is shown with: the active one, else the last replaced.
+_ACCOUNT_SELECT = (
+    f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a JOIN meters m ON m.id = ("  # noqa: S608
+    "SELECT id FROM meters WHERE account = a.number ORDER BY active DESC, id DESC LIMIT 1)"
+)
+_READING_COLUMNS = "period, t1, t2, t3, source, submitted_at, channel, chat_user"
+
+
+def _stamp(moment: datetime) -> str:
+    """UTC with fixed precision, so that text order is time order (bind-failure windows)."""
+    return aware(moment).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _path_of(url: str) -> str:
+    if not url.startswith("sqlite:///"):
+        raise StorageError(f"a SQLite url looks like sqlite:///data/meterbot.sqlite3, got {url!r}")
+    path = url.removeprefix("sqlite:///")
+    if path in ("", ":memory:"):
+        return ":memory:"
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _account(row: Sequence[Any]) -> Account:
+    meter = Meter(
+        serial=row[9], kind=MeterKind(row[10]), digits=row[11], decimals=row[12],
+        active=bool(row[13]),
+    )  # fmt: skip
+    return Account(
+        number=row[0],
+        meter=meter,
+        stove=Stove(row[2]),
+        status=AccountStatus(row[3]),
+        address=row[1],
+        residents=row[4],
+        area_m2=None if row[5] is None else Decimal(row[5]),
+        phones=tuple(row[6].split()),
+        window_start_day=row[7],
+        window_end_day=row[8],
+    )
+
+
+def _reading(row: Sequence[Any]) -> MeterReading:
+    return MeterReading(
+        period=Period.parse(row[0]),
+        values=readings_of(row[1], row[2], row[3]),
+        source=ReadingSource(row[4]),
+        submitted_at=datetime.fromisoformat(row[5]),
+        channel=row[6],
+        chat_user=row[7],
+    )
+
+
+def _keep_case(column: str, keep: str, table: str = "accounts") -> str:
+    """The stored value when the row's `keep` names the column, else the file's."""
+    return (
+        f"CASE WHEN instr({keep}, ' {column} ') THEN {table}.{column} ELSE excluded.{column} END"
+    )
+
+
+_KEEPABLE = (
+    "address", "stove", "status", "residents", "area_m2", "phones",
+    "window_start_day", "window_end_day",
+)  # fmt: skip
+# Numbered parameters bound from tuples: measurably faster than names over a million rows.
+_UPSERT_ACCOUNT = (
+    "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "  # noqa: S608
+    "window_start_day, window_end_day) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "ON CONFLICT (number) DO UPDATE SET "
+    + ", ".join(f"{c} = {_keep_case(c, '?10')}" for c in _KEEPABLE)
+)
+_UPSERT_METER = (
+    "INSERT INTO meters (account, serial, zones, digits, decimals, active) "  # noqa: S608
+    "VALUES (?1, ?2, ?3, ?4, ?5, 1) "
+    "ON CONFLICT (account, serial) DO UPDATE SET zones = excluded.zones, "
+    f"digits = {_keep_case('digits', '?6', 'meters')}, "
+    "decimals = excluded.decimals, active = 1, replaced_at = NULL"
+)
+_RETIRE_METER = (
+    "UPDATE meters SET active = 0, replaced_at = ? "
+    "WHERE account = ? AND serial <> ? AND active = 1"
+)
+_READING_INSERT = (
+    "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, submitted_at)"
+)
+# A known account keeps a current reading the file may repeat: added only when missing.
+_IMPORT_READING_KNOWN = (
+    f"{_READING_INSERT} SELECT ?1, m.id, ?2, ?3, ?4, ?5, 'control', 'import', ?6 FROM meters m "  # noqa: S608
+    "WHERE m.account = ?1 AND m.active = 1 AND NOT EXISTS ("
+    "SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.period = ?2 AND r.is_current = 1)"
+)
+
+
+_STAGING = (
+    "CREATE TEMP TABLE IF NOT EXISTS import_rows (number TEXT, address TEXT, stove TEXT, "
+    "status TEXT, residents INTEGER, area_m2 TEXT, phones TEXT, window_start_day INTEGER, "
+    "window_end_day INTEGER, serial TEXT, zones INTEGER, digits INTEGER, decimals INTEGER, "
+    "last_period TEXT, t1 TEXT, t2 TEXT, t3 TEXT)"
+)
+_STAGE_ROW = f"INSERT INTO temp.import_rows VALUES ({', '.join('?' * 17)})"  # noqa: S608
+_FROM_STAGING = (
+    "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "
+    "window_start_day, window_end_day) SELECT number, address, stove, status, residents, "
+    "area_m2, phones, window_start_day, window_end_day FROM temp.import_rows",
+    "INSERT INTO meters (account, serial, zones, digits, decimals, active) "
+    "SELECT number, serial, zones, digits, decimals, 1 FROM temp.import_rows",
+    f"{_READING_INSERT} SELECT s.number, m.id, s.last_period, s.t1, s.t2, s.t3, "  # noqa: S608
+    "'control', 'import', ? FROM temp.import_rows s "
+    "JOIN meters m ON m.account = s.number AND m.active = 1 WHERE s.last_period IS NOT NULL",
+)
+
+
+class _ImportPlan:
+    """One batch sorted into what each statement of `upsert_accounts` writes."""
+
+    def __init__(self, now: str) -> None:
+        self.now = now
+        self.added = 0
+        self.fresh: list[tuple[Any, ...]] = []  # accounts not in the database: staged
+        self.accounts: list[tuple[Any, ...]] = []  # known accounts: upserted
+        self.meters: list[tuple[Any, ...]] = []
+        self.retire: list[tuple[str, str, str]] = []
+        self.phones: list[tuple[str, str]] = []
+        self.clear_phones: list[tuple[str]] = []
+        self.readings: list[tuple[str | None, ...]] = []
+
+    def add(self, row: ImportRow, known: dict[str, str | None]) -> None:
+        acc, meter = row.account, row.account.meter
+        existed = acc.number in known
+        area = None if acc.area_m2 is None else str(acc.area_m2)
+        t1 = t2 = t3 = None
+        period = None if row.last_period is None or not row.last_values else str(row.last_period)
+        if period is not None and row.last_values:
+            t1, t2, t3 = map(text_or_none, register_values(row.last_values))
+        if "phones" not in row.keep:
+            if existed:
+                self.clear_phones.append((acc.number,))
+            self.phones.extend((phone, acc.number) for phone in acc.phones)
+        if not existed:
+            self.added += 1
+            known[acc.number] = meter.serial  # a repeat later in the batch is an update
+            self.fresh.append((
+                acc.number, acc.address, acc.stove.value, acc.status.value, acc.residents, area,
+                " ".join(acc.phones), acc.window_start_day, acc.window_end_day, meter.serial,
+                meter.kind.value, meter.digits, meter.decimals, period, t1, t2, t3,
+            ))  # fmt: skip
+            return
+        if known[acc.number] not in (None, meter.serial):
+            self.retire.append((self.now, acc.number, meter.serial))
+        known[acc.number] = meter.serial
+        keep = " " + " ".join(row.keep) + " " if row.keep else ""
+        self.accounts.append((
+            acc.number, acc.address, acc.stove.value, acc.status.value, acc.residents, area,
+            " ".join(acc.phones), acc.window_start_day, acc.window_end_day, keep,
+        ))  # fmt: skip
+        self.meters.append(
+            (acc.number, meter.serial, meter.kind.value, meter.digits, meter.decimals, keep)
+        )
+        if period is not None:
+            self.readings.append((acc.number, period, t1, t2, t3, self.now))
+
+
+class SqliteStorage:
+    """`Storage` on SQLite. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
+
+    engine = "sqlite"
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def connect(cls, url: str) -> SqliteStorage:
+        path = _path_of(url)
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None)  # we BEGIN ourselves
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot open {path}: {exc}") from exc
+        try:
+            await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            # FULL, not NORMAL: a resident is told "accepted" once the commit returns, and NORMAL
+            # in WAL mode may lose the last commits on a power cut (it survives only process
+            # crashes). Writes are a few per second at the window's peak, so one fsync per commit
+            # is cheap; the import writes in large batches, one fsync per batch.
+            await db.execute("PRAGMA synchronous = FULL")
+            await db.execute("PRAGMA temp_store = MEMORY")  # the import's staging table
+        except sqlite3.Error as exc:
+            await db.close()
+            raise StorageError(f"cannot use {path}: {exc}") from exc
+        return cls(db)
+
+    # -- plumbing --------------------------------------------------------------------------
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                raise StorageError(str(exc)) from exc
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StorageError(str(exc)) from exc
+            try:
+                yield self._db
+            except BaseException as exc:
+                await self._db.rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise StorageError(str(exc)) from exc
+                raise
+            await self._db.commit()
+
+    async def _rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        cursor = await self._db.execute(sql, params)
+        count = cursor.rowcount
+        await cursor.close()
+        return count
+
+    async def _insert(self, sql: str, params: Sequence[Any]) -> int:
+        cursor = await self._db.execute(sql, params)
+        row_id = cursor.lastrowid
+        await cursor.close()
+        if row_id is None:
+            raise StorageError("the database returned no row id")
+        return row_id
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(await self._db.execute_fetchall(sql, params))
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        rows = await self._db.execute_fetchall(sql, params)
+        return next(iter(rows), None)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def migrate(self) -> list[int]:
+        applied: list[int] = []
+        async with self._lock:
+            await self._db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            for migration in migrations.load("sqlite"):
+                if await self._has_version(migration.version):
+                    continue
+                record = (
+                    f"INSERT INTO schema_version VALUES ({migration.version}, "  # noqa: S608
+                    f"'{migration.name}', '{_stamp(datetime.now(UTC))}');"
+                )
+                try:
+                    # executescript commits first, so the whole migration and its record are one
+                    # script inside one IMMEDIATE transaction.
+                    await self._db.executescript(
+                        f"BEGIN IMMEDIATE;\n{migration.sql}\n;{record}\nCOMMIT;"
+                    )
+                except sqlite3.Error as exc:
+                    await self._db.rollback()
+                    if await self._has_version(migration.version):
+                        continue  # another process applied it meanwhile
+                    raise StorageError(f"migration {migration.version} failed: {exc}") from exc
+                applied.append(migration.version)
+        return applied
+
+    async def _has_version(self, version: int) -> bool:
+        found = await self._one("SELECT 1 FROM schema_version WHERE version = ?", (version,))
+        return found is not None
+
+    async def schema_versions(self) -> list[int]:
+        async with self._read():
+            rows = await self._all("SELECT version FROM schema_version ORDER BY version")
+        return [int(r[0]) for r in rows]
+
+    async def table_names(self) -> list[str]:
+        async with self._read():
+            rows = await self._all("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return sorted(r[0] for r in rows)
+
+    async def ping(self) -> bool:
+        try:
+            async with self._read() as db:
+                await db.execute_fetchall("SELECT 1")
+        except (StorageError, ValueError):
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    # -- accounts and meters -----------------------------------------------------------------
+    async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts:
+        """New accounts go through a temporary table and three set-based inserts (one Python
+        round per row instead of four); known ones are upserted row by row, keeping what
+        `keep` names."""
+        batch = list(rows)
+        now = _stamp(datetime.now(UTC))
+        async with self._write() as db:
+            known: dict[str, str | None] = {
+                number: serial
+                for number, serial in await self._all(
+                    "SELECT a.number, m.serial FROM accounts a LEFT JOIN meters m "
+                    "ON m.account = a.number AND m.active = 1 "
+                    "WHERE a.number IN (SELECT value FROM json_each(?))",
+                    (json.dumps([r.account.number for r in batch]),),
+                )
+            }
+            plan = _ImportPlan(now)
+            for row in batch:
+                plan.add(row, known)
+            if plan.fresh:
+                await db.execute(_STAGING)
+                await db.executemany(_STAGE_ROW, plan.fresh)
+                for statement in _FROM_STAGING:
+                    await db.execute(statement, (now,) if "?" in statement else ())
+                await db.execute("DELETE FROM temp.import_rows")
+            if plan.accounts:
+                await db.executemany(_UPSERT_ACCOUNT, plan.accounts)
+            if plan.retire:
+                await db.executemany(_RETIRE_METER, plan.retire)
+            if plan.meters:
+                await db.executemany(_UPSERT_METER, plan.meters)
+            if plan.clear_phones:
+                await db.executemany(
+                    "DELETE FROM account_phones WHERE account = ?", plan.clear_phones
+                )
+            if plan.phones:
+                await db.executemany(
+                    "INSERT OR IGNORE INTO account_phones (phone, account) VALUES (?, ?)",
+                    plan.phones,
+                )
+            if plan.readings:
+                await db.executemany(_IMPORT_READING_KNOWN, plan.readings)
+        return UpsertCounts(added=plan.added, updated=len(batch) - plan.added)
+
+    async def get_account(self, number: str) -> Account | None:
+        async with self._read():
+            row = await self._one(f"{_ACCOUNT_SELECT} WHERE a.number = ?", (number,))
+        return None if row is None else _account(row)
+
+    async def find_account(self, number: str, meter_serial: str) -> Account | None:
+        account = await self.get_account(number)
+        if account is None or account.meter.serial != meter_serial:
+            return None
+        return account
+
+    async def find_accounts_by_phone(self, phone: str) -> list[Account]:
+        async with self._read():
+            rows = await self._all(
+                f"{_ACCOUNT_SELECT} JOIN account_phones p ON p.account = a.number "
+                "WHERE p.phone = ? ORDER BY a.number",
+                (phone,),
+            )
+        return [_account(row) for row in rows]
+
+    async def count_accounts(self) -> int:
+        async with self._read():
+            row = await self._one("SELECT count(*) FROM accounts")
+        return int(row[0])
+
+    # -- chats -------------------------------------------------------------------------------
+    async def get_profile(self, chat: ChatRef) -> ChatProfile | None:
+        async with self._read():
+            row = await self._one(
+                "SELECT locale, consent_at, reminders_on, blocked, current_account "
+                "FROM chat_profiles WHERE channel = ? AND user_id = ?",
+                (chat.channel, chat.user_id),
+            )
+        if row is None:
+            return None
+        return ChatProfile(
+            chat=chat,
+            locale=row[0],
+            consent_at=None if row[1] is None else datetime.fromisoformat(row[1]),
+            reminders_on=bool(row[2]),
+            blocked=bool(row[3]),
+            current_account=row[4],
+        )
+
+    async def save_profile(self, profile: ChatProfile) -> None:
+        consent = None if profile.consent_at is None else _stamp(profile.consent_at)
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO chat_profiles (channel, user_id, locale, consent_at, reminders_on, "
+                "blocked, current_account) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (channel, user_id) DO UPDATE SET locale = excluded.locale, "
+                "consent_at = excluded.consent_at, reminders_on = excluded.reminders_on, "
+                "blocked = excluded.blocked, current_account = excluded.current_account",
+                (
+                    profile.chat.channel, profile.chat.user_id, profile.locale, consent,
+                    int(profile.reminders_on), int(profile.blocked), profile.current_account,
+                ),
+            )  # fmt: skip
+
+    async def set_blocked(self, chat: ChatRef, blocked: bool) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO chat_profiles (channel, user_id, blocked) VALUES (?, ?, ?) "
+                "ON CONFLICT (channel, user_id) DO UPDATE SET blocked = excluded.blocked",
+                (chat.channel, chat.user_id, int(blocked)),
+            )
+
+    async def bindings(self, chat: ChatRef) -> list[Binding]:
+        async with self._read():
+            rows = await self._all(
+                "SELECT account, alias, bound_at FROM bindings WHERE channel = ? AND user_id = ? "
+                "ORDER BY bound_at, account",
+                (chat.channel, chat.user_id),
+            )
+        return [Binding(chat, r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
+
+    async def chats_of_account(self, account: str) -> list[ChatRef]:
+        async with self._read():
+            rows = await self._all(
+                "SELECT channel, user_id FROM bindings WHERE account = ? "
+                "ORDER BY channel, user_id",
+                (account,),
+            )
+        return [ChatRef(r[0], r[1]) for r in rows]
+
+    async def bind(self, chat: ChatRef, account: str, alias: str, at: datetime) -> bool:
+        async with self._write():
+            if await self._one("SELECT 1 FROM accounts WHERE number = ?", (account,)) is None:
+                raise StorageError(f"no account {account[:5]}-***-** to bind")
+            count = await self._rowcount(
+                "INSERT INTO bindings (channel, user_id, account, alias, bound_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (chat.channel, chat.user_id, account, alias, _stamp(at)),
+            )
+        return count == 1
+
+    async def rename_binding(self, chat: ChatRef, account: str, alias: str) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "UPDATE bindings SET alias = ? WHERE channel = ? AND user_id = ? AND account = ?",
+                (alias, chat.channel, chat.user_id, account),
+            )
+
+    async def unbind(self, chat: ChatRef, account: str) -> None:
+        key = (chat.channel, chat.user_id)
+        async with self._write() as db:
+            await db.execute(
+                "DELETE FROM bindings WHERE channel = ? AND user_id = ? AND account = ?",
+                (*key, account),
+            )
+            await db.execute(
+                "UPDATE chat_profiles SET current_account = NULL "
+                "WHERE channel = ? AND user_id = ? AND current_account = ?",
+                (*key, account),
+            )
+
+    async def forget_chat(self, chat: ChatRef) -> None:
+        """Erase bindings, profile, dialog state and failed tries; pending reminders are
+        skipped. Readings stay: they belong to the account and the supplier's records."""
+        key = (chat.channel, chat.user_id)
+        async with self._write() as db:
+            for table in ("bindings", "chat_profiles", "dialog_states", "bind_failures"):
+                await db.execute(f"DELETE FROM {table} WHERE channel = ? AND user_id = ?", key)  # noqa: S608
+            await db.execute(
+                "UPDATE campaign_recipients SET status = 'skipped', detail = 'forgotten' "
+                "WHERE channel = ? AND user_id = ? AND status = 'pending'",
+                key,
+            )
+
+    async def load_state(self, chat: ChatRef) -> DialogState | None:
+        async with self._read():
+            row = await self._one(
+                "SELECT state, data FROM dialog_states WHERE channel = ? AND user_id = ?",
+                (chat.channel, chat.user_id),
+            )
+        return None if row is None else DialogState(row[0], json.loads(row[1]))
+
+    async def save_state(self, chat: ChatRef, state: DialogState) -> None:
+        data = json.dumps(state.data, ensure_ascii=False)
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO dialog_states (channel, user_id, state, data) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (channel, user_id) DO UPDATE SET state = excluded.state, "
+                "data = excluded.data",
+                (chat.channel, chat.user_id, state.state, data),
+            )
+
+    async def record_bind_failure(self, chat: ChatRef, at: datetime) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO bind_failures (channel, user_id, at) VALUES (?, ?, ?)",
+                (chat.channel, chat.user_id, _stamp(at)),
+            )
+
+    async def bind_failures_since(self, chat: ChatRef, since: datetime) -> list[datetime]:
+        async with self._read():
+            rows = await self._all(
+                "SELECT at FROM bind_failures WHERE channel = ? AND user_id = ? AND at >= ? "
+                "ORDER BY at",
+                (chat.channel, chat.user_id, _stamp(since)),
+            )
+        return [datetime.fromisoformat(r[0]) for r in rows]
+
+    async def claim_update(self, channel: str, update_id: str) -> bool:
+        async with self._write():
+            count = await self._rowcount(
+                "INSERT INTO processed_updates (scope, channel, update_id, at) "
+                "VALUES ('update', ?, ?, ?) ON CONFLICT DO NOTHING",
+                (channel, update_id, _stamp(datetime.now(UTC))),
+            )
+        return count == 1
+
+    # -- readings, bills, balances -----------------------------------------------------------
+    async def record_submission(
+        self,
+        account: str,
+        reading: MeterReading,
+        bill: Bill | None,
+        update_id: str | None = None,
+    ) -> StoredSubmission:
+        """Store the reading as the period's current one (superseding, never deleting, an earlier
+        one), and its bill, in one transaction; with no bill (a meter's first reading) the
+        period's earlier bill stops being current. With an update id already recorded by an earlier
+        `record_submission` for the reading's channel, store nothing (`claim_update` keeps its
+        own record, so a dialog may claim an update and then submit under the same id)."""
+        period = str(reading.period)
+        async with self._write():
+            if update_id is not None:
+                fresh = await self._rowcount(
+                    "INSERT INTO processed_updates (scope, channel, update_id, at) "
+                    "VALUES ('submission', ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (reading.channel, update_id, _stamp(datetime.now(UTC))),
+                )
+                if not fresh:
+                    return StoredSubmission(superseded=False, duplicate=True)
+            meter = await self._one(
+                "SELECT id FROM meters WHERE account = ? ORDER BY active DESC, id DESC LIMIT 1",
+                (account,),
+            )
+            if meter is None:
+                raise StorageError(f"no meter on account {account[:5]}-***-**")
+            superseded = await self._rowcount(
+                "UPDATE readings SET is_current = 0 "
+                "WHERE meter_id = ? AND period = ? AND is_current = 1",
+                (meter[0], period),
+            )
+            t1, t2, t3 = register_values(reading.values)
+            reading_id = await self._insert(
+                "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, "
+                "chat_user, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    account, meter[0], period, text_or_none(t1), text_or_none(t2),
+                    text_or_none(t3), reading.source.value, reading.channel, reading.chat_user,
+                    aware(reading.submitted_at).isoformat(),
+                ),
+            )  # fmt: skip
+            if bill is None:
+                await self._db.execute(
+                    "UPDATE bills SET is_current = 0 "
+                    "WHERE account = ? AND period = ? AND is_current = 1",
+                    (account, period),
+                )
+            else:
+                await self._store_bill(bill, reading_id)
+        return StoredSubmission(superseded=superseded > 0, duplicate=False)
+
+    async def _store_bill(self, bill: Bill, reading_id: int | None) -> None:
+        await self._db.execute(
+            "UPDATE bills SET is_current = 0 WHERE account = ? AND period = ? AND is_current = 1",
+            (bill.account, str(bill.period)),
+        )
+        bill_id = await self._insert(
+            "INSERT INTO bills (account, period, basis, total, due, notes, reading_id, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                bill.account, str(bill.period), bill.basis.value, str(bill.total),
+                bill.due.isoformat(), json.dumps(list(bill.notes), ensure_ascii=False),
+                reading_id, _stamp(datetime.now(UTC)),
+            ),
+        )  # fmt: skip
+        await self._db.executemany(
+            "INSERT INTO bill_lines (bill_id, position, label, quantity_kwh, rate, amount) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (bill_id, i, line.label, str(line.quantity_kwh), str(line.rate), str(line.amount))
+                for i, line in enumerate(bill.lines)
+            ],
+        )
+
+    async def current_reading(self, account: str, period: Period) -> MeterReading | None:
+        async with self._read():
+            row = await self._one(
+                f"SELECT {_READING_COLUMNS} FROM readings WHERE account = ? AND period = ? "  # noqa: S608
+                "AND is_current = 1 ORDER BY id DESC LIMIT 1",
+                (account, str(period)),
+            )
+        return None if row is None else _reading(row)
+
+    async def readings(
+        self, account: str, *, limit: int = 12, sources: Sequence[ReadingSource] | None = None
+    ) -> list[MeterReading]:
+        """Current readings newest first, one per period."""
+        where, params = "account = ? AND is_current = 1", [account]
+        if sources is not None:
+            where += f" AND source IN ({', '.join('?' * len(sources))})"
+            params += [s.value for s in sources]
+        async with self._read():
+            # Twice the limit: a period with a meter replacement has two current readings.
+            rows = await self._all(
+                f"SELECT {_READING_COLUMNS} FROM readings WHERE {where} "  # noqa: S608
+                "ORDER BY period DESC, id DESC LIMIT ?",
+                (*params, limit * 2),
+            )
+        return _one_per_period([_reading(r) for r in rows], limit)
+
+    async def reading_history(self, account: str, period: Period) -> list[MeterReading]:
+        async with self._read():
+            rows = await self._all(
+                f"SELECT {_READING_COLUMNS} FROM readings WHERE account = ? AND period = ? "  # noqa: S608
+                "ORDER BY id",
+                (account, str(period)),
+            )
+        return [_reading(r) for r in rows]
+
+    async def latest_bill(self, account: str) -> Bill | None:
+        found = await self.bills(account, limit=1)
+        return found[0] if found else None
+
+    async def bills(self, account: str, *, limit: int = 12) -> list[Bill]:
+        """The current bill of each period, newest period first."""
+        async with self._read():
+            heads = await self._all(
+                "SELECT id, period, basis, total, due, notes FROM bills "
+                "WHERE account = ? AND is_current = 1 ORDER BY period DESC, id DESC LIMIT ?",
+                (account, limit),
+            )
+            found = []
+            for bill_id, period, basis, total, due, notes in heads:
+                lines = await self._all(
+                    "SELECT label, quantity_kwh, rate, amount FROM bill_lines "
+                    "WHERE bill_id = ? ORDER BY position",
+                    (bill_id,),
+                )
+                found.append(
+                    Bill(
+                        account=account,
+                        period=Period.parse(period),
+                        basis=BillBasis(basis),
+                        lines=tuple(
+                            BillLine(r[0], Decimal(r[1]), Decimal(r[2]), Decimal(r[3]))
+                            for r in lines
+                        ),
+                        total=Decimal(total),
+                        due=date.fromisoformat(due),
+                        notes=tuple(json.loads(notes)),
+                    )
+                )
+        return found
+
+    async def balance(self, account: str) -> Decimal:
+        async with self._read():
+            row = await self._one("SELECT amount FROM balances WHERE account = ?", (account,))
+        return Decimal(0) if row is None else Decimal(row[0])
+
+    async def set_balance(self, account: str, amount: Decimal) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO balances (account, amount) VALUES (?, ?) "
+                "ON CONFLICT (account) DO UPDATE SET amount = excluded.amount",
+                (account, str(amount)),
+            )
+
+    async def export_readings(self, period: Period) -> AsyncIterator[ExportedReading]:
+        """Current readings of a period by account, read in pages (the lock is not held
+        between pages, so a long export never stalls residents)."""
+        after: tuple[str, int] = ("", 0)
+        while True:
+            async with self._read():
+                rows = await self._all(
+                    "SELECT r.account, m.serial, r.id, r.period, r.t1, r.t2, r.t3, r.source, "
+                    "r.submitted_at, r.channel, r.chat_user FROM readings r "
+                    "JOIN meters m ON m.id = r.meter_id WHERE r.period = ? AND r.is_current = 1 "
+                    "AND (r.account, r.id) > (?, ?) ORDER BY r.account, r.id LIMIT ?",
+                    (str(period), *after, EXPORT_PAGE),
+                )
+            for row in rows:
+                yield ExportedReading(row[0], row[1], _reading(row[3:]))
+            if len(rows) < EXPORT_PAGE:
+                return
+            after = (rows[-1][0], rows[-1][2])
+
+    # -- reminder campaigns ------------------------------------------------------------------
+    async def campaign_candidates(self, period: Period, *, only_missing: bool) -> list[Recipient]:
+        missing = (
+            "AND NOT EXISTS (SELECT 1 FROM readings r WHERE r.account = b.account "
+            "AND r.period = ? AND r.is_current = 1)"
+        )
+        async with self._read():
+            rows = await self._all(
+                "SELECT b.channel, b.user_id, b.account, b.alias FROM bindings b "  # noqa: S608
+                "JOIN accounts a ON a.number = b.account AND a.status = 'active' "
+                "LEFT JOIN chat_profiles p ON p.channel = b.channel AND p.user_id = b.user_id "
+                "WHERE coalesce(p.reminders_on, 1) = 1 AND coalesce(p.blocked, 0) = 0 "
+                "AND EXISTS (SELECT 1 FROM meters m WHERE m.account = b.account AND m.active = 1) "
+                f"{missing if only_missing else ''} ORDER BY b.channel, b.user_id, b.account",
+                (str(period),) if only_missing else (),
+            )
+        return [Recipient(0, 0, ChatRef(r[0], r[1]), r[2], r[3]) for r in rows]
+
+    async def create_campaign(
+        self, kind: str, period: Period, recipients: Sequence[Recipient], at: datetime
+    ) -> tuple[int, bool]:
+        async with self._write() as db:
+            created = await self._rowcount(
+                "INSERT INTO campaigns (kind, period, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (kind, str(period), _stamp(at)),
+            )
+            row = await self._one(
+                "SELECT id FROM campaigns WHERE kind = ? AND period = ?", (kind, str(period))
+            )
+            campaign_id = int(row[0])
+            if created:
+                await db.executemany(
+                    "INSERT OR IGNORE INTO campaign_recipients "
+                    "(campaign_id, channel, user_id, account, alias) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (campaign_id, r.chat.channel, r.chat.user_id, r.account, r.alias)
+                        for r in recipients
+                    ],
+                )
+        return campaign_id, bool(created)
+
+    async def claim_recipients(
+        self, campaign_id: int, limit: int, *, channel: str | None = None
+    ) -> list[Recipient]:
+        only = "AND channel = ?" if channel is not None else ""
+        params: tuple[Any, ...] = (
+            (campaign_id, channel, limit) if channel is not None else (campaign_id, limit)
+        )
+        async with self._write():
+            rows = await self._all(
+                "UPDATE campaign_recipients SET status = 'sending' WHERE id IN ("  # noqa: S608
+                "SELECT id FROM campaign_recipients WHERE campaign_id = ? AND status = 'pending' "
+                f"{only} ORDER BY id LIMIT ?) "
+                "RETURNING id, campaign_id, channel, user_id, account, alias, attempts",
+                params,
+            )
+        return sorted(
+            (Recipient(r[0], r[1], ChatRef(r[2], r[3]), r[4], r[5], r[6]) for r in rows),
+            key=lambda r: r.id,
+        )
+
+    async def finish_recipient(self, recipient_id: int, status: str, detail: str = "") -> None:
+        async with self._write() as db:
+            await db.execute(
+                "UPDATE campaign_recipients SET status = ?, detail = ?, attempts = attempts + 1 "
+                "WHERE id = ?",
+                (status, detail, recipient_id),
+            )
+
+    async def finish_recipients(self, outcomes: Sequence[tuple[int, str, str]]) -> None:
+        async with self._write() as db:
+            await db.executemany(
+                "UPDATE campaign_recipients SET status = ?, detail = ?, attempts = attempts + 1 "
+                "WHERE id = ?",
+                [(status, detail, recipient_id) for recipient_id, status, detail in outcomes],
+            )
+
+    async def release_recipient(self, recipient_id: int) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "UPDATE campaign_recipients SET status = 'pending', attempts = attempts + 1 "
+                "WHERE id = ? AND status = 'sending'",
+                (recipient_id,),
+            )
+
+    async def campaign_counts(self, campaign_id: int) -> dict[str, int]:
+        """Rows per status; every status is present, zero when it has none."""
+        async with self._read():
+            rows = await self._all(
+                "SELECT status, count(*) FROM campaign_recipients WHERE campaign_id = ? "
+                "GROUP BY status",
+                (campaign_id,),
+            )
+        return _all_statuses(rows)
+
+    async def open_campaigns(self) -> list[int]:
+        async with self._read():
+            rows = await self._all(
+                "SELECT c.id FROM campaigns c WHERE EXISTS (SELECT 1 FROM campaign_recipients r "
+                "WHERE r.campaign_id = c.id AND r.status = 'pending') ORDER BY c.id"
+            )
+        return [int(r[0]) for r in rows]
+
+    async def get_campaign(self, campaign_id: int) -> Campaign | None:
+        async with self._read():
+            row = await self._one(
+                "SELECT id, kind, period, created_at FROM campaigns WHERE id = ?", (campaign_id,)
+            )
+        return None if row is None else _campaign(row)
+
+    async def find_campaign(self, kind: str, period: Period) -> Campaign | None:
+        async with self._read():
+            row = await self._one(
+                "SELECT id, kind, period, created_at FROM campaigns WHERE kind = ? AND period = ?",
+                (kind, str(period)),
+            )
+        return None if row is None else _campaign(row)
+
+
+def _campaign(row: Sequence[Any]) -> Campaign:
+    return Campaign(int(row[0]), row[1], Period.parse(row[2]), datetime.fromisoformat(row[3]))
+
+
+def _one_per_period(found: list[MeterReading], limit: int) -> list[MeterReading]:
+    kept: list[MeterReading] = []
+    seen: set[Period] = set()
+    for reading in found:
+        if reading.period not in seen:
+            seen.add(reading.period)
+            kept.append(reading)
+    return kept[:limit]
+
+
+def _all_statuses(rows: Iterable[Sequence[Any]]) -> dict[str, int]:
+    counts = {
+        status: 0
+        for status in (
+            RecipientStatus.PENDING, RecipientStatus.SENDING, RecipientStatus.SENT,
+            RecipientStatus.BLOCKED, RecipientStatus.FAILED, RecipientStatus.SKIPPED,
+        )
+    }  # fmt: skip
+    for status, count in rows:
+        counts[status] = int(count)
+    return counts

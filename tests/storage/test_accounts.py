@@ -1,0 +1,151 @@
+"""Accounts and meters: import upserts, lookups by pair and by phone."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from billing_core.models import AccountStatus, MeterKind, Period, ReadingSource, Register, Stove
+from storage.base import Storage, UpsertCounts
+from tests.storage.factories import account, row
+
+
+async def test_upsert_then_get_round_trips_every_field(storage: Storage) -> None:
+    full = account(
+        "0012345678",
+        "00098765",
+        MeterKind.THREE_ZONE,
+        stove=Stove.ELECTRIC,
+        status=AccountStatus.AUTOMATIC,
+        address="Москва, ул. Тверская, д. 7, кв. 12",
+        residents=3,
+        area_m2=Decimal("54.30"),
+        phones=("+79991234567", "+74951234567"),
+    )
+    counts = await storage.upsert_accounts([row(full)])
+
+    assert counts == UpsertCounts(added=1, updated=0)
+    assert await storage.get_account("0012345678") == full
+    assert await storage.get_account("9999999999") is None
+    assert await storage.count_accounts() == 1
+
+
+async def test_second_import_counts_updates_and_changes_fields(storage: Storage) -> None:
+    await storage.upsert_accounts([row(account("1111111111")), row(account("2222222222"))])
+
+    counts = await storage.upsert_accounts(
+        [row(account("1111111111", address="новый адрес")), row(account("3333333333"))]
+    )
+
+    assert counts == UpsertCounts(added=1, updated=1)
+    stored = await storage.get_account("1111111111")
+    assert stored is not None
+    assert stored.address == "новый адрес"
+    assert await storage.count_accounts() == 3
+
+
+async def test_kept_fields_survive_an_update(storage: Storage) -> None:
+    await storage.upsert_accounts(
+        [row(account(stove=Stove.ELECTRIC, address="Арбат, 1", phones=("+79990000001",)))]
+    )
+
+    await storage.upsert_accounts(
+        [row(account(), keep=frozenset({"stove", "address", "phones", "residents"}))]
+    )
+
+    stored = await storage.get_account("1234567890")
+    assert stored is not None
+    assert (stored.stove, stored.address, stored.phones) == (
+        Stove.ELECTRIC,
+        "Арбат, 1",
+        ("+79990000001",),
+    )
+
+
+async def test_new_serial_replaces_the_meter(storage: Storage) -> None:
+    await storage.upsert_accounts([row(account(serial="0000111"))])
+
+    await storage.upsert_accounts([row(account(serial="0000222", kind=MeterKind.TWO_ZONE))])
+
+    assert await storage.find_account("1234567890", "0000111") is None
+    found = await storage.find_account("1234567890", "0000222")
+    assert found is not None
+    assert found.meter.kind is MeterKind.TWO_ZONE
+    assert found.meter.active
+
+
+async def test_find_account_needs_both_halves(storage: Storage) -> None:
+    await storage.upsert_accounts([row(account(serial="0012345"))])
+
+    assert await storage.find_account("1234567890", "0012345") is not None
+    assert await storage.find_account("1234567890", "12345") is None  # leading zeros matter
+    assert await storage.find_account("1234567899", "0012345") is None
+
+
+async def test_find_by_phone_follows_updates(storage: Storage) -> None:
+    await storage.upsert_accounts(
+        [
+            row(account("1111111111", phones=("+79991112233",))),
+            row(account("2222222222", phones=("+79991112233", "+79995556677"))),
+        ]
+    )
+    found = await storage.find_accounts_by_phone("+79991112233")
+    assert [a.number for a in found] == ["1111111111", "2222222222"]
+
+    await storage.upsert_accounts([row(account("1111111111", phones=("+79990000000",)))])
+
+    found = await storage.find_accounts_by_phone("+79991112233")
+    assert [a.number for a in found] == ["2222222222"]
+    assert await storage.find_accounts_by_phone("+70000000000") == []
+
+
+async def test_last_reading_from_the_file_is_stored_once(storage: Storage) -> None:
+    feb = Period(2026, 2)
+    values = {Register.T1: Decimal("4521"), Register.T2: Decimal("1800")}
+    imported = row(account(kind=MeterKind.TWO_ZONE), last_period=feb, last_values=values)
+
+    await storage.upsert_accounts([imported])
+    await storage.upsert_accounts([imported])
+
+    current = await storage.current_reading("1234567890", feb)
+    assert current is not None
+    assert current.values == values
+    assert current.source is ReadingSource.CONTROL
+    assert len(await storage.reading_history("1234567890", feb)) == 1
+
+
+async def test_ping(storage: Storage) -> None:
+    assert await storage.ping() is True
+
+
+async def test_window_override_survives_a_file_update(storage: Storage) -> None:
+    await storage.upsert_accounts([row(account(window_start_day=1, window_end_day=31))])
+
+    await storage.upsert_accounts(
+        [row(account(), keep=frozenset({"window_start_day", "window_end_day"}))]
+    )
+
+    stored = await storage.get_account("1234567890")
+    assert stored is not None
+    assert (stored.window_start_day, stored.window_end_day) == (1, 31)
+
+
+async def test_a_batch_mixing_new_known_and_repeated_accounts(storage: Storage) -> None:
+    feb = Period(2026, 2)
+    await storage.upsert_accounts([row(account("1111111111", serial="0000111"))])
+
+    counts = await storage.upsert_accounts(
+        [
+            row(account("2222222222"), last_period=feb, last_values={Register.T1: Decimal(5)}),
+            row(account("1111111111", serial="0000999")),
+            row(account("2222222222", address="второй раз")),
+        ]
+    )
+
+    assert counts == UpsertCounts(added=1, updated=2)
+    second = await storage.get_account("2222222222")
+    assert second is not None
+    assert second.address == "второй раз"
+    assert await storage.find_account("1111111111", "0000999") is not None
+    current = await storage.current_reading("2222222222", feb)
+    assert current is not None
+    assert current.values == {Register.T1: Decimal(5)}

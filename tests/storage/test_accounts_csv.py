@@ -1,0 +1,122 @@
+"""The accounts CSV reader: every reason a row is refused, and what a good row becomes."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+
+from billing_core.models import AccountStatus, MeterKind, Period, Register, Stove
+from storage.accounts_csv import HeaderError, read_accounts
+from storage.base import ImportRow
+
+HEADER = (
+    "account;meter_serial;zones;digits;stove;phone;residents;area_m2;last_period;"
+    "last_t1;last_t2;last_t3;status"
+)
+
+
+def read(*rows: str, header: str = HEADER) -> list[tuple[int, ImportRow | str]]:
+    return list(read_accounts(io.StringIO(header + "\n" + "".join(r + "\n" for r in rows))))
+
+
+def test_a_full_row() -> None:
+    [(line, row)] = read(
+        "12345 678 90;ab-00123;2;5;Electric;8 (916) 123-45-67, +79031112233;3;54,3;"
+        "2026-02;4521;1800;;closed"
+    )
+
+    assert line == 2
+    assert isinstance(row, ImportRow)
+    account = row.account
+    assert (account.number, account.meter.serial, account.meter.kind) == (
+        "1234567890", "AB00123", MeterKind.TWO_ZONE,
+    )  # fmt: skip
+    assert (account.meter.digits, account.stove, account.status) == (
+        5, Stove.ELECTRIC, AccountStatus.CLOSED,
+    )  # fmt: skip
+    assert account.phones == ("+79161234567", "+79031112233")
+    assert (account.residents, account.area_m2) == (3, Decimal("54.3"))
+    assert row.last_period == Period(2026, 2)
+    assert row.last_values == {Register.T1: Decimal(4521), Register.T2: Decimal(1800)}
+    assert row.keep == {"address", "window_start_day", "window_end_day"}
+
+
+def test_empty_cells_are_kept_and_defaults_apply() -> None:
+    [(_, row)] = read("1234567890;0012345;1;;;;;;;;;;")
+
+    assert isinstance(row, ImportRow)
+    assert (row.account.meter.digits, row.account.stove) == (6, Stove.GAS)
+    assert row.account.status is AccountStatus.ACTIVE
+    assert row.keep >= {"digits", "stove", "phones", "residents", "area_m2", "status", "address"}
+    assert row.last_period is None
+
+
+@pytest.mark.parametrize(
+    ("cells", "reason"),
+    [
+        ("123456789;0012345;1;;;;;;;;;;", "account must be 10 digits"),
+        ("1234567890;00-1;1;;;;;;;;;;", "meter_serial must be 4 to 20 letters or digits"),
+        ("1234567890;0012345;0;;;;;;;;;;", "zones must be 1, 2 or 3 (got 0)"),
+        ("1234567890;0012345;;;;;;;;;;;", "zones must be 1, 2 or 3 (got nothing)"),
+        ("1234567890;0012345;1;12;;;;;;;;;", "digits must be a whole number from 4 to 8"),
+        ("1234567890;0012345;1;;wood;;;;;;;;", "stove must be gas or electric (got wood)"),
+        ("1234567890;0012345;1;;;12345;;;;;;;", "phone must be a Russian number"),
+        ("1234567890;0012345;1;;;;-1;;;;;;", "residents must be a whole number from 0 to 99"),
+        ("1234567890;0012345;1;;;;;много;;;;;", "area_m2 must be a number (got много)"),
+        ("1234567890;0012345;1;;;;;0,5;;;;;", "area_m2 must be between 1 and 10000"),
+        ("1234567890;0012345;1;;;;;;2026-2;100;;;", "last_period must look like YYYY-MM"),
+        ("1234567890;0012345;1;;;;;;;100;;;", "last_t1…last_t3 need last_period"),
+        ("1234567890;0012345;2;;;;;;2026-02;100;;;", "last_t2 is required with last_period"),
+        ("1234567890;0012345;1;;;;;;2026-02;100;5;;", "last_t2 given, but the meter has 1 zone"),
+        ("1234567890;0012345;1;;;;;;2026-02;1000000;;;", "last_t1 has more than 6 digits"),
+        ("1234567890;0012345;1;;;;;;2026-02;-5;;;", "last_t1 must be a number, zero or more"),
+        ("1234567890;0012345;1;;;;;;;;;;frozen", "status must be active or automatic or closed"),
+        ("1234567890;0012345;1", "expected 13 cells, got 3"),
+    ],
+)
+def test_each_bad_cell_is_named(cells: str, reason: str) -> None:
+    [(line, result)] = read(cells)
+
+    assert line == 2
+    assert isinstance(result, str)
+    assert reason in result
+
+
+def test_line_numbers_count_blank_and_quoted_multiline_rows() -> None:
+    rows = read(
+        "",
+        '1234567890;0012345;1;;;;;;;;;;"active"',
+        "x;0012345;1;;;;;;;;;;",
+    )
+    assert [(line, isinstance(r, str)) for line, r in rows] == [(3, False), (4, True)]
+
+    multiline = list(
+        read_accounts(
+            io.StringIO(
+                'account,meter_serial,zones,address\n1234567890,0012345,1,"a\nb"\nbad,0012345,1,\n'
+            )
+        )
+    )
+    assert [line for line, _ in multiline] == [2, 4]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("", "empty file"),
+        ("account;account;meter_serial;zones", "column 'account' appears twice"),
+        ("account;meter;zones", "unknown column 'meter'"),
+        ("meter_serial,zones", "missing column account"),
+    ],
+)
+def test_header_problems(header: str, message: str) -> None:
+    with pytest.raises(HeaderError, match=message):
+        list(read_accounts(io.StringIO(header + "\n")))
+
+
+def test_header_is_case_and_space_tolerant() -> None:
+    [(_, row)] = read("1234567890, 0012345 ,1", header=" Account , METER_SERIAL,Zones")
+    assert isinstance(row, ImportRow)
+    assert row.account.meter.serial == "0012345"

@@ -1,0 +1,178 @@
+"""Submissions: atomic reading + supersede + bill, idempotency, history, bills, export."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from billing_core.models import MeterKind, Period, ReadingSource, Register
+from storage import postgres, sqlite
+from storage.base import Storage, StoredSubmission, open_storage
+from tests.storage.factories import AT, MARCH, account, bill, reading, row, seed
+
+NUMBER = "1234567890"
+
+
+async def test_first_submission_stores_reading_and_bill(storage: Storage) -> None:
+    await seed(storage)
+
+    result = await storage.record_submission(NUMBER, reading("4521"), bill(), update_id="u1")
+
+    assert result == StoredSubmission(superseded=False, duplicate=False)
+    assert await storage.current_reading(NUMBER, MARCH) == reading("4521")
+    assert await storage.latest_bill(NUMBER) == bill()
+
+
+async def test_correction_supersedes_and_keeps_history(storage: Storage) -> None:
+    await seed(storage)
+    await storage.record_submission(NUMBER, reading("4521"), bill(total="787.00"))
+
+    later = reading("4531", at=AT + timedelta(hours=1))
+    result = await storage.record_submission(NUMBER, later, bill(total="865.70"))
+
+    assert result.superseded is True
+    assert await storage.current_reading(NUMBER, MARCH) == later
+    assert await storage.reading_history(NUMBER, MARCH) == [reading("4521"), later]
+    assert await storage.bills(NUMBER) == [bill(total="865.70")]
+
+
+async def test_redelivered_update_is_stored_once(storage: Storage) -> None:
+    await seed(storage)
+    await storage.record_submission(NUMBER, reading("4521"), bill(), update_id="777")
+
+    again = await storage.record_submission(NUMBER, reading("9999"), bill(), update_id="777")
+
+    assert again == StoredSubmission(superseded=False, duplicate=True)
+    assert await storage.reading_history(NUMBER, MARCH) == [reading("4521")]
+    assert len(await storage.bills(NUMBER)) == 1
+
+
+async def test_claimed_update_may_still_be_submitted(storage: Storage) -> None:
+    await seed(storage)
+    assert await storage.claim_update("telegram", "900") is True
+
+    result = await storage.record_submission(NUMBER, reading("4521"), bill(), update_id="900")
+
+    assert result.duplicate is False
+
+
+async def test_submission_without_bill_retires_the_periods_bill(storage: Storage) -> None:
+    await seed(storage)
+    await storage.record_submission(NUMBER, reading("4521"), bill())
+
+    await storage.record_submission(NUMBER, reading("4600"), None)
+
+    assert await storage.latest_bill(NUMBER) is None
+    assert await storage.current_reading(NUMBER, MARCH) == reading("4600")
+
+
+async def test_concurrent_submissions_leave_one_current_reading(url: str) -> None:
+    # Two connections (two pools on PostgreSQL): what two bot processes would do.
+    first, second = await open_storage(url), await open_storage(url)
+    try:
+        await seed(first)
+        a = reading("4521", user="a")
+        b = reading("4530", user="b")
+        results = await asyncio.gather(
+            first.record_submission(NUMBER, a, bill()),
+            second.record_submission(NUMBER, b, bill()),
+        )
+
+        assert sorted(r.superseded for r in results) == [False, True]
+        history = await first.reading_history(NUMBER, MARCH)
+        assert sorted(h.chat_user for h in history) == ["a", "b"]
+        assert await first.current_reading(NUMBER, MARCH) == history[-1]
+        assert len(await first.readings(NUMBER)) == 1
+        assert len(await first.bills(NUMBER)) == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_concurrent_redelivery_is_stored_once(url: str) -> None:
+    first, second = await open_storage(url), await open_storage(url)
+    try:
+        await seed(first)
+        results = await asyncio.gather(
+            first.record_submission(NUMBER, reading("4521"), bill(), update_id="42"),
+            second.record_submission(NUMBER, reading("4521"), bill(), update_id="42"),
+        )
+
+        assert sorted(r.duplicate for r in results) == [False, True]
+        assert len(await first.reading_history(NUMBER, MARCH)) == 1
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_readings_are_newest_first_one_per_period(storage: Storage) -> None:
+    await seed(storage, account(kind=MeterKind.TWO_ZONE))
+    for month, t1 in ((1, "100"), (2, "200"), (3, "300")):
+        period = Period(2026, month)
+        await storage.record_submission(
+            NUMBER, reading(t1, "50", period=period), bill(period=period)
+        )
+    await storage.record_submission(
+        NUMBER,
+        reading("310", "55", period=MARCH, source=ReadingSource.CONTROL),
+        bill(period=MARCH),
+    )
+
+    found = await storage.readings(NUMBER)
+    assert [(str(r.period), r.values[Register.T1]) for r in found] == [
+        ("2026-03", Decimal("310")),
+        ("2026-02", Decimal("200")),
+        ("2026-01", Decimal("100")),
+    ]
+    assert found[0].values[Register.T2] == Decimal("55")
+    assert len(await storage.readings(NUMBER, limit=2)) == 2
+    residents = await storage.readings(NUMBER, sources=[ReadingSource.RESIDENT])
+    assert [str(r.period) for r in residents] == ["2026-02", "2026-01"]
+    assert [str(b.period) for b in await storage.bills(NUMBER)] == [
+        "2026-03",
+        "2026-02",
+        "2026-01",
+    ]
+
+
+async def test_decimals_and_offsets_survive(storage: Storage) -> None:
+    await seed(storage)
+    precise = reading("004521.25")
+
+    await storage.record_submission(NUMBER, precise, bill())
+
+    stored = await storage.current_reading(NUMBER, MARCH)
+    assert stored is not None
+    assert stored.values[Register.T1] == Decimal("4521.25")
+    assert stored.submitted_at == AT
+    assert stored.submitted_at.utcoffset() is not None
+
+
+async def test_balance(storage: Storage) -> None:
+    await seed(storage)
+    assert await storage.balance(NUMBER) == Decimal(0)
+
+    await storage.set_balance(NUMBER, Decimal("-120.50"))
+
+    assert await storage.balance(NUMBER) == Decimal("-120.50")
+
+
+async def test_export_pages_through_current_readings(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite, "EXPORT_PAGE", 2)
+    monkeypatch.setattr(postgres, "EXPORT_PAGE", 2)
+    numbers = [f"10000000{i:02d}" for i in range(5)]
+    await storage.upsert_accounts([row(account(n, f"SN{n}")) for n in numbers])
+    for n in numbers:
+        await storage.record_submission(n, reading("1"), bill(n))
+    await storage.record_submission(numbers[0], reading("2"), bill(numbers[0]))
+    await storage.record_submission(numbers[1], reading("9", period=Period(2026, 2)), None)
+
+    exported = [e async for e in storage.export_readings(MARCH)]
+
+    assert [(e.account, e.meter_serial) for e in exported] == [(n, f"SN{n}") for n in numbers]
+    assert exported[0].reading.values[Register.T1] == Decimal("2")

@@ -1,0 +1,223 @@
+"""`import-accounts`, `export-readings` and `db migrate` through the real command line."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from billing_core.models import AccountStatus, MeterKind, Period, Register, Stove
+from bot.cli import main
+from storage.base import open_storage
+
+SAMPLE = Path(__file__).parents[1] / "examples" / "accounts.sample.csv"
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/db/meterbot.sqlite3"\n')
+    return path
+
+
+def run(config: Path, *argv: str) -> int:
+    return main(["--config", str(config), *argv])
+
+
+def write(tmp_path: Path, content: str | bytes, name: str = "accounts.csv") -> str:
+    path = tmp_path / name
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    else:
+        path.write_bytes(content)
+    return str(path)
+
+
+def url_of(config: Path) -> str:
+    return config.read_text().split('"')[1]
+
+
+async def stored(config: Path, number: str):  # type: ignore[no-untyped-def]
+    storage = await open_storage(url_of(config))
+    try:
+        return await storage.get_account(number), await storage.count_accounts()
+    finally:
+        await storage.close()
+
+
+def test_sample_imports_then_updates(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config, "import-accounts", str(SAMPLE)) == 0
+    assert capsys.readouterr().out == "added 12, updated 0, rejected 0\n"
+
+    assert run(config, "import-accounts", str(SAMPLE)) == 0
+    assert capsys.readouterr().out == "added 0, updated 12, rejected 0\n"
+
+    account, count = asyncio.run(stored(config, "7123450106"))
+    assert count == 12
+    assert account.status is AccountStatus.AUTOMATIC
+    assert account.meter.kind is MeterKind.THREE_ZONE
+    assert account.meter.serial == "008861240"
+    assert account.stove is Stove.ELECTRIC
+    assert account.phones == ("+79857776655", "+74951234567")
+
+
+def test_bad_rows_are_reported_and_good_rows_go_in(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = (
+        "\ufeffzones,account,meter_serial,last_period,last_t1,last_t2\n"  # BOM, any order
+        "1,1234567890,0012345,,,\n"
+        "1,12345678О0,0012345,,,\n"  # a Cyrillic О among the digits
+        "4,2234567890,0012345,,,\n"
+        "1,1234567890,0099999,,,\n"
+        "2,3234567890,0012345,2026-02,100,\n"
+        "\n"
+        "1,4234567890,0012345\n"
+        "2,5234-567-890,AB-1234,2026-02,100,50\n"
+    )
+    assert run(config, "import-accounts", write(tmp_path, content)) == 0
+
+    assert capsys.readouterr().out.splitlines() == [
+        "added 2, updated 0, rejected 5",
+        "line 3: account must be 10 digits, hyphens and spaces allowed (got '12345678О0')",
+        "line 4: zones must be 1, 2 or 3 (got 4)",
+        "line 5: account 1234567890 already on line 2",
+        "line 6: last_t2 is required with last_period",
+        "line 8: expected 6 cells, got 3",
+    ]
+    account, count = asyncio.run(stored(config, "5234567890"))
+    assert count == 2
+    assert account.meter.serial == "AB1234"
+
+
+def test_semicolons_undecodable_row_and_decimal_commas(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = (
+        "account;meter_serial;zones;area_m2;address\n"
+        "1234567890;0012345;1;54,3;Москва, Тверская, 7\n"
+    ).encode() + b"2234567890;0012345;1;40;\xff\xfe\n"
+    assert run(config, "import-accounts", write(tmp_path, content)) == 0
+
+    assert capsys.readouterr().out.splitlines() == [
+        "added 1, updated 0, rejected 1",
+        "line 3: not UTF-8 text",
+    ]
+    account, _ = asyncio.run(stored(config, "1234567890"))
+    assert str(account.area_m2) == "54.3"
+    assert account.address == "Москва, Тверская, 7"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param("", "empty file", id="empty"),
+        pytest.param("account;serial;zones\n", "unknown column 'serial'", id="unknown-column"),
+        pytest.param("account,zones\n1234567890,1\n", "missing column meter_serial", id="missing"),
+        pytest.param(b"\xff\xfeaccount\n", "not UTF-8", id="not-utf8"),
+    ],
+)
+def test_unusable_file_is_one_line_and_exit_2(
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str | bytes,
+    message: str,
+) -> None:
+    path = write(tmp_path, content)
+
+    assert run(config, "import-accounts", path) == 2
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1
+    assert message in captured.err
+    assert path in captured.err
+
+
+def test_missing_file(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config, "import-accounts", "/no/such/accounts.csv") == 2
+    err = capsys.readouterr().err
+    assert err == "meterbot: import-accounts: /no/such/accounts.csv: cannot read: " + (
+        "No such file or directory\n"
+    )
+
+
+def test_the_file_is_streamed_in_batches(
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot import operator
+
+    monkeypatch.setattr(operator, "BATCH_ROWS", 7)
+    rows = "".join(f"{1000000000 + i},SN{i:06d},1\n" for i in range(50))
+    path = write(tmp_path, "account,meter_serial,zones\n" + rows + "1000000003,SN000009,1\n")
+
+    assert run(config, "import-accounts", path) == 0
+
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "added 50, updated 0, rejected 1",
+        "line 52: account 1000000003 already on line 5",
+    ]
+
+
+def test_export_writes_the_periods_readings(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(config, "import-accounts", str(SAMPLE))
+    capsys.readouterr()
+    output = tmp_path / "february.csv"
+
+    assert run(config, "export-readings", "--period", "2026-02", "--output", str(output)) == 0
+
+    lines = output.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "account,meter_serial,period,t1,t2,t3,source,channel,submitted_at"
+    assert len(lines) == 1 + 8  # the sample's February readings
+    assert lines[3].startswith("7123450103,0009912644,2026-02,30127,11840,16233,control,import,")
+    assert lines[3].endswith("+03:00")  # Moscow time with its offset
+    assert not (tmp_path / "february.csv.part").exists()
+
+    assert run(config, "export-readings", "--period", "2026-03") == 0
+    assert capsys.readouterr().out == (
+        "account,meter_serial,period,t1,t2,t3,source,channel,submitted_at\n"
+    )
+
+
+@pytest.mark.parametrize("period", ["2026-13", "03.2026", "2026-3", ""])
+def test_export_refuses_a_bad_period(
+    config: Path, capsys: pytest.CaptureFixture[str], period: str
+) -> None:
+    assert run(config, "export-readings", "--period", period) == 2
+    err = capsys.readouterr().err
+    assert err == f"meterbot: export-readings: --period must look like YYYY-MM (got {period!r})\n"
+
+
+def test_db_migrate_then_up_to_date(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(config, "db", "migrate") == 0
+    assert capsys.readouterr().out == "applied migrations 1\n"
+    assert run(config, "db", "migrate") == 0
+    assert capsys.readouterr().out == "schema up to date\n"
+
+
+def test_imported_last_readings_are_current(config: Path) -> None:
+    run(config, "import-accounts", str(SAMPLE))
+
+    url = url_of(config)
+
+    async def check() -> None:
+        storage = await open_storage(url)
+        try:
+            reading = await storage.current_reading("7123450102", Period(2026, 2))
+        finally:
+            await storage.close()
+        assert reading is not None
+        assert {r: str(v) for r, v in reading.values.items()} == {
+            Register.T1: "20311",
+            Register.T2: "8702",
+        }
+
+    asyncio.run(check())
