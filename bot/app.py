@@ -1,4 +1,5 @@
-"""`meterbot run`: open storage, build the dialog engine, serve the configured channels.
+"""The composition root: `meterbot run` builds configuration, storage, the dialog engine,
+metrics, the channels, the reminder scheduler and the HTTP application, and wires them by name.
 
 With no channel token configured it says so and opens the console channel instead.
 """
@@ -6,14 +7,35 @@ With no channel token configured it says so and opens the console channel instea
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import logging
+import signal
 import sys
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
+import aiohttp
+
+from bot.channels import ChannelSender
 from bot.config import Settings
+from bot.http import build_http_app, start_http
+from bot.logs import secrets_of, setup_logging
+from bot.observability import Metrics
 from dialogs.config import Contacts, DialogConfig
 from dialogs.engine import Clock, DialogEngine
+from dialogs.observer import DialogObserver
 from dialogs.offices import load_offices
 from storage.base import Storage, open_storage
+
+if TYPE_CHECKING:
+    from bot.reminders.service import ReminderService
+
+log = logging.getLogger(__name__)
+
+# How often the reminder campaigns' progress is copied into /metrics.
+CAMPAIGN_METRICS_SECONDS = 15.0
 
 
 def dialog_config(settings: Settings) -> DialogConfig:
@@ -35,12 +57,17 @@ def dialog_config(settings: Settings) -> DialogConfig:
     )
 
 
-def build_engine(settings: Settings, storage: Storage, clock: Clock | None = None) -> DialogEngine:
+def build_engine(
+    settings: Settings,
+    storage: Storage,
+    clock: Clock | None = None,
+    observer: DialogObserver | None = None,
+) -> DialogEngine:
     """The one place the dialog engine is put together (every channel shares it)."""
     config = dialog_config(settings)
     if clock is None:
-        return DialogEngine(storage, config)
-    return DialogEngine(storage, config, clock)
+        return DialogEngine(storage, config, observer=observer)
+    return DialogEngine(storage, config, clock, observer)
 
 
 def _has_channel_token(settings: Settings) -> bool:
@@ -64,10 +91,90 @@ async def run_command(settings: Settings, args: argparse.Namespace) -> int:
 
             seeded = await seed_demo(storage, now=datetime.now(settings.billing.tz))
             print_demo_accounts(seeded, settings, sys.stdout, existing=not seeded)
-        engine = build_engine(settings, storage)
-        print("No Telegram or Viber token is configured: opening the console channel instead.")
-        from bot.console import run_console
+        if not _has_channel_token(settings):
+            print("No Telegram or Viber token is configured: opening the console channel instead.")
+            from bot.console import run_console
 
-        return await run_console(engine, "console", None, sys.stdin, sys.stdout)
+            return await run_console(build_engine(settings, storage), "console", None,
+                                     sys.stdin, sys.stdout)
+        setup_logging(settings.logging, secrets=secrets_of(settings))
+        return await serve(settings, storage)
     finally:
         await storage.close()
+
+
+async def serve(settings: Settings, storage: Storage) -> int:
+    """Serve every configured channel, the scheduler and HTTP until SIGINT or SIGTERM."""
+    metrics = Metrics()
+    engine = build_engine(settings, storage, observer=metrics)
+    statuses: dict[str, Callable[[], str]] = {}
+    app = build_http_app(
+        settings, storage, metrics, lambda: {name: status() for name, status in statuses.items()}
+    )
+    senders: dict[str, ChannelSender] = {}
+    async with aiohttp.ClientSession() as session:
+        # Channels add their routes to `app`, so they start before the HTTP runner freezes it.
+        telegram = None
+        if settings.telegram.token.get_secret_value():
+            from bot.telegram.runtime import start_telegram
+
+            telegram = await start_telegram(settings, engine, storage, app)
+            statuses["telegram"] = telegram.status
+            senders["telegram"] = telegram.sender
+        viber = None
+        if settings.viber.auth_token.get_secret_value():
+            from bot.viber.runtime import start_viber
+
+            viber = await start_viber(settings, engine, storage, app, session)
+            statuses["viber"] = lambda: "webhook"
+            senders["viber"] = viber.sender
+        runner = await start_http(app, settings.http)
+        # Webhooks are registered only now: the platforms may call the URL at once.
+        if telegram is not None and settings.telegram.mode == "webhook":
+            await telegram.register_webhook()
+        if viber is not None:
+            await viber.register_webhook()
+        reminders = None
+        if settings.reminders.scheduler:
+            from bot.reminders.service import ReminderService
+
+            reminders = ReminderService(settings, storage, senders)
+            reminders.start()
+        progress = asyncio.create_task(_publish_campaigns(reminders, metrics))
+        log.info("meterbot is serving: %s", ", ".join(sorted(statuses)) or "no channel")
+        await _until_stopped()
+        log.info("meterbot is stopping")
+        # Stop in the reverse order of dependence: no new campaigns, no new updates, then drain.
+        progress.cancel()
+        if reminders is not None:
+            await reminders.shutdown()
+        await runner.cleanup()  # runs on_shutdown: webhook updates in flight finish first
+        if telegram is not None:
+            await telegram.stop()
+        if viber is not None:
+            await viber.close()
+    return 0
+
+
+async def _publish_campaigns(reminders: ReminderService | None, metrics: Metrics) -> None:
+    if reminders is None:
+        return
+    while True:
+        with contextlib.suppress(Exception):  # a busy database must not end the loop
+            for campaign in await reminders.progress():
+                metrics.set_campaign_progress(
+                    campaign.campaign_id, campaign.kind, str(campaign.period), campaign.counts
+                )
+        await asyncio.sleep(CAMPAIGN_METRICS_SECONDS)
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
