@@ -18,13 +18,16 @@ Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="meterbot", description="Electricity meter readings by chat: Telegram, Viber, console."
+        prog="meterbot",
+        description="Electricity meter readings by chat: Telegram, Viber, console.",
     )
     parser.add_argument("--config", metavar="PATH", help="configuration file (TOML)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="serve every configured channel, the scheduler and HTTP")
-    run.add_argument("--demo", action="store_true", help="seed demo accounts into an empty database")
+    run.add_argument(
+        "--demo", action="store_true", help="seed demo accounts into an empty database"
+    )
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--user", default="console", metavar="ID", help="the console user id")
