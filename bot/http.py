@@ -1,0 +1,87 @@
+"""The aiohttp application every webhook shares: `/healthz`, `/metrics`, and (added by the
+channel modules) the Telegram and Viber webhook routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from aiohttp import web
+
+from bot.config import HttpSettings, Settings
+from bot.observability import Metrics
+from storage.base import Storage
+
+log = logging.getLogger(__name__)
+
+# A load balancer probes often; a database that cannot answer a ping this fast counts as down.
+PING_TIMEOUT_SECONDS = 2.0
+
+SETTINGS_KEY = web.AppKey("settings", Settings)
+STORAGE_KEY = web.AppKey("storage", Storage)
+METRICS_KEY = web.AppKey("metrics", Metrics)
+ChannelStatus = Callable[[], dict[str, str]]
+CHANNEL_STATUS_KEY: web.AppKey[ChannelStatus] = web.AppKey("channel_status")
+
+
+def build_http_app(
+    settings: Settings,
+    storage: Storage,
+    metrics: Metrics,
+    channel_status: ChannelStatus,
+) -> web.Application:
+    """The application with `/healthz` and `/metrics`; webhook modules add their routes to it.
+
+    `channel_status` returns e.g. `{"telegram": "webhook", "viber": "off"}` at request time.
+    """
+    app = web.Application()
+    app[SETTINGS_KEY] = settings
+    app[STORAGE_KEY] = storage
+    app[METRICS_KEY] = metrics
+    app[CHANNEL_STATUS_KEY] = channel_status
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_view)
+    return app
+
+
+async def healthz(request: web.Request) -> web.Response:
+    storage_ok = await _ping(request.app[STORAGE_KEY])
+    if not storage_ok:
+        request.app[METRICS_KEY].on_storage_error()
+    body = {
+        "status": "ok" if storage_ok else "unavailable",
+        "storage": "ok" if storage_ok else "unreachable",
+        "channels": request.app[CHANNEL_STATUS_KEY](),
+    }
+    return web.json_response(body, status=200 if storage_ok else 503)
+
+
+async def _ping(storage: Storage) -> bool:
+    try:
+        async with asyncio.timeout(PING_TIMEOUT_SECONDS):
+            return bool(await storage.ping())
+    except TimeoutError:
+        log.warning("storage ping timed out after %.1f s", PING_TIMEOUT_SECONDS)
+    except Exception as exc:  # any driver error means the same to a probe: not ready
+        log.warning("storage ping failed: %s", exc)
+    return False
+
+
+async def metrics_view(request: web.Request) -> web.Response:
+    metrics = request.app[METRICS_KEY]
+    response = web.Response(body=metrics.render())
+    # aiohttp refuses a charset inside content_type=, so the header is set whole.
+    response.headers["Content-Type"] = metrics.content_type
+    return response
+
+
+async def start_http(app: web.Application, http: HttpSettings) -> web.AppRunner:
+    """Serve `app` on `[http] host:port`; the caller awaits `runner.cleanup()` at shutdown."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, http.host, http.port)
+    await site.start()
+    log.info("HTTP listening on %s:%s", http.host, http.port)
+    return runner

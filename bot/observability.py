@@ -1,0 +1,111 @@
+"""Prometheus metrics for `/metrics`, kept in one registry object that the composition root owns.
+
+Each `Metrics` has its own `CollectorRegistry` rather than prometheus-client's process-wide
+default, so tests and several apps in one process never collide on metric names. The dialog
+layer reports through the small observer methods (`on_reading_accepted`, …) and never imports
+prometheus-client.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+# A chat turn is usually a few storage round trips; a slow one waits on the network.
+HANDLER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    """Every metric the bot exports, and the observer methods that update them."""
+
+    # The classic text format every Prometheus reads; newer prometheus-client versions announce
+    # version=1.0.0 as "latest", which Prometheus 2 scrapers may reject.
+    content_type = "text/plain; version=0.0.4; charset=utf-8"
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        r = self.registry
+        self.updates_handled = Counter(
+            "meterbot_updates_handled",
+            "Inbound updates handled, per channel.",
+            ["channel"],
+            registry=r,
+        )
+        self.readings_accepted = Counter(
+            "meterbot_readings_accepted", "Readings stored, per channel.", ["channel"], registry=r
+        )
+        self.readings_refused = Counter(
+            "meterbot_readings_refused",
+            "Readings refused, per channel and reason.",
+            ["channel", "reason"],
+            registry=r,
+        )
+        self.bills_computed = Counter(
+            "meterbot_bills_computed", "Bills computed, per basis.", ["basis"], registry=r
+        )
+        self.handler_seconds = Histogram(
+            "meterbot_handler_seconds",
+            "Time to handle one inbound update, per channel.",
+            ["channel"],
+            buckets=HANDLER_BUCKETS,
+            registry=r,
+        )
+        self.storage_errors = Counter(
+            "meterbot_storage_errors", "Storage operations that failed.", registry=r
+        )
+        self.campaign_recipients = Gauge(
+            "meterbot_campaign_recipients",
+            "Reminder campaign recipients per status (pending, sending, sent, blocked, …).",
+            ["campaign", "kind", "period", "status"],
+            registry=r,
+        )
+
+    # -- the observer protocol the dialog engine and the channels call ---------------------------
+    def on_handled(self, channel: str, seconds: float) -> None:
+        self.updates_handled.labels(channel=channel).inc()
+        self.handler_seconds.labels(channel=channel).observe(seconds)
+
+    @contextmanager
+    def handling(self, channel: str) -> Iterator[None]:
+        """Time the block as one handled update of `channel` (`on_handled`), even if it raises."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.on_handled(channel, time.perf_counter() - started)
+
+    def on_reading_accepted(self, channel: str) -> None:
+        self.readings_accepted.labels(channel=channel).inc()
+
+    def on_reading_refused(self, channel: str, reason: str) -> None:
+        self.readings_refused.labels(channel=channel, reason=reason).inc()
+
+    def on_bill_computed(self, basis: str) -> None:
+        self.bills_computed.labels(basis=str(basis)).inc()
+
+    def on_storage_error(self) -> None:
+        self.storage_errors.inc()
+
+    # -- the reminder sender ---------------------------------------------------------------------
+    def set_campaign_progress(
+        self, campaign_id: int, kind: str, period: str, counts: Mapping[str, int]
+    ) -> None:
+        """Publish a campaign's recipient counts by status, as `Storage.campaign_counts` gives."""
+        for status, count in counts.items():
+            self.campaign_recipients.labels(
+                campaign=str(campaign_id), kind=kind, period=str(period), status=status
+            ).set(count)
+
+    # -- /metrics ---------------------------------------------------------------------------------
+    def render(self) -> bytes:
+        """The registry in the Prometheus text exposition format."""
+        return generate_latest(self.registry)
