@@ -1,0 +1,221 @@
+"""Wiring the Telegram channel into the application the composition root owns.
+
+`start_telegram` builds the bot and the dispatcher and starts the configured mode:
+- polling (default): a background task; nothing listens for Telegram;
+- webhook: `POST [telegram] webhook_path` is mounted on the shared aiohttp application, and
+  `TelegramRuntime.register_webhook()` tells Telegram the URL once the site listens (Telegram
+  does not call back while registering, but updates start flowing at once).
+`TelegramRuntime.stop()` stops taking updates, waits for those in flight, then closes the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand
+from aiohttp import web
+
+from bot.config import Settings
+from bot.observability import Metrics
+from bot.telegram.deps import DialogHandler, TelegramDeps
+from bot.telegram.handlers import get_routers
+from bot.telegram.middlewares import InFlight, Throttle
+from bot.telegram.retry import RetryRequests
+from bot.telegram.sender import TelegramSender
+from bot.telegram.texts import COMMANDS
+from bot.telegram.webhook import SecretWebhookHandler
+from dialogs.texts import DEFAULT_LOCALE
+from storage.base import Storage
+
+log = logging.getLogger(__name__)
+
+POLLING_TIMEOUT_SECONDS = 25
+RESTART_POLLING_SECONDS = 5.0  # after getMe itself failed (no network at start)
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+
+def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    """The bot for `[telegram] token`, at `api_base` when set, HTML by default, calls retried."""
+    telegram = settings.telegram
+    if session is None:
+        if telegram.api_base:
+            session = AiohttpSession(api=TelegramAPIServer.from_base(telegram.api_base))
+        else:
+            session = AiohttpSession()
+    session.middleware(RetryRequests())
+    return Bot(
+        telegram.token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def build_dispatcher(
+    engine: DialogHandler,
+    storage: Storage,
+    settings: Settings,
+    *,
+    throttle: Throttle | None = None,
+    metrics: Metrics | None = None,
+) -> Dispatcher:
+    """Routers, middlewares and dependencies; `dp["in_flight"]` counts updates being handled."""
+    deps = TelegramDeps(engine=engine, storage=storage, settings=settings)
+    # The dialog keeps its own state in storage: aiogram's FSM would be a second, unused copy.
+    # The deps go in after construction: Dispatcher's own `storage` argument is the FSM's.
+    dispatcher = Dispatcher(disable_fsm=True, name="meterbot")
+    dispatcher.workflow_data.update(deps)
+    in_flight = InFlight(metrics)
+    # Outer middlewares run in the order added, after aiogram's own (errors, then user context,
+    # which finds the sender the throttle needs): count first, so a dropped update is counted too.
+    dispatcher.update.outer_middleware(in_flight)
+    dispatcher.update.outer_middleware(throttle or Throttle())
+    dispatcher.include_routers(*get_routers())
+    dispatcher["in_flight"] = in_flight
+    return dispatcher
+
+
+async def set_commands(bot: Bot) -> None:
+    """The commands menu: Russian for everyone, English for English-speaking clients."""
+    for locale, commands in COMMANDS.items():
+        menu = [BotCommand(command=name, description=text) for name, text in commands]
+        await bot.set_my_commands(menu, language_code=None if locale == DEFAULT_LOCALE else locale)
+
+
+def webhook_url_of(settings: Settings) -> str:
+    """`[telegram] webhook_url` (the public origin, or the full URL) plus `webhook_path`."""
+    base = settings.telegram.webhook_url.strip().rstrip("/")
+    path = settings.telegram.webhook_path
+    if not base:
+        return ""
+    return base if base.endswith(path.rstrip("/")) else f"{base}{path}"
+
+
+@dataclass(slots=True)
+class TelegramRuntime:
+    bot: Bot
+    dispatcher: Dispatcher
+    sender: TelegramSender
+    mode: Literal["polling", "webhook"]
+    webhook_url: str = ""
+    _polling: asyncio.Task[None] | None = field(default=None, repr=False)
+    _stopping: bool = field(default=False, repr=False)
+
+    @property
+    def in_flight(self) -> InFlight:
+        in_flight: InFlight = self.dispatcher["in_flight"]
+        return in_flight
+
+    def status(self) -> str:
+        return "stopped" if self._stopping else self.mode
+
+    async def register_webhook(self) -> bool:
+        """Webhook mode: set the commands menu and the webhook; call once the site listens.
+        Failures are logged, not raised: the rest of the bot keeps serving."""
+        if not self.webhook_url:
+            log.warning("telegram: [telegram] webhook_url is empty; the webhook is not set")
+            return False
+        secret = self.dispatcher["settings"].telegram.webhook_secret.get_secret_value()
+        if not secret:
+            log.warning("telegram: webhook_secret is empty; anyone can post updates to the URL")
+        try:
+            await self._announce_commands()
+            await self.bot.set_webhook(
+                self.webhook_url,
+                secret_token=secret or None,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+        except TelegramAPIError as exc:
+            log.error("telegram: could not set the webhook %s: %s", self.webhook_url, exc)
+            return False
+        log.info("telegram webhook set at %s", self.webhook_url)
+        return True
+
+    def start_polling(self) -> None:
+        self._polling = asyncio.create_task(self._poll(), name="telegram-polling")
+
+    async def _poll(self) -> None:
+        with contextlib.suppress(TelegramAPIError):
+            await self._announce_commands()
+        while not self._stopping:
+            try:
+                # A webhook left set from an earlier deployment makes getUpdates fail (409).
+                await self.bot.delete_webhook()
+                await self.dispatcher.start_polling(
+                    self.bot,
+                    polling_timeout=POLLING_TIMEOUT_SECONDS,
+                    handle_signals=False,  # the composition root owns the signals
+                    close_bot_session=False,  # stop() closes it after the updates in flight
+                )
+                return
+            except Exception as exc:  # getMe failed, bad token…: keep the process up, retry
+                log.error("telegram polling could not start: %s; retrying in %.0f s", exc,
+                          RESTART_POLLING_SECONDS)
+                await asyncio.sleep(RESTART_POLLING_SECONDS)
+
+    async def _announce_commands(self) -> None:
+        try:
+            await set_commands(self.bot)
+        except TelegramAPIError as exc:
+            log.warning("telegram: could not set the commands menu: %s", exc)
+            raise
+
+    async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Stop taking updates, let those in flight finish (up to `grace` seconds), close the
+        session. In webhook mode call it after the HTTP runner's cleanup."""
+        if self._stopping:
+            return
+        self._stopping = True
+        if self._polling is not None:
+            with contextlib.suppress(RuntimeError):  # polling was not running (retry pause)
+                await self.dispatcher.stop_polling()
+            self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
+        # Updates taken just before the stop are tasks that have not run yet: let them enter.
+        await asyncio.sleep(0)
+        if not await self.in_flight.drain(grace):
+            log.warning("telegram: %d updates still running after %.0f s; closing anyway",
+                        self.in_flight.count, grace)
+        await self.bot.session.close()
+
+
+async def start_telegram(
+    settings: Settings,
+    engine: DialogHandler,
+    storage: Storage,
+    app: web.Application,
+    *,
+    session: BaseSession | None = None,
+    metrics: Metrics | None = None,
+) -> TelegramRuntime:
+    """Build and start the channel in `[telegram] mode`; in webhook mode mount the route on
+    `app` (before it starts) and call `register_webhook()` once it listens."""
+    bot = build_bot(settings, session)
+    dispatcher = build_dispatcher(engine, storage, settings, metrics=metrics)
+    sender = TelegramSender(bot, storage, settings)
+    telegram = settings.telegram
+    runtime = TelegramRuntime(bot, dispatcher, sender, telegram.mode, webhook_url_of(settings))
+    if telegram.mode == "webhook":
+        handler = SecretWebhookHandler(
+            dispatcher, bot, telegram.webhook_secret.get_secret_value()
+        )
+        handler.register(app, path=telegram.webhook_path)
+
+        async def drain(_: web.Application) -> None:
+            await runtime.in_flight.drain(SHUTDOWN_GRACE_SECONDS)
+
+        app.on_shutdown.append(drain)
+    else:
+        runtime.start_polling()
+    return runtime

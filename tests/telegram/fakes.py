@@ -1,0 +1,46 @@
+"""A dialog engine that records events and answers from a script; a storage with only the two
+methods the Telegram layer calls itself (the real engine claims update ids on its own)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+
+from dialogs.events import ChatRef, Inbound
+from dialogs.replies import Reply
+
+
+class FakeEngine:
+    def __init__(self, *answers: list[Reply]) -> None:
+        self.events: list[Inbound] = []
+        self._answers: deque[list[Reply]] = deque(answers)
+        self.default: list[Reply] = [Reply("ок")]
+        self.on_event: Callable[[Inbound], None] | None = None
+        self.gate: asyncio.Event | None = None  # when set, handle() waits for it
+
+    def answer(self, *answers: list[Reply]) -> None:
+        self._answers.extend(answers)
+
+    async def handle(self, event: Inbound) -> list[Reply]:
+        self.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
+        if self.gate is not None:
+            await self.gate.wait()
+        return self._answers.popleft() if self._answers else list(self.default)
+
+
+class FakeStorage:
+    def __init__(self) -> None:
+        self.claimed: set[tuple[str, str]] = set()
+        self.blocked: dict[ChatRef, bool] = {}
+
+    async def claim_update(self, channel: str, update_id: str) -> bool:
+        if (channel, update_id) in self.claimed:
+            return False
+        self.claimed.add((channel, update_id))
+        return True
+
+    async def set_blocked(self, chat: ChatRef, blocked: bool) -> None:
+        self.blocked[chat] = blocked
