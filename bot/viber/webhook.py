@@ -19,6 +19,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.logs import log_context
 from bot.viber.events import (
     CHANNEL,
     BadCallback,
@@ -135,16 +136,17 @@ class ViberWebhook:
         return profile
 
     async def _converse(self, inbound: Inbound | Unsupported) -> None:
-        chat = inbound.chat
-        # Writing again means the resident is back: a message subscribes them.
-        profile = await self._welcome_back(chat)
-        if isinstance(inbound, Unsupported):
-            locale = profile.locale if profile else inbound.language
-            replies = await self._polite_refusal(inbound, locale)
-        else:
-            replies = await self._engine.handle(inbound)
-        if replies:
-            await self._sender.send(chat.user_id, replies)
+        with log_context(channel=CHANNEL, update_id=inbound.update_id):
+            chat = inbound.chat
+            # Writing again means the resident is back: a message subscribes them.
+            profile = await self._welcome_back(chat)
+            if isinstance(inbound, Unsupported):
+                locale = profile.locale if profile else inbound.language
+                replies = await self._polite_refusal(inbound, locale)
+            else:
+                replies = await self._engine.handle(inbound)
+            if replies:
+                await self._sender.send(chat.user_id, replies)
 
     async def _polite_refusal(self, inbound: Unsupported, locale: str | None) -> list[Reply]:
         log.info("viber message type %r answered with a hint", inbound.message_type)
