@@ -1,0 +1,80 @@
+"""The channel senders a standalone `meterbot remind` needs: one per configured token.
+
+`meterbot run` may use `telegram_sender` too (campaign traffic then has a session of its own);
+`channel_senders` is for the command line, which serves no channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import Response, SendMessage, SendPhoto, TelegramMethod
+from aiogram.methods.base import TelegramType
+
+from bot.channels import ChannelSender
+from bot.config import Settings
+from storage.base import Storage
+
+
+@asynccontextmanager
+async def channel_senders(
+    settings: Settings, storage: Storage
+) -> AsyncIterator[dict[str, ChannelSender]]:
+    """Senders for every channel with a token (none: an empty dict), closed on exit."""
+    telegram_token = settings.telegram.token.get_secret_value()
+    viber_token = settings.viber.auth_token.get_secret_value()
+    if not telegram_token and not viber_token:
+        yield {}
+        return
+    senders: dict[str, ChannelSender] = {}
+    async with aiohttp.ClientSession() as session:
+        if viber_token:
+            from bot.viber.client import ViberClient
+            from bot.viber.sender import ViberSender
+
+            client = ViberClient(session, viber_token, settings.viber.api_base)
+            senders["viber"] = ViberSender(client, storage, settings)
+        if telegram_token:
+            async with telegram_sender(settings, storage) as telegram:
+                senders["telegram"] = telegram
+                yield senders
+                return
+        yield senders
+
+
+@asynccontextmanager
+async def telegram_sender(settings: Settings, storage: Storage) -> AsyncIterator[ChannelSender]:
+    """The Telegram sender for campaigns, on a bot (and HTTP session) of its own, so that the
+    paid-broadcast flag, when opted in, marks campaign messages and nothing else."""
+    from bot.telegram.runtime import build_bot
+    from bot.telegram.sender import TelegramSender
+
+    bot = build_bot(settings)
+    if settings.telegram.allow_paid_broadcast:
+        bot.session.middleware(PaidBroadcast())
+    try:
+        yield TelegramSender(bot, storage, settings)
+    finally:
+        await bot.session.close()
+
+
+class PaidBroadcast(BaseRequestMiddleware):
+    """Sets `allow_paid_broadcast` on every message call: Telegram then allows up to 1000
+    messages a second, for a fee in Stars (`[telegram] allow_paid_broadcast`, an opt-in)."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if isinstance(method, SendMessage | SendPhoto):
+            method.allow_paid_broadcast = True
+        return await make_request(bot, method)
