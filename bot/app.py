@@ -95,8 +95,8 @@ async def run_command(settings: Settings, args: argparse.Namespace) -> int:
             print("No Telegram or Viber token is configured: opening the console channel instead.")
             from bot.console import run_console
 
-            return await run_console(build_engine(settings, storage), "console", None,
-                                     sys.stdin, sys.stdout)
+            engine = build_engine(settings, storage)
+            return await run_console(engine, "console", None, sys.stdin, sys.stdout)
         setup_logging(settings.logging, secrets=secrets_of(settings))
         return await serve(settings, storage)
     finally:
@@ -112,15 +112,21 @@ async def serve(settings: Settings, storage: Storage) -> int:
         settings, storage, metrics, lambda: {name: status() for name, status in statuses.items()}
     )
     senders: dict[str, ChannelSender] = {}
-    async with aiohttp.ClientSession() as session:
+    async with contextlib.AsyncExitStack() as stack:
+        session = await stack.enter_async_context(aiohttp.ClientSession())
         # Channels add their routes to `app`, so they start before the HTTP runner freezes it.
         telegram = None
         if settings.telegram.token.get_secret_value():
+            from bot.reminders.channels import telegram_sender
             from bot.telegram.runtime import start_telegram
 
             telegram = await start_telegram(settings, engine, storage, app)
             statuses["telegram"] = telegram.status
-            senders["telegram"] = telegram.sender
+            # Campaigns get a bot session of their own: their pace, retries and the opt-in
+            # paid-broadcast flag never touch the replies residents are waiting for.
+            senders["telegram"] = await stack.enter_async_context(
+                telegram_sender(settings, storage)
+            )
         viber = None
         if settings.viber.auth_token.get_secret_value():
             from bot.viber.runtime import start_viber
