@@ -1,14 +1,23 @@
 """The one entry point every channel calls: `DialogEngine.handle(event) -> replies`.
 
-Per event: claim its update id (a redelivered update does nothing), load the chat's profile and
-dialog state from storage, run one step, save what changed, return the replies. A step that
-fails unexpectedly is logged and answered with a polite "please try again"; nothing propagates
-to the channel. State names are stable strings; one the engine no longer knows leads to the menu.
+Per event: one storage read (`load_chat`: profile, dialog state, and whether the update id was
+processed before), one step, one storage write (`save_turn`: the update id as processed, the
+state and the profile when changed, in one transaction), the replies. A step that fails
+unexpectedly is logged and answered with a polite "please try again"; nothing propagates to the
+channel. State names are stable strings; one the engine no longer knows leads to the menu.
+
+Idempotency: an update id is recorded as processed at the end of its turn, together with the
+state it led to. A redelivered update whose first delivery ran to its end does nothing; one whose
+first delivery failed or was cut off mid-step (a crash, a power cut before the turn's commit
+reached the disk) runs again from the state saved before it, rather than being dropped. Running
+a step twice never stores a reading twice: `record_submission` keeps its own record of update
+ids, written in the same transaction as the reading, and answers a repeat with `duplicate`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 import weakref
@@ -26,7 +35,7 @@ from dialogs.replies import Reply
 from dialogs.texts import DEFAULT_LOCALE, LOCALES, say
 from dialogs.turn import Turn
 from dialogs.ui import MENU
-from storage.base import ChatProfile, DialogState, Storage
+from storage.base import ChatProfile, ChatSnapshot, DialogState, Storage
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +83,12 @@ class DialogEngine:
         async with lock:
             locale = DEFAULT_LOCALE
             try:
-                if event.update_id is not None and not await self.storage.claim_update(
-                    event.chat.channel, event.update_id
-                ):
+                snapshot = await self.storage.load_chat(event.chat, event.update_id)
+                if snapshot.seen:
                     return []
-                profile = await self.storage.get_profile(event.chat)
-                if profile is not None:
-                    locale = profile.locale
-                return await self._step(event, profile)
+                if snapshot.profile is not None:
+                    locale = snapshot.profile.locale
+                return await self._step(event, snapshot)
             except Exception:
                 log.exception("dialog step failed for %s", event.chat.channel)
                 return [Reply(say(locale, "oops"))]
@@ -94,21 +101,22 @@ class DialogEngine:
         if profile.locale != locale:
             await self.storage.save_profile(replace(profile, locale=locale))
 
-    async def _step(self, event: Inbound, profile: ChatProfile | None) -> list[Reply]:
+    async def _step(self, event: Inbound, snapshot: ChatSnapshot) -> list[Reply]:
         chat = event.chat
+        profile = snapshot.profile
         is_new = profile is None
         if profile is None:
             hint = event.language_hint if isinstance(event, Start) else None
             locale = hint if hint in LOCALES else DEFAULT_LOCALE
             profile = ChatProfile(chat, locale=locale or DEFAULT_LOCALE)
-        state = await self.storage.load_state(chat) or DialogState()
+        state = snapshot.state or DialogState()
         turn = Turn(
             storage=self.storage,
             config=self.config,
             chat=chat,
             profile=profile,
             state=state.state,
-            data=dict(state.data),
+            data=copy.deepcopy(state.data),  # the snapshot stays as loaded: compared below
             now=self.clock(),
             update_id=event.update_id,
             profile_changed=is_new,
@@ -117,10 +125,16 @@ class DialogEngine:
         replies = await route(turn, event)
         if not replies:
             replies = general.not_understood(turn)
-        if not turn.forgotten:
-            if turn.profile_changed:
-                await self.storage.save_profile(turn.profile)
-            await self.storage.save_state(chat, DialogState(turn.state, turn.data))
+        if turn.forgotten:  # /forget erased the chat: only the update id is recorded
+            await self.storage.save_turn(chat, None, None, event.update_id)
+            return replies
+        after = DialogState(turn.state, turn.data)
+        await self.storage.save_turn(
+            chat,
+            turn.profile if turn.profile_changed else None,
+            None if after == snapshot.state else after,  # an unchanged state is not rewritten
+            event.update_id,
+        )
         return replies
 
 

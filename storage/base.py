@@ -46,6 +46,15 @@ class DialogState:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatSnapshot:
+    """What a dialog turn starts from, read in one round trip by `load_chat`."""
+
+    profile: ChatProfile | None
+    state: DialogState | None
+    seen: bool  # `save_turn` recorded this update id: a turn ran to its end for it before
+
+
+@dataclass(frozen=True, slots=True)
 class StoredSubmission:
     superseded: bool  # a reading for this period existed and was replaced (kept in history)
     duplicate: bool  # the update id was seen before: nothing was stored
@@ -159,6 +168,24 @@ class Storage(Protocol):
     # -- idempotency -------------------------------------------------------------------------
     async def claim_update(self, channel: str, update_id: str) -> bool:
         """True the first time an update id is seen for a channel, False ever after."""
+
+    # -- one dialog turn: one read at its start, one write at its end ------------------------
+    async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
+        """The chat's profile and dialog state, and whether `save_turn` (or `claim_update`)
+        recorded `update_id` for the chat's channel, in one round trip."""
+
+    async def save_turn(
+        self,
+        chat: ChatRef,
+        profile: ChatProfile | None,
+        state: DialogState | None,
+        update_id: str | None = None,
+    ) -> None:
+        """In one transaction: record `update_id` as processed for the chat's channel (as
+        `claim_update` does), save `state` and `profile`; None leaves that part as it is.
+        Nothing it writes is ever confirmed to a resident, so an engine may commit it without
+        waiting for the disk (SQLite: synchronous = NORMAL); a power cut may then lose the
+        last turns, never a submission."""
 
     # -- readings, bills, balances ------------------------------------------------------------
     async def record_submission(

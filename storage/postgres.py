@@ -35,6 +35,7 @@ from storage.base import (
     Binding,
     Campaign,
     ChatProfile,
+    ChatSnapshot,
     DialogState,
     ExportedReading,
     ImportRow,
@@ -58,6 +59,30 @@ _ACCOUNT_SELECT = (
     "SELECT id FROM meters WHERE account = a.number ORDER BY active DESC, id DESC LIMIT 1)"
 )
 _READING_COLUMNS = "period, t1, t2, t3, source, submitted_at, channel, chat_user"
+# Profile, state and "update seen" of one chat: one round trip.
+_LOAD_CHAT = (
+    "SELECT p.channel IS NOT NULL AS has_profile, p.locale, p.consent_at, p.reminders_on, "
+    "p.blocked, p.current_account, s.state, s.data::text AS data, EXISTS (SELECT 1 FROM "
+    "processed_updates WHERE scope = 'update' AND channel = $1 AND update_id = $3) AS seen "
+    "FROM (SELECT 1) AS one LEFT JOIN chat_profiles p ON p.channel = $1 AND p.user_id = $2 "
+    "LEFT JOIN dialog_states s ON s.channel = $1 AND s.user_id = $2"
+)
+# A turn's whole write in one statement, so one round trip and one implicit transaction:
+# each part writes nothing when its first parameter ($3 update id, $4 state, $6 locale) is null.
+_SAVE_TURN = (
+    "WITH claimed AS (INSERT INTO processed_updates (scope, channel, update_id, at) "
+    "SELECT 'update', $1, $3::text, $11::timestamptz WHERE $3::text IS NOT NULL "
+    "ON CONFLICT DO NOTHING), "
+    "saved_state AS (INSERT INTO dialog_states (channel, user_id, state, data) "
+    "SELECT $1, $2, $4::text, $5::jsonb WHERE $4::text IS NOT NULL "
+    "ON CONFLICT (channel, user_id) DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data) "
+    "INSERT INTO chat_profiles (channel, user_id, locale, consent_at, reminders_on, blocked, "
+    "current_account) SELECT $1, $2, $6::text, $7::timestamptz, $8::boolean, $9::boolean, "
+    "$10::text WHERE $6::text IS NOT NULL "
+    "ON CONFLICT (channel, user_id) DO UPDATE SET locale = EXCLUDED.locale, "
+    "consent_at = EXCLUDED.consent_at, reminders_on = EXCLUDED.reminders_on, "
+    "blocked = EXCLUDED.blocked, current_account = EXCLUDED.current_account"
+)
 
 
 def _keep_case(column: str, param: str, table: str = "accounts") -> str:
@@ -452,6 +477,45 @@ class PostgresStorage:
                 datetime.now(UTC),
             )
         return bool(status == "INSERT 0 1")
+
+    async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
+        async with self._conn() as conn:
+            row = await conn.fetchrow(_LOAD_CHAT, chat.channel, chat.user_id, update_id)
+        profile = None
+        if row["has_profile"]:
+            profile = ChatProfile(
+                chat, row["locale"], row["consent_at"], row["reminders_on"], row["blocked"],
+                row["current_account"],
+            )  # fmt: skip
+        state = None
+        if row["state"] is not None:
+            state = DialogState(row["state"], json.loads(row["data"]))
+        return ChatSnapshot(profile, state, bool(row["seen"]))
+
+    async def save_turn(
+        self,
+        chat: ChatRef,
+        profile: ChatProfile | None,
+        state: DialogState | None,
+        update_id: str | None = None,
+    ) -> None:
+        if update_id is None and profile is None and state is None:
+            return
+        profile_values: tuple[Any, ...] = (None,) * 5
+        if profile is not None:
+            consent = None if profile.consent_at is None else aware(profile.consent_at)
+            profile_values = (
+                profile.locale, consent, profile.reminders_on, profile.blocked,
+                profile.current_account,
+            )  # fmt: skip
+        async with self._conn() as conn:
+            await conn.execute(
+                _SAVE_TURN,
+                chat.channel, chat.user_id, update_id,
+                None if state is None else state.state,
+                None if state is None else json.dumps(state.data, ensure_ascii=False),
+                *profile_values, datetime.now(UTC),
+            )  # fmt: skip
 
     # -- readings, bills, balances -----------------------------------------------------------
     async def record_submission(

@@ -8,6 +8,7 @@ second process waits on the busy timeout instead of failing.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -30,6 +31,7 @@ from billing_core.models import (
     MeterReading,
     Period,
     ReadingSource,
+    Register,
     Stove,
 )
 from dialogs.events import ChatRef
@@ -38,6 +40,7 @@ from storage.base import (
     Binding,
     Campaign,
     ChatProfile,
+    ChatSnapshot,
     DialogState,
     ExportedReading,
     ImportRow,
@@ -108,6 +111,52 @@ def _reading(row: Sequence[Any]) -> MeterReading:
     )
 
 
+_PROFILE_COLUMNS = "locale, consent_at, reminders_on, blocked, current_account"
+_SAVE_PROFILE = (
+    f"INSERT INTO chat_profiles (channel, user_id, {_PROFILE_COLUMNS}) "  # noqa: S608
+    "VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (channel, user_id) DO UPDATE SET locale = excluded.locale, "
+    "consent_at = excluded.consent_at, reminders_on = excluded.reminders_on, "
+    "blocked = excluded.blocked, current_account = excluded.current_account"
+)
+_SAVE_STATE = (
+    "INSERT INTO dialog_states (channel, user_id, state, data) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (channel, user_id) DO UPDATE SET state = excluded.state, data = excluded.data"
+)
+_CLAIM_UPDATE = (
+    "INSERT INTO processed_updates (scope, channel, update_id, at) "
+    "VALUES ('update', ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+# Profile, state and "update seen" of one chat in one statement: one trip to the SQLite thread.
+_LOAD_CHAT = (
+    f"SELECT p.channel IS NOT NULL, {', '.join('p.' + c for c in _PROFILE_COLUMNS.split(', '))}, "  # noqa: S608
+    "s.state, s.data, EXISTS (SELECT 1 FROM processed_updates "
+    "WHERE scope = 'update' AND channel = ?1 AND update_id = ?3) "
+    "FROM (SELECT 1) LEFT JOIN chat_profiles p ON p.channel = ?1 AND p.user_id = ?2 "
+    "LEFT JOIN dialog_states s ON s.channel = ?1 AND s.user_id = ?2"
+)
+
+
+def _profile(chat: ChatRef, row: Sequence[Any]) -> ChatProfile:
+    """A profile from the five `_PROFILE_COLUMNS`."""
+    return ChatProfile(
+        chat=chat,
+        locale=row[0],
+        consent_at=None if row[1] is None else datetime.fromisoformat(row[1]),
+        reminders_on=bool(row[2]),
+        blocked=bool(row[3]),
+        current_account=row[4],
+    )
+
+
+def _profile_params(profile: ChatProfile) -> tuple[Any, ...]:
+    consent = None if profile.consent_at is None else _stamp(profile.consent_at)
+    return (
+        profile.chat.channel, profile.chat.user_id, profile.locale, consent,
+        int(profile.reminders_on), int(profile.blocked), profile.current_account,
+    )  # fmt: skip
+
+
 def _keep_case(column: str, keep: str, table: str = "accounts") -> str:
     """The stored value when the row's `keep` names the column, else the file's."""
     return (
@@ -154,7 +203,11 @@ _STAGING = (
     "window_end_day INTEGER, serial TEXT, zones INTEGER, digits INTEGER, decimals INTEGER, "
     "last_period TEXT, t1 TEXT, t2 TEXT, t3 TEXT)"
 )
-_STAGE_ROW = f"INSERT INTO temp.import_rows VALUES ({', '.join('?' * 17)})"  # noqa: S608
+_STAGE_ROWS = "INSERT INTO temp.import_rows VALUES "
+_INSERT_PHONES = "INSERT OR IGNORE INTO account_phones (phone, account) VALUES "
+# Rows per multi-row INSERT, within SQLite's bound-parameter limit (999 before 3.32).
+_VARIABLE_LIMIT = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+_ROWS_PER_INSERT = 10_000
 _FROM_STAGING = (
     "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "
     "window_start_day, window_end_day) SELECT number, address, stove, status, residents, "
@@ -165,6 +218,31 @@ _FROM_STAGING = (
     "'control', 'import', ? FROM temp.import_rows s "
     "JOIN meters m ON m.account = s.number AND m.active = 1 WHERE s.last_period IS NOT NULL",
 )
+
+
+async def _insert_rows(
+    db: aiosqlite.Connection, insert: str, width: int, rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """`insert` ("INSERT … VALUES ") for every row, many rows per statement.
+
+    Not `executemany` row by row: the sqlite3 module releases the GIL around each statement
+    and takes it back after, and while the import parses the next batch on the other thread,
+    every take-back waits for that thread's switch interval. One statement per few hundred
+    rows makes that wait rare.
+    """
+    per = min(_ROWS_PER_INSERT, _VARIABLE_LIMIT // width)
+    whole = len(rows) - len(rows) % per
+    one = f"({', '.join('?' * width)})"
+    if whole:
+        chunks = (
+            list(itertools.chain.from_iterable(rows[i : i + per])) for i in range(0, whole, per)
+        )
+        await db.executemany(insert + ", ".join([one] * per), chunks)
+    if whole < len(rows):
+        rest = rows[whole:]
+        await db.execute(
+            insert + ", ".join([one] * len(rest)), list(itertools.chain.from_iterable(rest))
+        )
 
 
 class _ImportPlan:
@@ -182,39 +260,53 @@ class _ImportPlan:
         self.readings: list[tuple[str | None, ...]] = []
 
     def add(self, row: ImportRow, known: dict[str, str | None]) -> None:
-        acc, meter = row.account, row.account.meter
-        existed = acc.number in known
+        # Runs once per imported row: enum values and registers are read through plain dicts.
+        acc = row.account
+        meter = acc.meter
+        number = acc.number
+        existed = number in known
         area = None if acc.area_m2 is None else str(acc.area_m2)
         t1 = t2 = t3 = None
-        period = None if row.last_period is None or not row.last_values else str(row.last_period)
-        if period is not None and row.last_values:
-            t1, t2, t3 = map(text_or_none, register_values(row.last_values))
-        if "phones" not in row.keep:
+        values = row.last_values
+        period = None if row.last_period is None or not values else str(row.last_period)
+        if period is not None and values:
+            t1, t2, t3 = (None if v is None else str(v) for v in map(values.get, _REGISTERS))
+        keep = row.keep
+        phones = acc.phones
+        if "phones" not in keep:
             if existed:
-                self.clear_phones.append((acc.number,))
-            self.phones.extend((phone, acc.number) for phone in acc.phones)
+                self.clear_phones.append((number,))
+            if phones:
+                self.phones.extend((phone, number) for phone in phones)
+        stove, status = _VALUE[acc.stove], _VALUE[acc.status]
         if not existed:
             self.added += 1
-            known[acc.number] = meter.serial  # a repeat later in the batch is an update
+            known[number] = meter.serial  # a repeat later in the batch is an update
             self.fresh.append((
-                acc.number, acc.address, acc.stove.value, acc.status.value, acc.residents, area,
-                " ".join(acc.phones), acc.window_start_day, acc.window_end_day, meter.serial,
-                meter.kind.value, meter.digits, meter.decimals, period, t1, t2, t3,
+                number, acc.address, stove, status, acc.residents, area, " ".join(phones),
+                acc.window_start_day, acc.window_end_day, meter.serial, _VALUE[meter.kind],
+                meter.digits, meter.decimals, period, t1, t2, t3,
             ))  # fmt: skip
             return
-        if known[acc.number] not in (None, meter.serial):
-            self.retire.append((self.now, acc.number, meter.serial))
-        known[acc.number] = meter.serial
-        keep = " " + " ".join(row.keep) + " " if row.keep else ""
+        if known[number] not in (None, meter.serial):
+            self.retire.append((self.now, number, meter.serial))
+        known[number] = meter.serial
+        kept = " " + " ".join(keep) + " " if keep else ""
         self.accounts.append((
-            acc.number, acc.address, acc.stove.value, acc.status.value, acc.residents, area,
-            " ".join(acc.phones), acc.window_start_day, acc.window_end_day, keep,
+            number, acc.address, stove, status, acc.residents, area, " ".join(phones),
+            acc.window_start_day, acc.window_end_day, kept,
         ))  # fmt: skip
         self.meters.append(
-            (acc.number, meter.serial, meter.kind.value, meter.digits, meter.decimals, keep)
+            (number, meter.serial, _VALUE[meter.kind], meter.digits, meter.decimals, kept)
         )
         if period is not None:
-            self.readings.append((acc.number, period, t1, t2, t3, self.now))
+            self.readings.append((number, period, t1, t2, t3, self.now))
+
+
+_REGISTERS = (Register.T1, Register.T2, Register.T3)
+_VALUE: dict[Any, Any] = {
+    member: member.value for kind in (Stove, AccountStatus, MeterKind) for member in kind
+}
 
 
 class SqliteStorage:
@@ -272,6 +364,46 @@ class SqliteStorage:
                     raise StorageError(str(exc)) from exc
                 raise
             await self._db.commit()
+
+    @asynccontextmanager
+    async def _bulk_write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """`_write` for the import's batches, with two settings relaxed for that transaction
+        only (both must be set outside a transaction, so they are set before BEGIN and put
+        back after COMMIT, while the lock is still held: no other write runs meanwhile).
+
+        synchronous = NORMAL: in WAL mode a power cut may lose the last committed batches but
+        never corrupts the file; an import is repeatable (upsert by account number), so the
+        operator re-runs it. A resident's submission keeps FULL: it is told "accepted".
+        foreign_keys = OFF: every row the import writes references an account or meter it
+        wrote or read in the same transaction, so the per-row parent look-ups only cost time.
+        """
+        async with self._lock:
+            try:
+                await self._db.execute("PRAGMA synchronous = NORMAL")
+                await self._db.execute("PRAGMA foreign_keys = OFF")
+                await self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                await self._restore_durability()
+                raise StorageError(str(exc)) from exc
+            try:
+                yield self._db
+            except BaseException as exc:
+                await self._db.rollback()
+                await self._restore_durability()
+                if isinstance(exc, sqlite3.Error):
+                    raise StorageError(str(exc)) from exc
+                raise
+            try:
+                await self._db.commit()
+            except sqlite3.Error as exc:
+                await self._db.rollback()
+                raise StorageError(str(exc)) from exc
+            finally:
+                await self._restore_durability()
+
+    async def _restore_durability(self) -> None:
+        await self._db.execute("PRAGMA foreign_keys = ON")
+        await self._db.execute("PRAGMA synchronous = FULL")
 
     async def _rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         cursor = await self._db.execute(sql, params)
@@ -355,7 +487,7 @@ class SqliteStorage:
         `keep` names."""
         batch = list(rows)
         now = _stamp(datetime.now(UTC))
-        async with self._write() as db:
+        async with self._bulk_write() as db:
             known: dict[str, str | None] = {
                 number: serial
                 for number, serial in await self._all(
@@ -370,7 +502,7 @@ class SqliteStorage:
                 plan.add(row, known)
             if plan.fresh:
                 await db.execute(_STAGING)
-                await db.executemany(_STAGE_ROW, plan.fresh)
+                await _insert_rows(db, _STAGE_ROWS, 17, plan.fresh)
                 for statement in _FROM_STAGING:
                     await db.execute(statement, (now,) if "?" in statement else ())
                 await db.execute("DELETE FROM temp.import_rows")
@@ -385,10 +517,7 @@ class SqliteStorage:
                     "DELETE FROM account_phones WHERE account = ?", plan.clear_phones
                 )
             if plan.phones:
-                await db.executemany(
-                    "INSERT OR IGNORE INTO account_phones (phone, account) VALUES (?, ?)",
-                    plan.phones,
-                )
+                await _insert_rows(db, _INSERT_PHONES, 2, plan.phones)
             if plan.readings:
                 await db.executemany(_IMPORT_READING_KNOWN, plan.readings)
         return UpsertCounts(added=plan.added, updated=len(batch) - plan.added)
@@ -422,35 +551,15 @@ class SqliteStorage:
     async def get_profile(self, chat: ChatRef) -> ChatProfile | None:
         async with self._read():
             row = await self._one(
-                "SELECT locale, consent_at, reminders_on, blocked, current_account "
-                "FROM chat_profiles WHERE channel = ? AND user_id = ?",
+                f"SELECT {_PROFILE_COLUMNS} FROM chat_profiles "  # noqa: S608
+                "WHERE channel = ? AND user_id = ?",
                 (chat.channel, chat.user_id),
             )
-        if row is None:
-            return None
-        return ChatProfile(
-            chat=chat,
-            locale=row[0],
-            consent_at=None if row[1] is None else datetime.fromisoformat(row[1]),
-            reminders_on=bool(row[2]),
-            blocked=bool(row[3]),
-            current_account=row[4],
-        )
+        return None if row is None else _profile(chat, row)
 
     async def save_profile(self, profile: ChatProfile) -> None:
-        consent = None if profile.consent_at is None else _stamp(profile.consent_at)
         async with self._write() as db:
-            await db.execute(
-                "INSERT INTO chat_profiles (channel, user_id, locale, consent_at, reminders_on, "
-                "blocked, current_account) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (channel, user_id) DO UPDATE SET locale = excluded.locale, "
-                "consent_at = excluded.consent_at, reminders_on = excluded.reminders_on, "
-                "blocked = excluded.blocked, current_account = excluded.current_account",
-                (
-                    profile.chat.channel, profile.chat.user_id, profile.locale, consent,
-                    int(profile.reminders_on), int(profile.blocked), profile.current_account,
-                ),
-            )  # fmt: skip
+            await db.execute(_SAVE_PROFILE, _profile_params(profile))
 
     async def set_blocked(self, chat: ChatRef, blocked: bool) -> None:
         async with self._write() as db:
@@ -533,12 +642,7 @@ class SqliteStorage:
     async def save_state(self, chat: ChatRef, state: DialogState) -> None:
         data = json.dumps(state.data, ensure_ascii=False)
         async with self._write() as db:
-            await db.execute(
-                "INSERT INTO dialog_states (channel, user_id, state, data) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (channel, user_id) DO UPDATE SET state = excluded.state, "
-                "data = excluded.data",
-                (chat.channel, chat.user_id, state.state, data),
-            )
+            await db.execute(_SAVE_STATE, (chat.channel, chat.user_id, state.state, data))
 
     async def record_bind_failure(self, chat: ChatRef, at: datetime) -> None:
         async with self._write() as db:
@@ -559,11 +663,70 @@ class SqliteStorage:
     async def claim_update(self, channel: str, update_id: str) -> bool:
         async with self._write():
             count = await self._rowcount(
-                "INSERT INTO processed_updates (scope, channel, update_id, at) "
-                "VALUES ('update', ?, ?, ?) ON CONFLICT DO NOTHING",
-                (channel, update_id, _stamp(datetime.now(UTC))),
+                _CLAIM_UPDATE, (channel, update_id, _stamp(datetime.now(UTC)))
             )
         return count == 1
+
+    async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
+        async with self._read():
+            row = await self._one(_LOAD_CHAT, (chat.channel, chat.user_id, update_id))
+        return ChatSnapshot(
+            profile=_profile(chat, row[1:6]) if row[0] else None,
+            state=None if row[6] is None else DialogState(row[6], json.loads(row[7])),
+            seen=bool(row[8]),
+        )
+
+    async def save_turn(
+        self,
+        chat: ChatRef,
+        profile: ChatProfile | None,
+        state: DialogState | None,
+        update_id: str | None = None,
+    ) -> None:
+        if update_id is None and profile is None and state is None:
+            return
+        async with self._turn_write() as db:
+            if update_id is not None:
+                await db.execute(
+                    _CLAIM_UPDATE, (chat.channel, update_id, _stamp(datetime.now(UTC)))
+                )
+            if state is not None:
+                data = json.dumps(state.data, ensure_ascii=False)
+                await db.execute(_SAVE_STATE, (chat.channel, chat.user_id, state.state, data))
+            if profile is not None:
+                await db.execute(_SAVE_PROFILE, _profile_params(profile))
+
+    @asynccontextmanager
+    async def _turn_write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """`_write` committed with synchronous = NORMAL: for a dialog turn's state, profile and
+        processed update id, none of which is ever confirmed to a resident.
+
+        In WAL mode a NORMAL commit reaches the WAL file but is not fsynced: a crash of the
+        process loses nothing, a power cut may lose the last turns (the dialog resumes a step
+        earlier; a redelivered update then runs again, and `record_submission` keeps its own
+        update-id guard so a reading is never stored twice). The next FULL commit (a submission,
+        a binding) fsyncs the WAL and with it every earlier NORMAL commit. SQLite refuses to
+        change the pragma inside a transaction, so it is set before BEGIN and put back to FULL
+        after the COMMIT while the lock is held: no other write ever runs with NORMAL. One
+        script sets it and begins: one trip to the SQLite thread, not two (no transaction is
+        open here, so executescript's implicit COMMIT has nothing to do).
+        """
+        async with self._lock:
+            try:
+                await self._db.executescript("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE;")
+                yield self._db
+                await self._db.commit()
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    await self._db.rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise StorageError(str(exc)) from exc
+                raise
+            finally:
+                try:
+                    await self._db.execute("PRAGMA synchronous = FULL")
+                except sqlite3.Error as exc:
+                    raise StorageError(f"cannot restore synchronous = FULL: {exc}") from exc
 
     # -- readings, bills, balances -----------------------------------------------------------
     async def record_submission(

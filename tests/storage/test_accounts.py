@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
+import pytest
 
 from billing_core.models import AccountStatus, MeterKind, Period, ReadingSource, Register, Stove
 from storage.base import Storage, UpsertCounts
@@ -149,3 +152,43 @@ async def test_a_batch_mixing_new_known_and_repeated_accounts(storage: Storage) 
     current = await storage.current_reading("2222222222", feb)
     assert current is not None
     assert current.values == {Register.T1: Decimal(5)}
+
+
+async def _pragma(storage: Storage, name: str) -> int:
+    db: Any = getattr(storage, "_db")  # noqa: B009 - the connection's pragma, SQLite only
+    [(value,)] = await db.execute_fetchall(f"PRAGMA {name}")
+    return int(value)
+
+
+async def test_sqlite_import_relaxes_durability_only_for_its_own_transaction(
+    storage: Storage,
+) -> None:
+    if getattr(storage, "engine", "") != "sqlite":
+        pytest.skip("synchronous and foreign_keys are SQLite settings")
+    full, on = 2, 1
+    # Over 200 rows: the multi-row insert goes through whole chunks and a remainder.
+    numbers = [f"{4000000000 + n:010d}" for n in range(450)]
+    await storage.upsert_accounts(
+        [
+            row(
+                account(n, phones=(f"+7999{n[-7:]}",)),
+                last_period=Period(2026, 2),
+                last_values={Register.T1: Decimal(5)},
+            )
+            for n in numbers
+        ]
+    )
+    assert await _pragma(storage, "synchronous") == full
+    assert await _pragma(storage, "foreign_keys") == on
+    db: Any = getattr(storage, "_db")  # noqa: B009
+    assert await db.execute_fetchall("PRAGMA foreign_key_check") == []
+    assert await storage.count_accounts() == len(numbers)
+    assert [a.number for a in await storage.find_accounts_by_phone("+79990000449")] == [
+        numbers[-1]
+    ]
+    assert await storage.current_reading(numbers[-1], Period(2026, 2)) is not None
+
+    with pytest.raises(AttributeError):
+        await storage.upsert_accounts([None])  # type: ignore[list-item]
+    assert await _pragma(storage, "synchronous") == full
+    assert await _pragma(storage, "foreign_keys") == on

@@ -1,0 +1,112 @@
+"""A turn's storage work: one read at its start, one write at its end, and what that means for
+redelivered updates (see the engine's docstring)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from billing_core.models import Period
+from dialogs.config import DialogConfig
+from dialogs.engine import DialogEngine
+from dialogs.events import Choice
+from storage.base import ChatSnapshot, Storage
+from tests.dialogs.conftest import SINGLE, Bound
+from tests.dialogs.conversation import Conversation, FakeClock
+
+NOVEMBER = Period(2026, 11)
+
+
+class _Recording:
+    """Storage that counts calls and can fail the next `save_turn` as a lost commit would."""
+
+    def __init__(self, inner: Storage) -> None:
+        self._inner = inner
+        self.calls: Counter[str] = Counter()
+        self.saved: list[tuple[Any, ...]] = []  # save_turn's arguments
+        self.fail_next_save = False
+
+    def __getattr__(self, name: str) -> Any:
+        self.calls[name] += 1
+        if name == "save_turn":
+            return self._save_turn
+        return getattr(self._inner, name)
+
+    async def _save_turn(self, *args: Any) -> None:
+        if self.fail_next_save:
+            self.fail_next_save = False
+            raise OSError("disk I/O error")
+        self.saved.append(args)
+        await self._inner.save_turn(*args)
+
+
+async def _at_preview(bound: Bound) -> Conversation:
+    chat = await bound(SINGLE)
+    await chat.press("submit:1234567890")
+    await chat.send("46620")
+    assert "sub:ok" in [b.action_id for b in chat.buttons()], chat.text()
+    return chat
+
+
+async def test_a_turn_reads_once_and_writes_once(
+    bound: Bound, storage: Storage, config: DialogConfig, clock: FakeClock
+) -> None:
+    talk = await _at_preview(bound)
+    recording = _Recording(storage)
+    engine = DialogEngine(recording, config, clock)
+
+    replies = await engine.handle(Choice(talk.chat, "sub:ok", update_id="7001"))
+
+    assert "Показания приняты" in replies[0].text
+    assert recording.calls["load_chat"] == 1
+    assert recording.calls["save_turn"] == 1
+    old = ("claim_update", "get_profile", "load_state", "save_state", "save_profile")
+    assert not any(recording.calls[name] for name in old), recording.calls
+
+
+async def test_redelivery_after_a_lost_turn_commit_stores_one_reading(
+    bound: Bound, storage: Storage, config: DialogConfig, clock: FakeClock
+) -> None:
+    talk = await _at_preview(bound)
+    recording = _Recording(storage)
+    engine = DialogEngine(recording, config, clock)
+    confirm = Choice(talk.chat, "sub:ok", update_id="7002")
+
+    recording.fail_next_save = True
+    first = await engine.handle(confirm)
+    assert first[0].text.startswith("Что-то пошло не так")
+    assert not (await storage.load_chat(talk.chat, "7002")).seen
+
+    again = await engine.handle(confirm)  # the channel delivers the update again
+
+    assert "Показания приняты" in again[0].text
+    assert len(await storage.reading_history("1234567890", NOVEMBER)) == 1
+    assert (await storage.load_chat(talk.chat, "7002")).seen
+    assert await engine.handle(confirm) == []  # finished now: a third delivery does nothing
+
+
+async def test_forget_records_the_update_and_nothing_of_the_chat(
+    bound: Bound, storage: Storage
+) -> None:
+    chat = await bound(SINGLE)
+    await chat.send("/forget")
+    forget = Choice(chat.chat, "forget:yes", update_id="7003")
+
+    assert "стёрты" in "\n".join(r.text for r in await chat.event(forget))
+
+    assert await storage.load_chat(chat.chat, "7003") == ChatSnapshot(None, None, seen=True)
+    assert await chat.event(forget) == []
+
+
+async def test_unchanged_state_is_not_rewritten(
+    storage: Storage, config: DialogConfig, clock: FakeClock
+) -> None:
+    recording = _Recording(storage)
+    chat = Conversation(DialogEngine(recording, config, clock), "quiet")
+    await chat.send("/start")
+    await chat.send("/start")  # the consent question again: same state, same data
+
+    first, second = recording.saved
+    assert first[2] is not None  # a new chat: its state is written
+    assert second[2] is None
+    assert (await storage.load_chat(chat.chat)).state == first[2]

@@ -1,0 +1,111 @@
+"""One dialog turn: `load_chat` reads profile, state and "update seen" at once; `save_turn`
+writes the update id, state and profile in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dialogs.events import ChatRef
+from storage.base import ChatProfile, ChatSnapshot, DialogState, Storage
+from tests.storage.factories import AT, MARCH, bill, reading, seed
+
+ANNA = ChatRef("telegram", "1001")
+BORIS = ChatRef("viber", "1001")
+PROFILE = ChatProfile(ANNA, locale="en", consent_at=AT, current_account="1234567890")
+STATE = DialogState("submit.enter", {"account": "1234567890", "values": {"T1": "4521"}})
+
+
+async def test_unknown_chat_loads_empty(storage: Storage) -> None:
+    assert await storage.load_chat(ANNA) == ChatSnapshot(None, None, seen=False)
+    assert await storage.load_chat(ANNA, "1") == ChatSnapshot(None, None, seen=False)
+
+
+async def test_saved_turn_loads_back_for_its_chat_only(storage: Storage) -> None:
+    await storage.save_turn(ANNA, PROFILE, STATE, "41")
+
+    assert await storage.load_chat(ANNA, "41") == ChatSnapshot(PROFILE, STATE, seen=True)
+    assert await storage.load_chat(ANNA, "42") == ChatSnapshot(PROFILE, STATE, seen=False)
+    assert await storage.load_chat(ANNA) == ChatSnapshot(PROFILE, STATE, seen=False)
+    # Update ids are per channel, profiles and states per chat.
+    assert await storage.load_chat(BORIS, "41") == ChatSnapshot(None, None, seen=False)
+    # The old single-purpose methods see the same rows.
+    assert await storage.get_profile(ANNA) == PROFILE
+    assert await storage.load_state(ANNA) == STATE
+    assert await storage.claim_update("telegram", "41") is False
+
+
+async def test_none_leaves_that_part_unchanged(storage: Storage) -> None:
+    await storage.save_turn(ANNA, PROFILE, STATE, "1")
+
+    await storage.save_turn(ANNA, None, DialogState("menu"), "2")
+    assert await storage.load_chat(ANNA, "2") == ChatSnapshot(PROFILE, DialogState("menu"), True)
+
+    changed = ChatProfile(ANNA, locale="ru", reminders_on=False)
+    await storage.save_turn(ANNA, changed, None, None)
+    assert await storage.load_chat(ANNA, "2") == ChatSnapshot(changed, DialogState("menu"), True)
+
+
+async def test_update_id_alone_is_recorded_without_creating_the_chat(storage: Storage) -> None:
+    # After /forget only the update id is written: the chat stays erased.
+    await storage.save_turn(ANNA, None, None, "77")
+
+    assert await storage.load_chat(ANNA, "77") == ChatSnapshot(None, None, seen=True)
+    assert await storage.get_profile(ANNA) is None
+
+
+async def test_claimed_update_is_seen(storage: Storage) -> None:
+    assert await storage.claim_update("telegram", "55") is True
+    assert (await storage.load_chat(ANNA, "55")).seen is True
+
+
+async def test_repeated_turn_keeps_the_latest_state(storage: Storage) -> None:
+    await storage.save_turn(ANNA, PROFILE, STATE, "9")
+    await storage.save_turn(ANNA, PROFILE, DialogState("menu", {"n": 2}), "9")
+
+    assert await storage.load_chat(ANNA, "9") == ChatSnapshot(
+        PROFILE, DialogState("menu", {"n": 2}), seen=True
+    )
+
+
+async def test_failed_turn_writes_nothing(storage: Storage) -> None:
+    unserialisable = DialogState("menu", {"oops": object()})
+
+    with pytest.raises(TypeError):
+        await storage.save_turn(ANNA, PROFILE, unserialisable, "13")
+
+    assert await storage.load_chat(ANNA, "13") == ChatSnapshot(None, None, seen=False)
+
+
+async def test_submission_guard_is_independent_of_the_turn_record(storage: Storage) -> None:
+    # A step submits under the update id, then its turn records the same id: a redelivery
+    # that runs the step again (the turn's commit was lost) still stores one reading.
+    await seed(storage)
+    first = await storage.record_submission("1234567890", reading("4521"), bill(), "900")
+    await storage.save_turn(ANNA, PROFILE, DialogState("menu"), "900")
+
+    again = await storage.record_submission("1234567890", reading("4521"), bill(), "900")
+
+    assert (first.duplicate, again.duplicate) == (False, True)
+    assert await storage.reading_history("1234567890", MARCH) == [reading("4521")]
+
+
+async def _synchronous(storage: Storage) -> int:
+    db: Any = getattr(storage, "_db")  # noqa: B009 - the connection's pragma, SQLite only
+    [(level,)] = await db.execute_fetchall("PRAGMA synchronous")
+    return int(level)
+
+
+async def test_sqlite_turn_commits_leave_the_connection_at_full(storage: Storage) -> None:
+    if getattr(storage, "engine", "") != "sqlite":
+        pytest.skip("synchronous is a SQLite setting")
+    full = 2
+    assert await _synchronous(storage) == full
+
+    await storage.save_turn(ANNA, PROFILE, STATE, "1")
+    assert await _synchronous(storage) == full
+
+    with pytest.raises(TypeError):
+        await storage.save_turn(ANNA, None, DialogState("menu", {"oops": object()}), "2")
+    assert await _synchronous(storage) == full
