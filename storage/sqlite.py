@@ -11,12 +11,12 @@ import asyncio
 import itertools
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -309,6 +309,23 @@ _VALUE: dict[Any, Any] = {
 }
 
 
+T = TypeVar("T")
+
+# Put back after a transaction that relaxed them: the settings every other write runs with.
+_DURABLE = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"
+
+
+async def _settled(operation: Awaitable[T]) -> T:
+    """Await `operation` to its end even if the awaiting task is cancelled meanwhile; the
+    cancellation is raised once the operation has finished."""
+    task = asyncio.ensure_future(operation)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise
+
+
 class SqliteStorage:
     """`Storage` on SQLite. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
@@ -350,26 +367,42 @@ class SqliteStorage:
                 raise StorageError(str(exc)) from exc
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _transaction(self, relaxed: str = "") -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction, `BEGIN IMMEDIATE` … `COMMIT`, rolled back on any exception.
+
+        `relaxed` pragmas hold for this transaction only. SQLite refuses to change them inside
+        a transaction, so they are set before BEGIN and put back (`_DURABLE`) after COMMIT while
+        the lock is still held: no other write ever runs with them.
+
+        Each statement that opens or closes the transaction is awaited to its end even when the
+        task is cancelled meanwhile (`_settled`): aiosqlite runs it on its own thread anyway,
+        and a cancelled BEGIN must not leave the connection inside a transaction for the next
+        caller to trip over.
+        """
         async with self._lock:
             try:
-                await self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StorageError(str(exc)) from exc
-            try:
+                await _settled(self._db.executescript(f"{relaxed} BEGIN IMMEDIATE;"))
                 yield self._db
+                await _settled(self._db.commit())
             except BaseException as exc:
-                await self._db.rollback()
+                if self._db.in_transaction:
+                    await _settled(self._db.rollback())
                 if isinstance(exc, sqlite3.Error):
                     raise StorageError(str(exc)) from exc
                 raise
-            await self._db.commit()
+            finally:
+                if relaxed:
+                    try:
+                        await _settled(self._db.executescript(_DURABLE))
+                    except sqlite3.Error as exc:
+                        raise StorageError(f"cannot restore durability: {exc}") from exc
 
-    @asynccontextmanager
-    async def _bulk_write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """`_write` for the import's batches, with two settings relaxed for that transaction
-        only (both must be set outside a transaction, so they are set before BEGIN and put
-        back after COMMIT, while the lock is still held: no other write runs meanwhile).
+    def _write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        """A transaction with full durability: for anything a resident is told has happened."""
+        return self._transaction()
+
+    def _bulk_write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        """A transaction for one of the import's batches.
 
         synchronous = NORMAL: in WAL mode a power cut may lose the last committed batches but
         never corrupts the file; an import is repeatable (upsert by account number), so the
@@ -377,33 +410,7 @@ class SqliteStorage:
         foreign_keys = OFF: every row the import writes references an account or meter it
         wrote or read in the same transaction, so the per-row parent look-ups only cost time.
         """
-        async with self._lock:
-            try:
-                await self._db.execute("PRAGMA synchronous = NORMAL")
-                await self._db.execute("PRAGMA foreign_keys = OFF")
-                await self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                await self._restore_durability()
-                raise StorageError(str(exc)) from exc
-            try:
-                yield self._db
-            except BaseException as exc:
-                await self._db.rollback()
-                await self._restore_durability()
-                if isinstance(exc, sqlite3.Error):
-                    raise StorageError(str(exc)) from exc
-                raise
-            try:
-                await self._db.commit()
-            except sqlite3.Error as exc:
-                await self._db.rollback()
-                raise StorageError(str(exc)) from exc
-            finally:
-                await self._restore_durability()
-
-    async def _restore_durability(self) -> None:
-        await self._db.execute("PRAGMA foreign_keys = ON")
-        await self._db.execute("PRAGMA synchronous = FULL")
+        return self._transaction("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")
 
     async def _rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         cursor = await self._db.execute(sql, params)
@@ -696,37 +703,17 @@ class SqliteStorage:
             if profile is not None:
                 await db.execute(_SAVE_PROFILE, _profile_params(profile))
 
-    @asynccontextmanager
-    async def _turn_write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """`_write` committed with synchronous = NORMAL: for a dialog turn's state, profile and
-        processed update id, none of which is ever confirmed to a resident.
+    def _turn_write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        """A transaction committed with synchronous = NORMAL: for a dialog turn's state, profile
+        and processed update id, none of which is ever confirmed to a resident.
 
         In WAL mode a NORMAL commit reaches the WAL file but is not fsynced: a crash of the
         process loses nothing, a power cut may lose the last turns (the dialog resumes a step
         earlier; a redelivered update then runs again, and `record_submission` keeps its own
         update-id guard so a reading is never stored twice). The next FULL commit (a submission,
-        a binding) fsyncs the WAL and with it every earlier NORMAL commit. SQLite refuses to
-        change the pragma inside a transaction, so it is set before BEGIN and put back to FULL
-        after the COMMIT while the lock is held: no other write ever runs with NORMAL. One
-        script sets it and begins: one trip to the SQLite thread, not two (no transaction is
-        open here, so executescript's implicit COMMIT has nothing to do).
+        a binding) fsyncs the WAL and with it every earlier NORMAL commit.
         """
-        async with self._lock:
-            try:
-                await self._db.executescript("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE;")
-                yield self._db
-                await self._db.commit()
-            except BaseException as exc:
-                if self._db.in_transaction:
-                    await self._db.rollback()
-                if isinstance(exc, sqlite3.Error):
-                    raise StorageError(str(exc)) from exc
-                raise
-            finally:
-                try:
-                    await self._db.execute("PRAGMA synchronous = FULL")
-                except sqlite3.Error as exc:
-                    raise StorageError(f"cannot restore synchronous = FULL: {exc}") from exc
+        return self._transaction("PRAGMA synchronous = NORMAL;")
 
     # -- readings, bills, balances -----------------------------------------------------------
     async def record_submission(
