@@ -35,7 +35,7 @@ from dialogs.replies import Reply
 from dialogs.texts import DEFAULT_LOCALE, LOCALES, say
 from dialogs.turn import Turn
 from dialogs.ui import MENU
-from storage.base import ChatProfile, ChatSnapshot, DialogState, Storage
+from storage.base import ChatProfile, ChatSnapshot, DialogState, Storage, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,10 @@ class DialogEngine:
                 if snapshot.profile is not None:
                     locale = snapshot.profile.locale
                 return await self._step(event, snapshot)
-            except Exception:
+            except Exception as exc:
                 log.exception("dialog step failed for %s", event.chat.channel)
+                if isinstance(exc, StorageError):
+                    self.observer.on_storage_error()
                 return [Reply(say(locale, "oops"))]
 
     async def prefer_locale(self, chat: ChatRef, locale: str) -> None:

@@ -15,6 +15,8 @@ class DialogObserver(Protocol):
 
     def on_bill_computed(self, basis: str) -> None: ...
 
+    def on_storage_error(self) -> None: ...
+
 
 class NoObserver:
     """Observes nothing: the default when no metrics are wired (tests, the console)."""
@@ -29,4 +31,7 @@ class NoObserver:
         pass
 
     def on_bill_computed(self, basis: str) -> None:
+        pass
+
+    def on_storage_error(self) -> None:
         pass

@@ -334,6 +334,7 @@ class SqliteStorage:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
         self._lock = asyncio.Lock()
+        self._closed = False
 
     @classmethod
     async def connect(cls, url: str) -> SqliteStorage:
@@ -361,6 +362,7 @@ class SqliteStorage:
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
+            self._check_open()
             try:
                 yield self._db
             except sqlite3.Error as exc:
@@ -380,6 +382,7 @@ class SqliteStorage:
         caller to trip over.
         """
         async with self._lock:
+            self._check_open()
             try:
                 await _settled(self._db.executescript(f"{relaxed} BEGIN IMMEDIATE;"))
                 yield self._db
@@ -485,7 +488,13 @@ class SqliteStorage:
         return True
 
     async def close(self) -> None:
+        self._closed = True
         await self._db.close()
+
+    def _check_open(self) -> None:
+        # aiosqlite says ValueError("Connection closed"); callers expect the storage's own error.
+        if self._closed:
+            raise StorageError("the database connection is closed")
 
     # -- accounts and meters -----------------------------------------------------------------
     async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts:

@@ -17,6 +17,7 @@ class RecordingObserver:
     accepted: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
     bills: list[str] = field(default_factory=list)
+    storage_errors: int = 0
 
     def on_handled(self, channel: str, seconds: float) -> None:
         assert seconds >= 0
@@ -30,6 +31,9 @@ class RecordingObserver:
 
     def on_bill_computed(self, basis: str) -> None:
         self.bills.append(basis)
+
+    def on_storage_error(self) -> None:
+        self.storage_errors += 1
 
 
 async def test_accepted_refused_and_handled_are_reported(
@@ -63,3 +67,16 @@ async def test_window_refusal_is_reported_with_its_reason(
     await chat.send("/submit")
     assert observer.refused == [("test", "window_closed")]
     assert observer.accepted == []
+
+
+async def test_a_storage_failure_is_reported_and_answered_politely(
+    storage: Storage, config: DialogConfig, clock: FakeClock
+) -> None:
+    observer = RecordingObserver()
+    chat = Conversation(DialogEngine(storage, config, clock, observer))
+    await chat.send("/start")
+    await storage.close()  # the database goes away under the bot
+    replies = await chat.send("/help")
+    assert len(replies) == 1
+    assert "попробуйте ещё раз" in replies[0].text
+    assert observer.storage_errors == 1
