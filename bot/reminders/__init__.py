@@ -1,4 +1,4 @@
-"""Reminder campaigns: scheduled, durable, paced, never sent twice (docs/reminders.md).
+"""Reminder campaigns: scheduled, durable, paced, never sent twice (README.md, "Reminders").
 
 Entry points: `ReminderService` (the scheduler, `run_campaign`, resumption, `progress` for
 /metrics) and `bot.reminders.cli.remind_command` (`meterbot remind`).
