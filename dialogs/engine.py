@@ -11,7 +11,9 @@ state it led to. A redelivered update whose first delivery ran to its end does n
 first delivery failed or was cut off mid-step (a crash, a power cut before the turn's commit
 reached the disk) runs again from the state saved before it, rather than being dropped. Running
 a step twice never stores a reading twice: `record_submission` keeps its own record of update
-ids, written in the same transaction as the reading, and answers a repeat with `duplicate`.
+ids, written in the same transaction as the reading, and answers a repeat with `duplicate`. Two
+deliveries of one update handled at the same moment both run, but only the turn that commits
+first is kept and answers; the other writes nothing and returns no reply.
 """
 
 from __future__ import annotations
@@ -128,16 +130,18 @@ class DialogEngine:
         if not replies:
             replies = general.not_understood(turn)
         if turn.forgotten:  # /forget erased the chat: only the update id is recorded
-            await self.storage.save_turn(chat, None, None, event.update_id)
-            return replies
-        after = DialogState(turn.state, turn.data)
-        await self.storage.save_turn(
-            chat,
-            turn.profile if turn.profile_changed else None,
-            None if after == snapshot.state else after,  # an unchanged state is not rewritten
-            event.update_id,
-        )
-        return replies
+            first = await self.storage.save_turn(chat, None, None, event.update_id)
+        else:
+            after = DialogState(turn.state, turn.data)
+            first = await self.storage.save_turn(
+                chat,
+                turn.profile if turn.profile_changed else None,
+                None if after == snapshot.state else after,  # an unchanged state is not rewritten
+                event.update_id,
+            )
+        # The same update handled twice at once (two deliveries, two processes): only the turn
+        # that committed first answers.
+        return replies if first else []
 
 
 # -- routing ---------------------------------------------------------------------------------

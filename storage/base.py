@@ -180,9 +180,12 @@ class Storage(Protocol):
         profile: ChatProfile | None,
         state: DialogState | None,
         update_id: str | None = None,
-    ) -> None:
+    ) -> bool:
         """In one transaction: record `update_id` as processed for the chat's channel (as
         `claim_update` does), save `state` and `profile`; None leaves that part as it is.
+        The first turn to commit an update id wins: when the id is already recorded (the same
+        update was handled meanwhile, e.g. delivered twice at once to two processes), nothing
+        is written and the answer is False, so that only one of them replies.
         Nothing it writes is ever confirmed to a resident, so an engine may commit it without
         waiting for the disk (SQLite: synchronous = NORMAL); a power cut may then lose the
         last turns, never a submission."""

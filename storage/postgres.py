@@ -72,16 +72,20 @@ _LOAD_CHAT = (
 _SAVE_TURN = (
     "WITH claimed AS (INSERT INTO processed_updates (scope, channel, update_id, at) "
     "SELECT 'update', $1, $3::text, $11::timestamptz WHERE $3::text IS NOT NULL "
-    "ON CONFLICT DO NOTHING), "
+    "ON CONFLICT DO NOTHING RETURNING 1), "
+    # The first turn to commit an update id wins; a concurrent one waits on the key, finds it
+    # taken and writes nothing.
+    "go AS (SELECT ($3::text IS NULL OR EXISTS (SELECT 1 FROM claimed)) AS ok), "
     "saved_state AS (INSERT INTO dialog_states (channel, user_id, state, data) "
-    "SELECT $1, $2, $4::text, $5::jsonb WHERE $4::text IS NOT NULL "
-    "ON CONFLICT (channel, user_id) DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data) "
-    "INSERT INTO chat_profiles (channel, user_id, locale, consent_at, reminders_on, blocked, "
-    "current_account) SELECT $1, $2, $6::text, $7::timestamptz, $8::boolean, $9::boolean, "
-    "$10::text WHERE $6::text IS NOT NULL "
+    "SELECT $1, $2, $4::text, $5::jsonb WHERE $4::text IS NOT NULL AND (SELECT ok FROM go) "
+    "ON CONFLICT (channel, user_id) DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data), "
+    "saved_profile AS (INSERT INTO chat_profiles (channel, user_id, locale, consent_at, "
+    "reminders_on, blocked, current_account) SELECT $1, $2, $6::text, $7::timestamptz, "
+    "$8::boolean, $9::boolean, $10::text WHERE $6::text IS NOT NULL AND (SELECT ok FROM go) "
     "ON CONFLICT (channel, user_id) DO UPDATE SET locale = EXCLUDED.locale, "
     "consent_at = EXCLUDED.consent_at, reminders_on = EXCLUDED.reminders_on, "
-    "blocked = EXCLUDED.blocked, current_account = EXCLUDED.current_account"
+    "blocked = EXCLUDED.blocked, current_account = EXCLUDED.current_account) "
+    "SELECT ok FROM go"
 )
 
 
@@ -498,9 +502,9 @@ class PostgresStorage:
         profile: ChatProfile | None,
         state: DialogState | None,
         update_id: str | None = None,
-    ) -> None:
+    ) -> bool:
         if update_id is None and profile is None and state is None:
-            return
+            return True
         profile_values: tuple[Any, ...] = (None,) * 5
         if profile is not None:
             consent = None if profile.consent_at is None else aware(profile.consent_at)
@@ -509,13 +513,14 @@ class PostgresStorage:
                 profile.current_account,
             )  # fmt: skip
         async with self._conn() as conn:
-            await conn.execute(
+            fresh: bool = await conn.fetchval(
                 _SAVE_TURN,
                 chat.channel, chat.user_id, update_id,
                 None if state is None else state.state,
                 None if state is None else json.dumps(state.data, ensure_ascii=False),
                 *profile_values, datetime.now(UTC),
             )  # fmt: skip
+        return fresh
 
     # -- readings, bills, balances -----------------------------------------------------------
     async def record_submission(

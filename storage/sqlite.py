@@ -698,19 +698,22 @@ class SqliteStorage:
         profile: ChatProfile | None,
         state: DialogState | None,
         update_id: str | None = None,
-    ) -> None:
+    ) -> bool:
         if update_id is None and profile is None and state is None:
-            return
+            return True
         async with self._turn_write() as db:
             if update_id is not None:
-                await db.execute(
+                claimed = await self._rowcount(
                     _CLAIM_UPDATE, (chat.channel, update_id, _stamp(datetime.now(UTC)))
                 )
+                if not claimed:
+                    return False
             if state is not None:
                 data = json.dumps(state.data, ensure_ascii=False)
                 await db.execute(_SAVE_STATE, (chat.channel, chat.user_id, state.state, data))
             if profile is not None:
                 await db.execute(_SAVE_PROFILE, _profile_params(profile))
+        return True
 
     def _turn_write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
         """A transaction committed with synchronous = NORMAL: for a dialog turn's state, profile

@@ -3,6 +3,7 @@ redelivered updates (see the engine's docstring)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -32,12 +33,13 @@ class _Recording:
             return self._save_turn
         return getattr(self._inner, name)
 
-    async def _save_turn(self, *args: Any) -> None:
+    async def _save_turn(self, *args: Any) -> bool:
         if self.fail_next_save:
             self.fail_next_save = False
             raise OSError("disk I/O error")
         self.saved.append(args)
-        await self._inner.save_turn(*args)
+        first: bool = await self._inner.save_turn(*args)
+        return first
 
 
 async def _at_preview(bound: Bound) -> Conversation:
@@ -110,3 +112,19 @@ async def test_unchanged_state_is_not_rewritten(
     assert first[2] is not None  # a new chat: its state is written
     assert second[2] is None
     assert (await storage.load_chat(chat.chat)).state == first[2]
+
+
+async def test_one_update_delivered_twice_at_once_is_answered_once(
+    bound: Bound, storage: Storage, config: DialogConfig, clock: FakeClock
+) -> None:
+    talk = await _at_preview(bound)
+    # Two processes: two engines (each with its own per-chat lock) on one database.
+    first, second = DialogEngine(storage, config, clock), DialogEngine(storage, config, clock)
+    confirm = Choice(talk.chat, "sub:ok", update_id="7003")
+
+    answers = await asyncio.gather(first.handle(confirm), second.handle(confirm))
+
+    answered = [replies for replies in answers if replies]
+    assert len(answered) == 1, answers
+    assert "Показания приняты" in answered[0][0].text
+    assert len(await storage.reading_history("1234567890", NOVEMBER)) == 1

@@ -3,6 +3,7 @@ writes the update id, state and profile in one transaction."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -60,13 +61,19 @@ async def test_claimed_update_is_seen(storage: Storage) -> None:
     assert (await storage.load_chat(ANNA, "55")).seen is True
 
 
-async def test_repeated_turn_keeps_the_latest_state(storage: Storage) -> None:
-    await storage.save_turn(ANNA, PROFILE, STATE, "9")
-    await storage.save_turn(ANNA, PROFILE, DialogState("menu", {"n": 2}), "9")
+async def test_the_first_turn_of_an_update_wins(storage: Storage) -> None:
+    assert await storage.save_turn(ANNA, PROFILE, STATE, "9") is True
+    later = replace(PROFILE, locale="ru")
+    assert await storage.save_turn(ANNA, later, DialogState("menu", {"n": 2}), "9") is False
 
-    assert await storage.load_chat(ANNA, "9") == ChatSnapshot(
-        PROFILE, DialogState("menu", {"n": 2}), seen=True
-    )
+    assert await storage.load_chat(ANNA, "9") == ChatSnapshot(PROFILE, STATE, seen=True)
+
+
+async def test_turns_without_an_update_id_always_save(storage: Storage) -> None:
+    assert await storage.save_turn(ANNA, PROFILE, STATE, None) is True
+    assert await storage.save_turn(ANNA, None, DialogState("menu", {"n": 3}), None) is True
+
+    assert (await storage.load_chat(ANNA)).state == DialogState("menu", {"n": 3})
 
 
 async def test_failed_turn_writes_nothing(storage: Storage) -> None:
