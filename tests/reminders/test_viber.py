@@ -67,7 +67,7 @@ async def test_each_viber_resident_once_and_the_unsubscribed_marked(
 
     summary = await service.run_campaign(ReminderKind.OPENING)
 
-    refused = [call.body["receiver"] for call in emulator.calls if call.endpoint == "send_message!"]
+    refused = [c.body["receiver"] for c in emulator.calls if c.endpoint == "send_message!"]
     unsubscribed = refused[0]
     reached = Counter(body["receiver"] for body in emulator.sent)
     assert set(reached) == set(users) - {unsubscribed}
