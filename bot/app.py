@@ -87,10 +87,11 @@ async def run_command(settings: Settings, args: argparse.Namespace) -> int:
     storage = await open_storage(settings.storage.url)
     try:
         if args.demo:
-            from bot.demo import print_demo_accounts, seed_demo
+            from bot.demo import demo_accounts_in, print_demo_accounts, seed_demo
 
-            seeded = await seed_demo(storage, now=datetime.now(settings.billing.tz))
-            print_demo_accounts(seeded, settings, sys.stdout, existing=not seeded)
+            demo = await seed_demo(storage, now=datetime.now(settings.billing.tz))
+            demo = demo or await demo_accounts_in(storage)  # seeded by an earlier run
+            print_demo_accounts(demo, settings, sys.stdout, existing=not demo)
         if not _has_channel_token(settings):
             print("No Telegram or Viber token is configured: opening the console channel instead.")
             from bot.console import run_console

@@ -134,12 +134,17 @@ async def seed_demo(
     return list(DEMO)
 
 
+async def demo_accounts_in(storage: Storage) -> list[DemoAccount]:
+    """The demo accounts a database already holds (a second `make run`)."""
+    return [demo for demo in DEMO if await storage.get_account(demo.account.number) is not None]
+
+
 def print_demo_accounts(
     accounts: Sequence[DemoAccount], settings: Settings, out: TextIO, *, existing: bool = False
 ) -> None:
     """The demo accounts as a newcomer needs them: account, serial, zones, what each shows."""
     if existing:
-        out.write("The database already has accounts: no demo accounts were added.\n")
+        out.write("The database already has accounts that are not the demo's: none were added.\n")
         return
     billing = settings.billing
     out.write("Demo accounts (bind with /bind ACCOUNT SERIAL, or press the buttons):\n")
