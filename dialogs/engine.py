@@ -125,6 +125,7 @@ class DialogEngine:
             update_id=event.update_id,
             profile_changed=is_new,
             observer=self.observer,
+            known_bindings=snapshot.bindings,
         )
         replies = await route(turn, event)
         if not replies:

@@ -16,7 +16,7 @@ from dialogs.events import ChatRef
 from dialogs.observer import DialogObserver, NoObserver
 from dialogs.replies import Button, Reply
 from dialogs.texts import say
-from storage.base import ChatProfile, Storage
+from storage.base import Binding, ChatProfile, Storage
 
 
 @dataclass(slots=True)
@@ -32,6 +32,8 @@ class Turn:
     profile_changed: bool = False
     forgotten: bool = False  # /forget erased the chat: save nothing afterwards
     observer: DialogObserver = field(default_factory=NoObserver)
+    # The chat's bindings as of now, when known: from the turn's `load_chat` or an earlier ask.
+    known_bindings: tuple[Binding, ...] | None = None
 
     @property
     def lang(self) -> Lang:
@@ -59,3 +61,21 @@ class Turn:
     @property
     def local_now(self) -> datetime:
         return self.now.astimezone(self.config.window.tz)
+
+    async def bindings(self) -> list[Binding]:
+        """The chat's bindings, read from storage at most once per turn unless they change."""
+        if self.known_bindings is None:
+            self.known_bindings = tuple(await self.storage.bindings(self.chat))
+        return list(self.known_bindings)
+
+    async def bind(self, account: str, alias: str) -> bool:
+        self.known_bindings = None
+        return await self.storage.bind(self.chat, account, alias, self.now)
+
+    async def rename_binding(self, account: str, alias: str) -> None:
+        self.known_bindings = None
+        await self.storage.rename_binding(self.chat, account, alias)
+
+    async def unbind(self, account: str) -> None:
+        self.known_bindings = None
+        await self.storage.unbind(self.chat, account)

@@ -52,6 +52,10 @@ class ChatSnapshot:
     profile: ChatProfile | None
     state: DialogState | None
     seen: bool  # `save_turn` recorded this update id: a turn ran to its end for it before
+    # The chat's bindings in `bindings()` order when the backend read them in the same trip;
+    # None when it did not (the dialog then asks `bindings()`). Not part of equality: two
+    # snapshots of one chat are the same turn start whether or not the bindings came along.
+    bindings: tuple[Binding, ...] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -131,10 +131,18 @@ _CLAIM_UPDATE = (
 _LOAD_CHAT = (
     f"SELECT p.channel IS NOT NULL, {', '.join('p.' + c for c in _PROFILE_COLUMNS.split(', '))}, "  # noqa: S608
     "s.state, s.data, EXISTS (SELECT 1 FROM processed_updates "
-    "WHERE scope = 'update' AND channel = ?1 AND update_id = ?3) "
+    "WHERE scope = 'update' AND channel = ?1 AND update_id = ?3), "
+    "(SELECT json_group_array(json_array(account, alias, bound_at)) FROM bindings "
+    "WHERE channel = ?1 AND user_id = ?2) "
     "FROM (SELECT 1) LEFT JOIN chat_profiles p ON p.channel = ?1 AND p.user_id = ?2 "
     "LEFT JOIN dialog_states s ON s.channel = ?1 AND s.user_id = ?2"
 )
+
+
+def _bindings(chat: ChatRef, rows: Iterable[Sequence[Any]]) -> tuple[Binding, ...]:
+    """(account, alias, bound_at) rows as bindings, ordered by when they were made."""
+    ordered = sorted(rows, key=lambda r: (r[2], r[0]))  # an aggregate keeps no ORDER BY here
+    return tuple(Binding(chat, r[0], r[1], datetime.fromisoformat(r[2])) for r in ordered)
 
 
 def _profile(chat: ChatRef, row: Sequence[Any]) -> ChatProfile:
@@ -416,18 +424,15 @@ class SqliteStorage:
         return self._transaction("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")
 
     async def _rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        cursor = await self._db.execute(sql, params)
-        count = cursor.rowcount
-        await cursor.close()
-        return count
+        # One trip to the SQLite thread: count the rows RETURNING gives back, rather than
+        # `execute`, read `rowcount`, and a second trip to close the cursor.
+        return len(list(await self._db.execute_fetchall(f"{sql} RETURNING 1", params)))
 
     async def _insert(self, sql: str, params: Sequence[Any]) -> int:
-        cursor = await self._db.execute(sql, params)
-        row_id = cursor.lastrowid
-        await cursor.close()
-        if row_id is None:
+        row = await self._db.execute_insert(sql, params)  # the row id in the same trip
+        if row is None or row[0] is None:
             raise StorageError("the database returned no row id")
-        return row_id
+        return int(row[0])
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return list(await self._db.execute_fetchall(sql, params))
@@ -592,7 +597,7 @@ class SqliteStorage:
                 "ORDER BY bound_at, account",
                 (chat.channel, chat.user_id),
             )
-        return [Binding(chat, r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
+        return list(_bindings(chat, rows))
 
     async def chats_of_account(self, account: str) -> list[ChatRef]:
         async with self._read():
@@ -690,6 +695,7 @@ class SqliteStorage:
             profile=_profile(chat, row[1:6]) if row[0] else None,
             state=None if row[6] is None else DialogState(row[6], json.loads(row[7])),
             seen=bool(row[8]),
+            bindings=_bindings(chat, json.loads(row[9])),
         )
 
     async def save_turn(

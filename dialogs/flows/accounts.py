@@ -15,7 +15,7 @@ ALIAS_MAX = 32
 
 async def current_binding(turn: Turn) -> Binding | None:
     """The chat's current account: the chosen one, else the first bound (and remember it)."""
-    bound = await turn.storage.bindings(turn.chat)
+    bound = await turn.bindings()
     if not bound:
         if turn.profile.current_account is not None:
             turn.update_profile(current_account=None)
@@ -28,7 +28,7 @@ async def current_binding(turn: Turn) -> Binding | None:
 
 
 async def binding_of(turn: Turn, number: str) -> Binding | None:
-    for binding in await turn.storage.bindings(turn.chat):
+    for binding in await turn.bindings():
         if binding.account == number:
             return binding
     return None
@@ -39,7 +39,7 @@ def need_account(turn: Turn) -> list[Reply]:
 
 
 async def list_accounts(turn: Turn) -> list[Reply]:
-    bound = await turn.storage.bindings(turn.chat)
+    bound = await turn.bindings()
     if not bound:
         return [Reply(turn.t("accounts_none"), bind_buttons(turn))]
     current = await current_binding(turn)
@@ -114,7 +114,7 @@ async def on_alias_text(turn: Turn, text: str) -> list[Reply]:
     alias = " ".join("".join(ch for ch in text if ch.isprintable()).split())
     if not 1 <= len(alias) <= ALIAS_MAX:
         return [Reply(turn.t("account_bad_alias"), (back_to_menu(turn),))]
-    await turn.storage.rename_binding(turn.chat, number, alias)
+    await turn.rename_binding(number, alias)
     account = await turn.storage.get_account(number)
     pretty = account.pretty if account else number
     return [menu_reply(turn, "account_renamed", account=pretty, alias=alias)]
@@ -134,7 +134,7 @@ async def unbind(turn: Turn, number: str) -> list[Reply]:
     binding = await binding_of(turn, number)
     if binding is None:
         return [Reply(turn.t("account_unknown")), *await list_accounts(turn)]
-    await turn.storage.unbind(turn.chat, number)
+    await turn.unbind(number)
     if turn.profile.current_account == number:
         turn.update_profile(current_account=None)
         await current_binding(turn)

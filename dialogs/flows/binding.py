@@ -112,9 +112,9 @@ async def try_pair(turn: Turn, number: str, serial: str) -> list[Reply]:
 
 
 async def complete_binding(turn: Turn, account: Account, key: str) -> Reply:
-    existing = await turn.storage.bindings(turn.chat)
+    existing = await turn.bindings()
     alias = turn.t("alias_first") if not existing else turn.t("alias_nth", n=len(existing) + 1)
-    created = await turn.storage.bind(turn.chat, account.number, alias, turn.now)
+    created = await turn.bind(account.number, alias)
     turn.update_profile(current_account=account.number)
     turn.goto(MENU)
     submit = ((turn.button("btn_submit", f"submit:{account.number}"),), back_to_menu(turn))

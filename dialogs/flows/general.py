@@ -29,7 +29,7 @@ async def start(turn: Turn) -> list[Reply]:
     if turn.profile.consent_at is None:
         turn.goto(CONSENT)
         return [Reply(turn.t("welcome"), consent_buttons(turn))]
-    if not await turn.storage.bindings(turn.chat):
+    if not await turn.bindings():
         turn.goto(MENU)
         return [Reply(turn.t("welcome_back"), bind_buttons(turn))]
     return [menu_reply(turn, "welcome_back")]
@@ -43,7 +43,7 @@ def ask_consent(turn: Turn) -> list[Reply]:
 async def give_consent(turn: Turn) -> list[Reply]:
     if turn.profile.consent_at is None:
         turn.update_profile(consent_at=turn.now)
-    if await turn.storage.bindings(turn.chat):
+    if await turn.bindings():
         return [menu_reply(turn, "consent_given")]
     from dialogs.flows.binding import ask_account
 
@@ -234,6 +234,7 @@ async def forget_confirmed(turn: Turn) -> list[Reply]:
         return forget(turn)
     text = turn.t("forget_done")
     await turn.storage.forget_chat(turn.chat)
+    turn.known_bindings = ()
     turn.forgotten = True
     return [Reply(text)]
 

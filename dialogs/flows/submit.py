@@ -147,7 +147,7 @@ async def start(turn: Turn, number: str | None = None) -> list[Reply]:
     """Open a submission for `number` (from a button) or the chat's current account."""
     binding = await binding_of(turn, number) if number else await current_binding(turn)
     if binding is None:
-        if number and await turn.storage.bindings(turn.chat):
+        if number and await turn.bindings():
             return [menu_reply(turn, "account_unknown")]
         return need_account(turn)
     if number:

@@ -12,7 +12,7 @@ from dialogs.config import DialogConfig
 from dialogs.engine import DialogEngine
 from dialogs.events import Choice
 from storage.base import ChatSnapshot, Storage
-from tests.dialogs.conftest import SINGLE, Bound
+from tests.dialogs.conftest import SINGLE, TWO_ZONE, Bound
 from tests.dialogs.conversation import Conversation, FakeClock
 
 NOVEMBER = Period(2026, 11)
@@ -128,3 +128,24 @@ async def test_one_update_delivered_twice_at_once_is_answered_once(
     assert len(answered) == 1, answers
     assert "Показания приняты" in answered[0][0].text
     assert len(await storage.reading_history("1234567890", NOVEMBER)) == 1
+
+
+async def test_a_turn_takes_the_bindings_from_its_snapshot(
+    bound: Bound, storage: Storage, config: DialogConfig, clock: FakeClock
+) -> None:
+    talk = await bound(SINGLE)
+    recording = _Recording(storage)
+    engine = DialogEngine(recording, config, clock)
+    talk = Conversation(engine, talk.chat.user_id)
+
+    await talk.send("/submit")
+    await talk.send("46620")
+    assert "sub:ok" in [b.action_id for b in talk.buttons()], talk.text()
+    assert recording.calls["bindings"] == 0
+
+    # A binding made in the turn is seen by the same turn's later reads.
+    await talk.send(f"/bind {TWO_ZONE[0]} {TWO_ZONE[1]}")
+    assert "привязан" in talk.text(), talk.text()
+    await talk.send("/accounts")
+    shown = [b.action_id for b in talk.buttons()]
+    assert {"acc:open:1234567890", "acc:open:2345678901"} <= set(shown), shown

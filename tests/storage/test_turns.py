@@ -4,13 +4,14 @@ writes the update id, state and profile in one transaction."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from dialogs.events import ChatRef
 from storage.base import ChatProfile, ChatSnapshot, DialogState, Storage
-from tests.storage.factories import AT, MARCH, bill, reading, seed
+from tests.storage.factories import AT, MARCH, account, bill, reading, seed
 
 ANNA = ChatRef("telegram", "1001")
 BORIS = ChatRef("viber", "1001")
@@ -116,3 +117,18 @@ async def test_sqlite_turn_commits_leave_the_connection_at_full(storage: Storage
     with pytest.raises(TypeError):
         await storage.save_turn(ANNA, None, DialogState("menu", {"oops": object()}), "2")
     assert await _synchronous(storage) == full
+
+
+async def test_load_chat_bindings_match_bindings_when_the_backend_reads_them(
+    storage: Storage,
+) -> None:
+    await seed(storage, account("2222222222"), account("1111111111"))
+    empty = await storage.load_chat(ANNA, "1")
+    assert empty.bindings in (None, ())
+    await storage.bind(ANNA, "2222222222", "Дача", AT + timedelta(minutes=1))
+    await storage.bind(ANNA, "1111111111", "Дом", AT)
+    await storage.bind(BORIS, "1111111111", "Чужой", AT)
+    loaded = await storage.load_chat(ANNA, "1")
+    if loaded.bindings is not None:  # a backend may leave them to `bindings()`
+        assert list(loaded.bindings) == await storage.bindings(ANNA)
+        assert [b.account for b in loaded.bindings] == ["1111111111", "2222222222"]
