@@ -45,7 +45,7 @@ from storage.base import (
     StoredSubmission,
     UpsertCounts,
 )
-from storage.rows import aware, readings_of, register_values
+from storage.rows import KEEPABLE_COLUMNS, aware, readings_of, register_values
 
 EXPORT_PAGE = 1000
 POOL_SIZE = 10
@@ -97,15 +97,11 @@ def _keep_case(column: str, param: str, table: str = "accounts") -> str:
     )
 
 
-_KEEPABLE = (
-    "address", "stove", "status", "residents", "area_m2", "phones",
-    "window_start_day", "window_end_day",
-)  # fmt: skip
 _UPSERT_ACCOUNT = (
     "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "  # noqa: S608
     "window_start_day, window_end_day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
     "ON CONFLICT (number) DO UPDATE SET "
-    + ", ".join(f"{c} = {_keep_case(c, '$10::text')}" for c in _KEEPABLE)
+    + ", ".join(f"{c} = {_keep_case(c, '$10::text')}" for c in KEEPABLE_COLUMNS)
 )
 _UPSERT_METER = (
     "INSERT INTO meters (account, serial, zones, digits, decimals, active) "  # noqa: S608

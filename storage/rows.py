@@ -7,6 +7,12 @@ from decimal import Decimal
 
 from billing_core.models import Readings, Register
 
+# Account columns an import leaves as stored when the file's cell is empty (`ImportRow.keep`).
+KEEPABLE_COLUMNS = (
+    "address", "stove", "status", "residents", "area_m2", "phones",
+    "window_start_day", "window_end_day",
+)  # fmt: skip
+
 
 def aware(moment: datetime) -> datetime:
     """Timestamps are stored with their offset; a naive one is taken as UTC."""
