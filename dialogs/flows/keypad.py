@@ -1,0 +1,67 @@
+"""The on-screen keypad for a register's value: digit presses, erase and done, shown as
+`4 5 2 _ _ _` up to the meter's number of digits.
+
+The keypad only collects digits; the finished value is taken by `submit` like a typed one.
+"""
+
+from __future__ import annotations
+
+from dialogs.flows.draft import ENTER, Draft, amend, expired, load, save
+from dialogs.render import zone_short
+from dialogs.replies import Button, Reply
+from dialogs.turn import Turn
+from dialogs.ui import rows
+
+
+def _keypad_reply(turn: Turn, draft: Draft, note: str | None = None) -> Reply:
+    digits = draft.account.meter.digits
+    typed = draft.keypad or ""
+    display = " ".join([*typed, *("_" * max(digits - len(typed), 0))])
+    register = zone_short(turn, draft.account.meter.kind, draft.registers[draft.index])
+    text = turn.t("keypad", register=register, display=display)
+    if note:
+        text = f"{note}\n{text}"
+    pad = [Button(str(d), f"kp:{d}") for d in (1, 2, 3, 4, 5, 6, 7, 8, 9)]
+    bottom = (
+        Button(turn.t("btn_erase"), "kp:del"),
+        Button("0", "kp:0"),
+        turn.button("btn_done", "kp:ok"),
+    )
+    buttons = (*rows(*pad, per_row=3), bottom, (turn.button("btn_cancel", "sub:cancel"),))
+    return Reply(text, buttons)
+
+
+async def draft_at_value(turn: Turn) -> Draft | None:
+    """The draft when the dialog is waiting for a register's value, else None."""
+    draft = await load(turn)
+    if draft is None or turn.state != ENTER or draft.index >= len(draft.registers):
+        return None
+    return draft
+
+
+async def keypad_open(turn: Turn) -> list[Reply]:
+    draft = await draft_at_value(turn)
+    if draft is None:
+        return expired(turn)
+    draft = amend(draft, keypad="")
+    save(turn, ENTER, draft)
+    return [_keypad_reply(turn, draft)]
+
+
+def press_key(turn: Turn, draft: Draft, key: str) -> list[Reply] | str:
+    """The keypad after `key`, or the typed digits when `key` is done and some are typed."""
+    typed = draft.keypad or ""
+    if key == "ok":
+        if not typed:
+            return [_keypad_reply(turn, draft, turn.t("keypad_empty"))]
+        return typed
+    if key == "del":
+        typed = typed[:-1]
+    elif len(key) == 1 and key.isdigit():
+        if len(typed) >= draft.account.meter.digits:
+            note = turn.t("keypad_full", digits=draft.account.meter.digits)
+            return [_keypad_reply(turn, draft, note)]
+        typed += key
+    draft = amend(draft, keypad=typed)
+    save(turn, ENTER, draft)
+    return [_keypad_reply(turn, draft)]

@@ -1,0 +1,118 @@
+"""What a resident sees while submitting: the prompt for a value, the questions about an
+unusual value, and the bill preview before the confirmation press.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from billing_core.bills import BillNote, credit_label
+from billing_core.models import Bill
+from billing_core.readings import Confirmation, ConfirmationNeeded, latest_actual
+from dialogs.flows.draft import CONFIRM, Draft, save
+from dialogs.render import (
+    day,
+    kwh,
+    line_label,
+    money,
+    period,
+    rate,
+    reading,
+    zone_name,
+    zone_short,
+)
+from dialogs.replies import Reply
+from dialogs.turn import Turn
+
+
+def prompt(turn: Turn, draft: Draft) -> Reply:
+    """Ask for the value of the draft's current register, showing the last one."""
+    register = draft.registers[draft.index]
+    name = zone_name(turn, draft.account.meter.kind, register)
+    previous = latest_actual(draft.history, before=draft.period)
+    last = previous.values.get(register) if previous else None
+    if last is None:
+        text = turn.t("submit_prompt_first", register=name)
+    else:
+        text = turn.t("submit_prompt", register=name, last=reading(turn, last))
+    buttons = ((turn.button("btn_keypad", "sub:kp"), turn.button("btn_cancel", "sub:cancel")),)
+    return Reply(text, buttons)
+
+
+def question(turn: Turn, draft: Draft, needed: ConfirmationNeeded) -> Reply:
+    """Ask whether an unusual value is meant; the dialog waits in CONFIRM for the answer."""
+    save(turn, CONFIRM, draft, asking=needed.kind.value)
+    kind = draft.account.meter.kind
+    register = zone_short(turn, kind, needed.register)
+    if needed.kind is Confirmation.ROLLOVER:
+        previous = latest_actual(draft.history, before=draft.period)
+        last = previous.values.get(needed.register, Decimal(0)) if previous else Decimal(0)
+        text = turn.t(
+            "rollover_ask",
+            register=register,
+            last=reading(turn, last),
+            kwh=kwh(turn, needed.consumption),
+        )
+        yes = turn.button("btn_rollover", "sub:roll")
+    else:
+        ratio = needed.ratio or Decimal(0)
+        text = turn.t(
+            "implausible_ask",
+            register=register,
+            kwh=kwh(turn, needed.consumption),
+            ratio=_ratio(turn, ratio),
+            usual=kwh(turn, (needed.average or Decimal(0)).quantize(Decimal(1))),
+        )
+        yes = turn.button("btn_yes_correct", "sub:sure")
+    return Reply(text, ((yes, turn.button("btn_fix", "sub:fix")),))
+
+
+def _ratio(turn: Turn, ratio: Decimal) -> str:
+    whole = ratio.quantize(Decimal(1))
+    shown = whole if abs(ratio - whole) < Decimal("0.05") else ratio.quantize(Decimal("0.1"))
+    return str(shown).replace(".", "," if turn.lang == "ru" else ".")
+
+
+def preview(turn: Turn, draft: Draft, bill: Bill | None) -> Reply:
+    """The values with what each costs, the total, and the confirmation buttons."""
+    kind = draft.account.meter.kind
+    lines: list[str] = []
+    by_label = {line.label: line for line in bill.lines} if bill else {}
+    for register in draft.registers:
+        name = zone_short(turn, kind, register)
+        value = reading(turn, draft.values[register])
+        line = by_label.get(register.value) or by_label.get(credit_label(register))
+        if line is None:
+            lines.append(turn.t("preview_line_first", register=name, value=value))
+            continue
+        lines.append(
+            turn.t(
+                "preview_line",
+                register=name,
+                value=value,
+                kwh=kwh(turn, line.quantity_kwh),
+                rate=rate(turn, line.rate),
+                amount=money(turn, line.amount),
+            )
+        )
+    if bill is not None:
+        shown = {r.value for r in draft.registers} | {credit_label(r) for r in draft.registers}
+        for line in bill.lines:
+            if line.label not in shown:
+                label = line_label(turn, kind, line.label)
+                lines.append(
+                    turn.t("bill_line_other", label=label, amount=money(turn, line.amount))
+                )
+        total = turn.t("preview_total", total=money(turn, bill.total), due=day(turn, bill.due))
+    else:
+        total = turn.t("preview_no_previous")
+    text = turn.t(
+        "preview", period=period(turn, draft.period), lines="\n".join(lines), total=total
+    )
+    if bill is not None and BillNote.PROVISIONAL_TARIFF.value in bill.notes:
+        text += "\n" + turn.t("preview_provisional")
+    buttons = (
+        (turn.button("btn_confirm", "sub:ok"),),
+        (turn.button("btn_fix", "sub:fix"), turn.button("btn_cancel", "sub:cancel")),
+    )
+    return Reply(text, buttons)
