@@ -18,16 +18,12 @@ import asyncpg
 
 from billing_core.models import (
     Account,
-    AccountStatus,
     Bill,
     BillBasis,
     BillLine,
-    Meter,
-    MeterKind,
     MeterReading,
     Period,
     ReadingSource,
-    Stove,
 )
 from dialogs.events import ChatRef
 from storage import migrations
@@ -45,110 +41,22 @@ from storage.base import (
     StoredSubmission,
     UpsertCounts,
 )
-from storage.rows import KEEPABLE_COLUMNS, aware, readings_of, register_values
+from storage.postgres_import import upsert_batch
+from storage.postgres_rows import (
+    _ACCOUNT_SELECT,
+    _LOAD_CHAT,
+    _READING_COLUMNS,
+    _SAVE_TURN,
+    _account,
+    _campaign,
+    _reading,
+    _recipient,
+)
+from storage.rows import aware, register_values
 
 EXPORT_PAGE = 1000
 POOL_SIZE = 10
 MIGRATION_LOCK = 7_316_001  # pg_advisory_xact_lock key: one migrating process at a time
-_ACCOUNT_COLUMNS = (
-    "a.number, a.address, a.stove, a.status, a.residents, a.area_m2, a.phones, "
-    "a.window_start_day, a.window_end_day, m.serial, m.zones, m.digits, m.decimals, m.active"
-)
-_ACCOUNT_SELECT = (
-    f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a JOIN meters m ON m.id = ("  # noqa: S608
-    "SELECT id FROM meters WHERE account = a.number ORDER BY active DESC, id DESC LIMIT 1)"
-)
-_READING_COLUMNS = "period, t1, t2, t3, source, submitted_at, channel, chat_user"
-# Profile, state and "update seen" of one chat: one round trip.
-_LOAD_CHAT = (
-    "SELECT p.channel IS NOT NULL AS has_profile, p.locale, p.consent_at, p.reminders_on, "
-    "p.blocked, p.current_account, s.state, s.data::text AS data, EXISTS (SELECT 1 FROM "
-    "processed_updates WHERE scope = 'update' AND channel = $1 AND update_id = $3) AS seen "
-    "FROM (SELECT 1) AS one LEFT JOIN chat_profiles p ON p.channel = $1 AND p.user_id = $2 "
-    "LEFT JOIN dialog_states s ON s.channel = $1 AND s.user_id = $2"
-)
-# A turn's whole write in one statement, so one round trip and one implicit transaction:
-# each part writes nothing when its first parameter ($3 update id, $4 state, $6 locale) is null.
-_SAVE_TURN = (
-    "WITH claimed AS (INSERT INTO processed_updates (scope, channel, update_id, at) "
-    "SELECT 'update', $1, $3::text, $11::timestamptz WHERE $3::text IS NOT NULL "
-    "ON CONFLICT DO NOTHING RETURNING 1), "
-    # The first turn to commit an update id wins; a concurrent one waits on the key, finds it
-    # taken and writes nothing.
-    "go AS (SELECT ($3::text IS NULL OR EXISTS (SELECT 1 FROM claimed)) AS ok), "
-    "saved_state AS (INSERT INTO dialog_states (channel, user_id, state, data) "
-    "SELECT $1, $2, $4::text, $5::jsonb WHERE $4::text IS NOT NULL AND (SELECT ok FROM go) "
-    "ON CONFLICT (channel, user_id) DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data), "
-    "saved_profile AS (INSERT INTO chat_profiles (channel, user_id, locale, consent_at, "
-    "reminders_on, blocked, current_account) SELECT $1, $2, $6::text, $7::timestamptz, "
-    "$8::boolean, $9::boolean, $10::text WHERE $6::text IS NOT NULL AND (SELECT ok FROM go) "
-    "ON CONFLICT (channel, user_id) DO UPDATE SET locale = EXCLUDED.locale, "
-    "consent_at = EXCLUDED.consent_at, reminders_on = EXCLUDED.reminders_on, "
-    "blocked = EXCLUDED.blocked, current_account = EXCLUDED.current_account) "
-    "SELECT ok FROM go"
-)
-
-
-def _keep_case(column: str, param: str, table: str = "accounts") -> str:
-    """The stored value when the row's `keep` names the column, else the file's."""
-    return (
-        f"CASE WHEN strpos({param}, ' {column} ') > 0 THEN {table}.{column} "
-        f"ELSE EXCLUDED.{column} END"
-    )
-
-
-_UPSERT_ACCOUNT = (
-    "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "  # noqa: S608
-    "window_start_day, window_end_day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
-    "ON CONFLICT (number) DO UPDATE SET "
-    + ", ".join(f"{c} = {_keep_case(c, '$10::text')}" for c in KEEPABLE_COLUMNS)
-)
-_UPSERT_METER = (
-    "INSERT INTO meters (account, serial, zones, digits, decimals, active) "  # noqa: S608
-    "VALUES ($1, $2, $3, $4, $5, true) "
-    "ON CONFLICT (account, serial) DO UPDATE SET zones = EXCLUDED.zones, "
-    f"digits = {_keep_case('digits', '$6::text', 'meters')}, "
-    "decimals = EXCLUDED.decimals, active = true, replaced_at = NULL"
-)
-_IMPORT_READING = (
-    "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, submitted_at) "
-    "SELECT $1, m.id, $2, $3, $4, $5, 'control', 'import', $6 FROM meters m "
-    "WHERE m.account = $1 AND m.active AND NOT EXISTS ("
-    "SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.period = $2 AND r.is_current)"
-)
-
-
-def _account(row: asyncpg.Record) -> Account:
-    meter = Meter(
-        serial=row["serial"],
-        kind=MeterKind(row["zones"]),
-        digits=row["digits"],
-        decimals=row["decimals"],
-        active=row["active"],
-    )
-    return Account(
-        number=row["number"],
-        meter=meter,
-        stove=Stove(row["stove"]),
-        status=AccountStatus(row["status"]),
-        address=row["address"],
-        residents=row["residents"],
-        area_m2=row["area_m2"],
-        phones=tuple(row["phones"].split()),
-        window_start_day=row["window_start_day"],
-        window_end_day=row["window_end_day"],
-    )
-
-
-def _reading(row: asyncpg.Record) -> MeterReading:
-    return MeterReading(
-        period=Period.parse(row["period"]),
-        values=readings_of(row["t1"], row["t2"], row["t3"]),
-        source=ReadingSource(row["source"]),
-        submitted_at=row["submitted_at"],
-        channel=row["channel"],
-        chat_user=row["chat_user"],
-    )
 
 
 class PostgresStorage:
@@ -232,68 +140,7 @@ class PostgresStorage:
         batch = list(rows)
         now = datetime.now(UTC)
         async with self._tx() as conn:
-            known: dict[str, str | None] = {
-                r["number"]: r["serial"]
-                for r in await conn.fetch(
-                    "SELECT a.number, m.serial FROM accounts a LEFT JOIN meters m "
-                    "ON m.account = a.number AND m.active "
-                    "WHERE a.number = ANY($1::text[]) FOR UPDATE OF a",
-                    [r.account.number for r in batch],
-                )
-            }
-            added = 0
-            accounts: list[tuple[Any, ...]] = []
-            meters: list[tuple[Any, ...]] = []
-            retire: list[tuple[Any, ...]] = []
-            phones: list[tuple[str, str]] = []
-            clear_phones: list[tuple[str]] = []
-            last: list[tuple[Any, ...]] = []
-            for row in batch:
-                acc = row.account
-                keep = " " + " ".join(row.keep) + " "
-                existed = acc.number in known
-                if not existed:
-                    added += 1
-                elif known[acc.number] not in (None, acc.meter.serial):
-                    retire.append((now, acc.number, acc.meter.serial))
-                known[acc.number] = acc.meter.serial
-                accounts.append((
-                    acc.number, acc.address, acc.stove.value, acc.status.value, acc.residents,
-                    acc.area_m2, " ".join(acc.phones), acc.window_start_day, acc.window_end_day,
-                    keep,
-                ))  # fmt: skip
-                meters.append((
-                    acc.number, acc.meter.serial, acc.meter.kind.value, acc.meter.digits,
-                    acc.meter.decimals, keep,
-                ))  # fmt: skip
-                if "phones" not in row.keep:
-                    if existed:
-                        clear_phones.append((acc.number,))
-                    phones.extend((phone, acc.number) for phone in acc.phones)
-                if row.last_period is not None and row.last_values:
-                    last.append(
-                        (acc.number, str(row.last_period), *register_values(row.last_values), now)
-                    )
-            await conn.executemany(_UPSERT_ACCOUNT, accounts)
-            if retire:
-                await conn.executemany(
-                    "UPDATE meters SET active = false, replaced_at = $1 "
-                    "WHERE account = $2 AND serial <> $3 AND active",
-                    retire,
-                )
-            await conn.executemany(_UPSERT_METER, meters)
-            if clear_phones:
-                await conn.executemany(
-                    "DELETE FROM account_phones WHERE account = $1", clear_phones
-                )
-            if phones:
-                await conn.executemany(
-                    "INSERT INTO account_phones (phone, account) VALUES ($1, $2) "
-                    "ON CONFLICT DO NOTHING",
-                    phones,
-                )
-            if last:
-                await conn.executemany(_IMPORT_READING, last)
+            added = await upsert_batch(conn, batch, now)
         return UpsertCounts(added=added, updated=len(batch) - added)
 
     async def get_account(self, number: str) -> Account | None:
@@ -815,17 +662,6 @@ class PostgresStorage:
                 str(period),
             )
         return None if row is None else _campaign(row)
-
-
-def _recipient(row: asyncpg.Record) -> Recipient:
-    chat = ChatRef(row["channel"], row["user_id"])
-    return Recipient(
-        row["id"], row["campaign_id"], chat, row["account"], row["alias"], row["attempts"]
-    )
-
-
-def _campaign(row: asyncpg.Record) -> Campaign:
-    return Campaign(row["id"], row["kind"], Period.parse(row["period"]), row["created_at"])
 
 
 async def _store_bill(conn: asyncpg.Connection, bill: Bill, reading_id: int) -> None:

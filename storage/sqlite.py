@@ -8,7 +8,6 @@ second process waits on the busy timeout instead of failing.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
@@ -22,17 +21,12 @@ import aiosqlite
 
 from billing_core.models import (
     Account,
-    AccountStatus,
     Bill,
     BillBasis,
     BillLine,
-    Meter,
-    MeterKind,
     MeterReading,
     Period,
     ReadingSource,
-    Register,
-    Stove,
 )
 from dialogs.events import ChatRef
 from storage import migrations
@@ -45,30 +39,33 @@ from storage.base import (
     ExportedReading,
     ImportRow,
     Recipient,
-    RecipientStatus,
     StorageError,
     StoredSubmission,
     UpsertCounts,
 )
-from storage.rows import KEEPABLE_COLUMNS, aware, readings_of, register_values, text_or_none
+from storage.rows import aware, register_values, text_or_none
+from storage.sqlite_import import ImportPlan, write_plan
+from storage.sqlite_rows import (
+    _ACCOUNT_SELECT,
+    _CLAIM_UPDATE,
+    _LOAD_CHAT,
+    _PROFILE_COLUMNS,
+    _READING_COLUMNS,
+    _SAVE_PROFILE,
+    _SAVE_STATE,
+    _account,
+    _all_statuses,
+    _bindings,
+    _campaign,
+    _one_per_period,
+    _profile,
+    _profile_params,
+    _reading,
+    _stamp,
+)
 
 BUSY_TIMEOUT_MS = 5000
 EXPORT_PAGE = 1000
-_ACCOUNT_COLUMNS = (
-    "a.number, a.address, a.stove, a.status, a.residents, a.area_m2, a.phones, "
-    "a.window_start_day, a.window_end_day, m.serial, m.zones, m.digits, m.decimals, m.active"
-)
-# The meter an account is shown with: the active one, else the last replaced.
-_ACCOUNT_SELECT = (
-    f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a JOIN meters m ON m.id = ("  # noqa: S608
-    "SELECT id FROM meters WHERE account = a.number ORDER BY active DESC, id DESC LIMIT 1)"
-)
-_READING_COLUMNS = "period, t1, t2, t3, source, submitted_at, channel, chat_user"
-
-
-def _stamp(moment: datetime) -> str:
-    """UTC with fixed precision, so that text order is time order (bind-failure windows)."""
-    return aware(moment).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _path_of(url: str) -> str:
@@ -79,238 +76,6 @@ def _path_of(url: str) -> str:
         return ":memory:"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def _account(row: Sequence[Any]) -> Account:
-    meter = Meter(
-        serial=row[9], kind=MeterKind(row[10]), digits=row[11], decimals=row[12],
-        active=bool(row[13]),
-    )  # fmt: skip
-    return Account(
-        number=row[0],
-        meter=meter,
-        stove=Stove(row[2]),
-        status=AccountStatus(row[3]),
-        address=row[1],
-        residents=row[4],
-        area_m2=None if row[5] is None else Decimal(row[5]),
-        phones=tuple(row[6].split()),
-        window_start_day=row[7],
-        window_end_day=row[8],
-    )
-
-
-def _reading(row: Sequence[Any]) -> MeterReading:
-    return MeterReading(
-        period=Period.parse(row[0]),
-        values=readings_of(row[1], row[2], row[3]),
-        source=ReadingSource(row[4]),
-        submitted_at=datetime.fromisoformat(row[5]),
-        channel=row[6],
-        chat_user=row[7],
-    )
-
-
-_PROFILE_COLUMNS = "locale, consent_at, reminders_on, blocked, current_account"
-_SAVE_PROFILE = (
-    f"INSERT INTO chat_profiles (channel, user_id, {_PROFILE_COLUMNS}) "  # noqa: S608
-    "VALUES (?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (channel, user_id) DO UPDATE SET locale = excluded.locale, "
-    "consent_at = excluded.consent_at, reminders_on = excluded.reminders_on, "
-    "blocked = excluded.blocked, current_account = excluded.current_account"
-)
-_SAVE_STATE = (
-    "INSERT INTO dialog_states (channel, user_id, state, data) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (channel, user_id) DO UPDATE SET state = excluded.state, data = excluded.data"
-)
-_CLAIM_UPDATE = (
-    "INSERT INTO processed_updates (scope, channel, update_id, at) "
-    "VALUES ('update', ?, ?, ?) ON CONFLICT DO NOTHING"
-)
-# Profile, state and "update seen" of one chat in one statement: one trip to the SQLite thread.
-_LOAD_CHAT = (
-    f"SELECT p.channel IS NOT NULL, {', '.join('p.' + c for c in _PROFILE_COLUMNS.split(', '))}, "  # noqa: S608
-    "s.state, s.data, EXISTS (SELECT 1 FROM processed_updates "
-    "WHERE scope = 'update' AND channel = ?1 AND update_id = ?3), "
-    "(SELECT json_group_array(json_array(account, alias, bound_at)) FROM bindings "
-    "WHERE channel = ?1 AND user_id = ?2) "
-    "FROM (SELECT 1) LEFT JOIN chat_profiles p ON p.channel = ?1 AND p.user_id = ?2 "
-    "LEFT JOIN dialog_states s ON s.channel = ?1 AND s.user_id = ?2"
-)
-
-
-def _bindings(chat: ChatRef, rows: Iterable[Sequence[Any]]) -> tuple[Binding, ...]:
-    """(account, alias, bound_at) rows as bindings, ordered by when they were made."""
-    ordered = sorted(rows, key=lambda r: (r[2], r[0]))  # an aggregate keeps no ORDER BY here
-    return tuple(Binding(chat, r[0], r[1], datetime.fromisoformat(r[2])) for r in ordered)
-
-
-def _profile(chat: ChatRef, row: Sequence[Any]) -> ChatProfile:
-    """A profile from the five `_PROFILE_COLUMNS`."""
-    return ChatProfile(
-        chat=chat,
-        locale=row[0],
-        consent_at=None if row[1] is None else datetime.fromisoformat(row[1]),
-        reminders_on=bool(row[2]),
-        blocked=bool(row[3]),
-        current_account=row[4],
-    )
-
-
-def _profile_params(profile: ChatProfile) -> tuple[Any, ...]:
-    consent = None if profile.consent_at is None else _stamp(profile.consent_at)
-    return (
-        profile.chat.channel, profile.chat.user_id, profile.locale, consent,
-        int(profile.reminders_on), int(profile.blocked), profile.current_account,
-    )  # fmt: skip
-
-
-def _keep_case(column: str, keep: str, table: str = "accounts") -> str:
-    """The stored value when the row's `keep` names the column, else the file's."""
-    return (
-        f"CASE WHEN instr({keep}, ' {column} ') THEN {table}.{column} ELSE excluded.{column} END"
-    )
-
-
-# Numbered parameters bound from tuples: measurably faster than names over a million rows.
-_UPSERT_ACCOUNT = (
-    "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "  # noqa: S608
-    "window_start_day, window_end_day) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-    "ON CONFLICT (number) DO UPDATE SET "
-    + ", ".join(f"{c} = {_keep_case(c, '?10')}" for c in KEEPABLE_COLUMNS)
-)
-_UPSERT_METER = (
-    "INSERT INTO meters (account, serial, zones, digits, decimals, active) "  # noqa: S608
-    "VALUES (?1, ?2, ?3, ?4, ?5, 1) "
-    "ON CONFLICT (account, serial) DO UPDATE SET zones = excluded.zones, "
-    f"digits = {_keep_case('digits', '?6', 'meters')}, "
-    "decimals = excluded.decimals, active = 1, replaced_at = NULL"
-)
-_RETIRE_METER = (
-    "UPDATE meters SET active = 0, replaced_at = ? "
-    "WHERE account = ? AND serial <> ? AND active = 1"
-)
-_READING_INSERT = (
-    "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, submitted_at)"
-)
-# A known account keeps a current reading the file may repeat: added only when missing.
-_IMPORT_READING_KNOWN = (
-    f"{_READING_INSERT} SELECT ?1, m.id, ?2, ?3, ?4, ?5, 'control', 'import', ?6 FROM meters m "  # noqa: S608
-    "WHERE m.account = ?1 AND m.active = 1 AND NOT EXISTS ("
-    "SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.period = ?2 AND r.is_current = 1)"
-)
-
-
-_STAGING = (
-    "CREATE TEMP TABLE IF NOT EXISTS import_rows (number TEXT, address TEXT, stove TEXT, "
-    "status TEXT, residents INTEGER, area_m2 TEXT, phones TEXT, window_start_day INTEGER, "
-    "window_end_day INTEGER, serial TEXT, zones INTEGER, digits INTEGER, decimals INTEGER, "
-    "last_period TEXT, t1 TEXT, t2 TEXT, t3 TEXT)"
-)
-_STAGE_ROWS = "INSERT INTO temp.import_rows VALUES "
-_INSERT_PHONES = "INSERT OR IGNORE INTO account_phones (phone, account) VALUES "
-# Rows per multi-row INSERT, within SQLite's bound-parameter limit (999 before 3.32).
-_VARIABLE_LIMIT = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
-_ROWS_PER_INSERT = 10_000
-_FROM_STAGING = (
-    "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "
-    "window_start_day, window_end_day) SELECT number, address, stove, status, residents, "
-    "area_m2, phones, window_start_day, window_end_day FROM temp.import_rows",
-    "INSERT INTO meters (account, serial, zones, digits, decimals, active) "
-    "SELECT number, serial, zones, digits, decimals, 1 FROM temp.import_rows",
-    f"{_READING_INSERT} SELECT s.number, m.id, s.last_period, s.t1, s.t2, s.t3, "  # noqa: S608
-    "'control', 'import', ? FROM temp.import_rows s "
-    "JOIN meters m ON m.account = s.number AND m.active = 1 WHERE s.last_period IS NOT NULL",
-)
-
-
-async def _insert_rows(
-    db: aiosqlite.Connection, insert: str, width: int, rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """`insert` ("INSERT … VALUES ") for every row, many rows per statement.
-
-    Not `executemany` row by row: the sqlite3 module releases the GIL around each statement
-    and takes it back after, and while the import parses the next batch on the other thread,
-    every take-back waits for that thread's switch interval. One statement per few hundred
-    rows makes that wait rare.
-    """
-    per = min(_ROWS_PER_INSERT, _VARIABLE_LIMIT // width)
-    whole = len(rows) - len(rows) % per
-    one = f"({', '.join('?' * width)})"
-    if whole:
-        chunks = (
-            list(itertools.chain.from_iterable(rows[i : i + per])) for i in range(0, whole, per)
-        )
-        await db.executemany(insert + ", ".join([one] * per), chunks)
-    if whole < len(rows):
-        rest = rows[whole:]
-        await db.execute(
-            insert + ", ".join([one] * len(rest)), list(itertools.chain.from_iterable(rest))
-        )
-
-
-class _ImportPlan:
-    """One batch sorted into what each statement of `upsert_accounts` writes."""
-
-    def __init__(self, now: str) -> None:
-        self.now = now
-        self.added = 0
-        self.fresh: list[tuple[Any, ...]] = []  # accounts not in the database: staged
-        self.accounts: list[tuple[Any, ...]] = []  # known accounts: upserted
-        self.meters: list[tuple[Any, ...]] = []
-        self.retire: list[tuple[str, str, str]] = []
-        self.phones: list[tuple[str, str]] = []
-        self.clear_phones: list[tuple[str]] = []
-        self.readings: list[tuple[str | None, ...]] = []
-
-    def add(self, row: ImportRow, known: dict[str, str | None]) -> None:
-        # Runs once per imported row: enum values and registers are read through plain dicts.
-        acc = row.account
-        meter = acc.meter
-        number = acc.number
-        existed = number in known
-        area = None if acc.area_m2 is None else str(acc.area_m2)
-        t1 = t2 = t3 = None
-        values = row.last_values
-        period = None if row.last_period is None or not values else str(row.last_period)
-        if period is not None and values:
-            t1, t2, t3 = (None if v is None else str(v) for v in map(values.get, _REGISTERS))
-        keep = row.keep
-        phones = acc.phones
-        if "phones" not in keep:
-            if existed:
-                self.clear_phones.append((number,))
-            if phones:
-                self.phones.extend((phone, number) for phone in phones)
-        stove, status = _VALUE[acc.stove], _VALUE[acc.status]
-        if not existed:
-            self.added += 1
-            known[number] = meter.serial  # a repeat later in the batch is an update
-            self.fresh.append((
-                number, acc.address, stove, status, acc.residents, area, " ".join(phones),
-                acc.window_start_day, acc.window_end_day, meter.serial, _VALUE[meter.kind],
-                meter.digits, meter.decimals, period, t1, t2, t3,
-            ))  # fmt: skip
-            return
-        if known[number] not in (None, meter.serial):
-            self.retire.append((self.now, number, meter.serial))
-        known[number] = meter.serial
-        kept = " " + " ".join(keep) + " " if keep else ""
-        self.accounts.append((
-            number, acc.address, stove, status, acc.residents, area, " ".join(phones),
-            acc.window_start_day, acc.window_end_day, kept,
-        ))  # fmt: skip
-        self.meters.append(
-            (number, meter.serial, _VALUE[meter.kind], meter.digits, meter.decimals, kept)
-        )
-        if period is not None:
-            self.readings.append((number, period, t1, t2, t3, self.now))
-
-
-_REGISTERS = (Register.T1, Register.T2, Register.T3)
-_VALUE: dict[Any, Any] = {
-    member: member.value for kind in (Stove, AccountStatus, MeterKind) for member in kind
-}
 
 
 T = TypeVar("T")
@@ -514,29 +279,10 @@ class SqliteStorage:
                     (json.dumps([r.account.number for r in batch]),),
                 )
             }
-            plan = _ImportPlan(now)
+            plan = ImportPlan(now)
             for row in batch:
                 plan.add(row, known)
-            if plan.fresh:
-                await db.execute(_STAGING)
-                await _insert_rows(db, _STAGE_ROWS, 17, plan.fresh)
-                for statement in _FROM_STAGING:
-                    await db.execute(statement, (now,) if "?" in statement else ())
-                await db.execute("DELETE FROM temp.import_rows")
-            if plan.accounts:
-                await db.executemany(_UPSERT_ACCOUNT, plan.accounts)
-            if plan.retire:
-                await db.executemany(_RETIRE_METER, plan.retire)
-            if plan.meters:
-                await db.executemany(_UPSERT_METER, plan.meters)
-            if plan.clear_phones:
-                await db.executemany(
-                    "DELETE FROM account_phones WHERE account = ?", plan.clear_phones
-                )
-            if plan.phones:
-                await _insert_rows(db, _INSERT_PHONES, 2, plan.phones)
-            if plan.readings:
-                await db.executemany(_IMPORT_READING_KNOWN, plan.readings)
+            await write_plan(db, plan)
         return UpsertCounts(added=plan.added, updated=len(batch) - plan.added)
 
     async def get_account(self, number: str) -> Account | None:
@@ -1026,30 +772,3 @@ class SqliteStorage:
                 (kind, str(period)),
             )
         return None if row is None else _campaign(row)
-
-
-def _campaign(row: Sequence[Any]) -> Campaign:
-    return Campaign(int(row[0]), row[1], Period.parse(row[2]), datetime.fromisoformat(row[3]))
-
-
-def _one_per_period(found: list[MeterReading], limit: int) -> list[MeterReading]:
-    kept: list[MeterReading] = []
-    seen: set[Period] = set()
-    for reading in found:
-        if reading.period not in seen:
-            seen.add(reading.period)
-            kept.append(reading)
-    return kept[:limit]
-
-
-def _all_statuses(rows: Iterable[Sequence[Any]]) -> dict[str, int]:
-    counts = {
-        status: 0
-        for status in (
-            RecipientStatus.PENDING, RecipientStatus.SENDING, RecipientStatus.SENT,
-            RecipientStatus.BLOCKED, RecipientStatus.FAILED, RecipientStatus.SKIPPED,
-        )
-    }  # fmt: skip
-    for status, count in rows:
-        counts[status] = int(count)
-    return counts

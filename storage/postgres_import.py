@@ -1,0 +1,106 @@
+"""The account-import path of `PostgresStorage.upsert_accounts` and the SQL it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from storage.base import ImportRow
+from storage.rows import KEEPABLE_COLUMNS, register_values
+
+
+def _keep_case(column: str, param: str, table: str = "accounts") -> str:
+    """The stored value when the row's `keep` names the column, else the file's."""
+    return (
+        f"CASE WHEN strpos({param}, ' {column} ') > 0 THEN {table}.{column} "
+        f"ELSE EXCLUDED.{column} END"
+    )
+
+
+_UPSERT_ACCOUNT = (
+    "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "  # noqa: S608
+    "window_start_day, window_end_day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+    "ON CONFLICT (number) DO UPDATE SET "
+    + ", ".join(f"{c} = {_keep_case(c, '$10::text')}" for c in KEEPABLE_COLUMNS)
+)
+_UPSERT_METER = (
+    "INSERT INTO meters (account, serial, zones, digits, decimals, active) "  # noqa: S608
+    "VALUES ($1, $2, $3, $4, $5, true) "
+    "ON CONFLICT (account, serial) DO UPDATE SET zones = EXCLUDED.zones, "
+    f"digits = {_keep_case('digits', '$6::text', 'meters')}, "
+    "decimals = EXCLUDED.decimals, active = true, replaced_at = NULL"
+)
+_IMPORT_READING = (
+    "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, submitted_at) "
+    "SELECT $1, m.id, $2, $3, $4, $5, 'control', 'import', $6 FROM meters m "
+    "WHERE m.account = $1 AND m.active AND NOT EXISTS ("
+    "SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.period = $2 AND r.is_current)"
+)
+
+
+async def upsert_batch(conn: asyncpg.Connection, batch: Sequence[ImportRow], now: datetime) -> int:
+    """Upsert every row of `batch` inside the caller's transaction; the number of new accounts.
+
+    Locks the batch's known accounts first (`FOR UPDATE`), so a concurrent import of the same
+    numbers waits instead of racing."""
+    known: dict[str, str | None] = {
+        r["number"]: r["serial"]
+        for r in await conn.fetch(
+            "SELECT a.number, m.serial FROM accounts a LEFT JOIN meters m "
+            "ON m.account = a.number AND m.active "
+            "WHERE a.number = ANY($1::text[]) FOR UPDATE OF a",
+            [r.account.number for r in batch],
+        )
+    }
+    added = 0
+    accounts: list[tuple[Any, ...]] = []
+    meters: list[tuple[Any, ...]] = []
+    retire: list[tuple[Any, ...]] = []
+    phones: list[tuple[str, str]] = []
+    clear_phones: list[tuple[str]] = []
+    last: list[tuple[Any, ...]] = []
+    for row in batch:
+        acc = row.account
+        keep = " " + " ".join(row.keep) + " "
+        existed = acc.number in known
+        if not existed:
+            added += 1
+        elif known[acc.number] not in (None, acc.meter.serial):
+            retire.append((now, acc.number, acc.meter.serial))
+        known[acc.number] = acc.meter.serial
+        accounts.append((
+            acc.number, acc.address, acc.stove.value, acc.status.value, acc.residents,
+            acc.area_m2, " ".join(acc.phones), acc.window_start_day, acc.window_end_day,
+            keep,
+        ))  # fmt: skip
+        meters.append((
+            acc.number, acc.meter.serial, acc.meter.kind.value, acc.meter.digits,
+            acc.meter.decimals, keep,
+        ))  # fmt: skip
+        if "phones" not in row.keep:
+            if existed:
+                clear_phones.append((acc.number,))
+            phones.extend((phone, acc.number) for phone in acc.phones)
+        if row.last_period is not None and row.last_values:
+            last.append((acc.number, str(row.last_period), *register_values(row.last_values), now))
+    await conn.executemany(_UPSERT_ACCOUNT, accounts)
+    if retire:
+        await conn.executemany(
+            "UPDATE meters SET active = false, replaced_at = $1 "
+            "WHERE account = $2 AND serial <> $3 AND active",
+            retire,
+        )
+    await conn.executemany(_UPSERT_METER, meters)
+    if clear_phones:
+        await conn.executemany("DELETE FROM account_phones WHERE account = $1", clear_phones)
+    if phones:
+        await conn.executemany(
+            "INSERT INTO account_phones (phone, account) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            phones,
+        )
+    if last:
+        await conn.executemany(_IMPORT_READING, last)
+    return added

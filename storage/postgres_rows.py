@@ -1,0 +1,101 @@
+"""SQL text and row conversions of `PostgresStorage`: what its methods send and read back."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from billing_core.models import (
+    Account,
+    AccountStatus,
+    Meter,
+    MeterKind,
+    MeterReading,
+    Period,
+    ReadingSource,
+    Stove,
+)
+from dialogs.events import ChatRef
+from storage.base import Campaign, Recipient
+from storage.rows import readings_of
+
+_ACCOUNT_COLUMNS = (
+    "a.number, a.address, a.stove, a.status, a.residents, a.area_m2, a.phones, "
+    "a.window_start_day, a.window_end_day, m.serial, m.zones, m.digits, m.decimals, m.active"
+)
+_ACCOUNT_SELECT = (
+    f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a JOIN meters m ON m.id = ("  # noqa: S608
+    "SELECT id FROM meters WHERE account = a.number ORDER BY active DESC, id DESC LIMIT 1)"
+)
+_READING_COLUMNS = "period, t1, t2, t3, source, submitted_at, channel, chat_user"
+# Profile, state and "update seen" of one chat: one round trip.
+_LOAD_CHAT = (
+    "SELECT p.channel IS NOT NULL AS has_profile, p.locale, p.consent_at, p.reminders_on, "
+    "p.blocked, p.current_account, s.state, s.data::text AS data, EXISTS (SELECT 1 FROM "
+    "processed_updates WHERE scope = 'update' AND channel = $1 AND update_id = $3) AS seen "
+    "FROM (SELECT 1) AS one LEFT JOIN chat_profiles p ON p.channel = $1 AND p.user_id = $2 "
+    "LEFT JOIN dialog_states s ON s.channel = $1 AND s.user_id = $2"
+)
+# A turn's whole write in one statement, so one round trip and one implicit transaction:
+# each part writes nothing when its first parameter ($3 update id, $4 state, $6 locale) is null.
+_SAVE_TURN = (
+    "WITH claimed AS (INSERT INTO processed_updates (scope, channel, update_id, at) "
+    "SELECT 'update', $1, $3::text, $11::timestamptz WHERE $3::text IS NOT NULL "
+    "ON CONFLICT DO NOTHING RETURNING 1), "
+    # The first turn to commit an update id wins; a concurrent one waits on the key, finds it
+    # taken and writes nothing.
+    "go AS (SELECT ($3::text IS NULL OR EXISTS (SELECT 1 FROM claimed)) AS ok), "
+    "saved_state AS (INSERT INTO dialog_states (channel, user_id, state, data) "
+    "SELECT $1, $2, $4::text, $5::jsonb WHERE $4::text IS NOT NULL AND (SELECT ok FROM go) "
+    "ON CONFLICT (channel, user_id) DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data), "
+    "saved_profile AS (INSERT INTO chat_profiles (channel, user_id, locale, consent_at, "
+    "reminders_on, blocked, current_account) SELECT $1, $2, $6::text, $7::timestamptz, "
+    "$8::boolean, $9::boolean, $10::text WHERE $6::text IS NOT NULL AND (SELECT ok FROM go) "
+    "ON CONFLICT (channel, user_id) DO UPDATE SET locale = EXCLUDED.locale, "
+    "consent_at = EXCLUDED.consent_at, reminders_on = EXCLUDED.reminders_on, "
+    "blocked = EXCLUDED.blocked, current_account = EXCLUDED.current_account) "
+    "SELECT ok FROM go"
+)
+
+
+def _account(row: asyncpg.Record) -> Account:
+    meter = Meter(
+        serial=row["serial"],
+        kind=MeterKind(row["zones"]),
+        digits=row["digits"],
+        decimals=row["decimals"],
+        active=row["active"],
+    )
+    return Account(
+        number=row["number"],
+        meter=meter,
+        stove=Stove(row["stove"]),
+        status=AccountStatus(row["status"]),
+        address=row["address"],
+        residents=row["residents"],
+        area_m2=row["area_m2"],
+        phones=tuple(row["phones"].split()),
+        window_start_day=row["window_start_day"],
+        window_end_day=row["window_end_day"],
+    )
+
+
+def _reading(row: asyncpg.Record) -> MeterReading:
+    return MeterReading(
+        period=Period.parse(row["period"]),
+        values=readings_of(row["t1"], row["t2"], row["t3"]),
+        source=ReadingSource(row["source"]),
+        submitted_at=row["submitted_at"],
+        channel=row["channel"],
+        chat_user=row["chat_user"],
+    )
+
+
+def _recipient(row: asyncpg.Record) -> Recipient:
+    chat = ChatRef(row["channel"], row["user_id"])
+    return Recipient(
+        row["id"], row["campaign_id"], chat, row["account"], row["alias"], row["attempts"]
+    )
+
+
+def _campaign(row: asyncpg.Record) -> Campaign:
+    return Campaign(row["id"], row["kind"], Period.parse(row["period"]), row["created_at"])

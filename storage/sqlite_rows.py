@@ -1,0 +1,149 @@
+"""SQL text and row conversions of `SqliteStorage`: what its methods send and read back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from billing_core.models import (
+    Account,
+    AccountStatus,
+    Meter,
+    MeterKind,
+    MeterReading,
+    Period,
+    ReadingSource,
+    Stove,
+)
+from dialogs.events import ChatRef
+from storage.base import Binding, Campaign, ChatProfile, RecipientStatus
+from storage.rows import aware, readings_of
+
+_ACCOUNT_COLUMNS = (
+    "a.number, a.address, a.stove, a.status, a.residents, a.area_m2, a.phones, "
+    "a.window_start_day, a.window_end_day, m.serial, m.zones, m.digits, m.decimals, m.active"
+)
+# The meter an account is shown with: the active one, else the last replaced.
+_ACCOUNT_SELECT = (
+    f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a JOIN meters m ON m.id = ("  # noqa: S608
+    "SELECT id FROM meters WHERE account = a.number ORDER BY active DESC, id DESC LIMIT 1)"
+)
+_READING_COLUMNS = "period, t1, t2, t3, source, submitted_at, channel, chat_user"
+
+
+def _stamp(moment: datetime) -> str:
+    """UTC with fixed precision, so that text order is time order (bind-failure windows)."""
+    return aware(moment).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _account(row: Sequence[Any]) -> Account:
+    meter = Meter(
+        serial=row[9], kind=MeterKind(row[10]), digits=row[11], decimals=row[12],
+        active=bool(row[13]),
+    )  # fmt: skip
+    return Account(
+        number=row[0],
+        meter=meter,
+        stove=Stove(row[2]),
+        status=AccountStatus(row[3]),
+        address=row[1],
+        residents=row[4],
+        area_m2=None if row[5] is None else Decimal(row[5]),
+        phones=tuple(row[6].split()),
+        window_start_day=row[7],
+        window_end_day=row[8],
+    )
+
+
+def _reading(row: Sequence[Any]) -> MeterReading:
+    return MeterReading(
+        period=Period.parse(row[0]),
+        values=readings_of(row[1], row[2], row[3]),
+        source=ReadingSource(row[4]),
+        submitted_at=datetime.fromisoformat(row[5]),
+        channel=row[6],
+        chat_user=row[7],
+    )
+
+
+_PROFILE_COLUMNS = "locale, consent_at, reminders_on, blocked, current_account"
+_SAVE_PROFILE = (
+    f"INSERT INTO chat_profiles (channel, user_id, {_PROFILE_COLUMNS}) "  # noqa: S608
+    "VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (channel, user_id) DO UPDATE SET locale = excluded.locale, "
+    "consent_at = excluded.consent_at, reminders_on = excluded.reminders_on, "
+    "blocked = excluded.blocked, current_account = excluded.current_account"
+)
+_SAVE_STATE = (
+    "INSERT INTO dialog_states (channel, user_id, state, data) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (channel, user_id) DO UPDATE SET state = excluded.state, data = excluded.data"
+)
+_CLAIM_UPDATE = (
+    "INSERT INTO processed_updates (scope, channel, update_id, at) "
+    "VALUES ('update', ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+# Profile, state and "update seen" of one chat in one statement: one trip to the SQLite thread.
+_LOAD_CHAT = (
+    f"SELECT p.channel IS NOT NULL, {', '.join('p.' + c for c in _PROFILE_COLUMNS.split(', '))}, "  # noqa: S608
+    "s.state, s.data, EXISTS (SELECT 1 FROM processed_updates "
+    "WHERE scope = 'update' AND channel = ?1 AND update_id = ?3), "
+    "(SELECT json_group_array(json_array(account, alias, bound_at)) FROM bindings "
+    "WHERE channel = ?1 AND user_id = ?2) "
+    "FROM (SELECT 1) LEFT JOIN chat_profiles p ON p.channel = ?1 AND p.user_id = ?2 "
+    "LEFT JOIN dialog_states s ON s.channel = ?1 AND s.user_id = ?2"
+)
+
+
+def _bindings(chat: ChatRef, rows: Iterable[Sequence[Any]]) -> tuple[Binding, ...]:
+    """(account, alias, bound_at) rows as bindings, ordered by when they were made."""
+    ordered = sorted(rows, key=lambda r: (r[2], r[0]))  # an aggregate keeps no ORDER BY here
+    return tuple(Binding(chat, r[0], r[1], datetime.fromisoformat(r[2])) for r in ordered)
+
+
+def _profile(chat: ChatRef, row: Sequence[Any]) -> ChatProfile:
+    """A profile from the five `_PROFILE_COLUMNS`."""
+    return ChatProfile(
+        chat=chat,
+        locale=row[0],
+        consent_at=None if row[1] is None else datetime.fromisoformat(row[1]),
+        reminders_on=bool(row[2]),
+        blocked=bool(row[3]),
+        current_account=row[4],
+    )
+
+
+def _profile_params(profile: ChatProfile) -> tuple[Any, ...]:
+    consent = None if profile.consent_at is None else _stamp(profile.consent_at)
+    return (
+        profile.chat.channel, profile.chat.user_id, profile.locale, consent,
+        int(profile.reminders_on), int(profile.blocked), profile.current_account,
+    )  # fmt: skip
+
+
+def _campaign(row: Sequence[Any]) -> Campaign:
+    return Campaign(int(row[0]), row[1], Period.parse(row[2]), datetime.fromisoformat(row[3]))
+
+
+def _one_per_period(found: list[MeterReading], limit: int) -> list[MeterReading]:
+    kept: list[MeterReading] = []
+    seen: set[Period] = set()
+    for reading in found:
+        if reading.period not in seen:
+            seen.add(reading.period)
+            kept.append(reading)
+    return kept[:limit]
+
+
+def _all_statuses(rows: Iterable[Sequence[Any]]) -> dict[str, int]:
+    counts = {
+        status: 0
+        for status in (
+            RecipientStatus.PENDING, RecipientStatus.SENDING, RecipientStatus.SENT,
+            RecipientStatus.BLOCKED, RecipientStatus.FAILED, RecipientStatus.SKIPPED,
+        )
+    }  # fmt: skip
+    for status, count in rows:
+        counts[status] = int(count)
+    return counts
