@@ -43,16 +43,13 @@ from storage.base import (
 )
 from storage.postgres_import import upsert_batch
 from storage.postgres_rows import (
-    _ACCOUNT_SELECT,
     _LOAD_CHAT,
-    _READING_COLUMNS,
     _SAVE_TURN,
-    _account,
     _campaign,
     _reading,
     _recipient,
 )
-from storage.rows import aware, register_values
+from storage.rows import ACCOUNT_SELECT, READING_COLUMNS, account_of, aware, register_values
 
 EXPORT_PAGE = 1000
 POOL_SIZE = 10
@@ -145,8 +142,8 @@ class PostgresStorage:
 
     async def get_account(self, number: str) -> Account | None:
         async with self._conn() as conn:
-            row = await conn.fetchrow(f"{_ACCOUNT_SELECT} WHERE a.number = $1", number)
-        return None if row is None else _account(row)
+            row = await conn.fetchrow(f"{ACCOUNT_SELECT} WHERE a.number = $1", number)
+        return None if row is None else account_of(row)
 
     async def find_account(self, number: str, meter_serial: str) -> Account | None:
         account = await self.get_account(number)
@@ -157,11 +154,11 @@ class PostgresStorage:
     async def find_accounts_by_phone(self, phone: str) -> list[Account]:
         async with self._conn() as conn:
             rows = await conn.fetch(
-                f"{_ACCOUNT_SELECT} JOIN account_phones p ON p.account = a.number "
+                f"{ACCOUNT_SELECT} JOIN account_phones p ON p.account = a.number "
                 "WHERE p.phone = $1 ORDER BY a.number",
                 phone,
             )
-        return [_account(row) for row in rows]
+        return [account_of(row) for row in rows]
 
     async def count_accounts(self) -> int:
         async with self._conn() as conn:
@@ -426,7 +423,7 @@ class PostgresStorage:
     async def current_reading(self, account: str, period: Period) -> MeterReading | None:
         async with self._conn() as conn:
             row = await conn.fetchrow(
-                f"SELECT {_READING_COLUMNS} FROM readings WHERE account = $1 "  # noqa: S608
+                f"SELECT {READING_COLUMNS} FROM readings WHERE account = $1 "  # noqa: S608
                 "AND period = $2 AND is_current ORDER BY id DESC LIMIT 1",
                 account,
                 str(period),
@@ -440,7 +437,7 @@ class PostgresStorage:
         wanted = None if sources is None else [s.value for s in sources]
         async with self._conn() as conn:
             rows = await conn.fetch(
-                f"SELECT DISTINCT ON (period) {_READING_COLUMNS} FROM readings "  # noqa: S608
+                f"SELECT DISTINCT ON (period) {READING_COLUMNS} FROM readings "  # noqa: S608
                 "WHERE account = $1 AND is_current AND ($2::text[] IS NULL OR source = ANY($2)) "
                 "ORDER BY period DESC, id DESC LIMIT $3",
                 account,
@@ -452,7 +449,7 @@ class PostgresStorage:
     async def reading_history(self, account: str, period: Period) -> list[MeterReading]:
         async with self._conn() as conn:
             rows = await conn.fetch(
-                f"SELECT {_READING_COLUMNS} FROM readings WHERE account = $1 "  # noqa: S608
+                f"SELECT {READING_COLUMNS} FROM readings WHERE account = $1 "  # noqa: S608
                 "AND period = $2 ORDER BY id",
                 account,
                 str(period),

@@ -5,28 +5,14 @@ from __future__ import annotations
 import asyncpg
 
 from billing_core.models import (
-    Account,
-    AccountStatus,
-    Meter,
-    MeterKind,
     MeterReading,
     Period,
     ReadingSource,
-    Stove,
 )
 from dialogs.events import ChatRef
 from storage.base import Campaign, Recipient
 from storage.rows import readings_of
 
-_ACCOUNT_COLUMNS = (
-    "a.number, a.address, a.stove, a.status, a.residents, a.area_m2, a.phones, "
-    "a.window_start_day, a.window_end_day, m.serial, m.zones, m.digits, m.decimals, m.active"
-)
-_ACCOUNT_SELECT = (
-    f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a JOIN meters m ON m.id = ("  # noqa: S608
-    "SELECT id FROM meters WHERE account = a.number ORDER BY active DESC, id DESC LIMIT 1)"
-)
-_READING_COLUMNS = "period, t1, t2, t3, source, submitted_at, channel, chat_user"
 # Profile, state and "update seen" of one chat: one round trip.
 _LOAD_CHAT = (
     "SELECT p.channel IS NOT NULL AS has_profile, p.locale, p.consent_at, p.reminders_on, "
@@ -55,28 +41,6 @@ _SAVE_TURN = (
     "blocked = EXCLUDED.blocked, current_account = EXCLUDED.current_account) "
     "SELECT ok FROM go"
 )
-
-
-def _account(row: asyncpg.Record) -> Account:
-    meter = Meter(
-        serial=row["serial"],
-        kind=MeterKind(row["zones"]),
-        digits=row["digits"],
-        decimals=row["decimals"],
-        active=row["active"],
-    )
-    return Account(
-        number=row["number"],
-        meter=meter,
-        stove=Stove(row["stove"]),
-        status=AccountStatus(row["status"]),
-        address=row["address"],
-        residents=row["residents"],
-        area_m2=row["area_m2"],
-        phones=tuple(row["phones"].split()),
-        window_start_day=row["window_start_day"],
-        window_end_day=row["window_end_day"],
-    )
 
 
 def _reading(row: asyncpg.Record) -> MeterReading:

@@ -2,16 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
-from billing_core.models import Readings, Register
+from billing_core.models import Account, AccountStatus, Meter, MeterKind, Readings, Register, Stove
 
 # Account columns an import leaves as stored when the file's cell is empty (`ImportRow.keep`).
 KEEPABLE_COLUMNS = (
     "address", "stove", "status", "residents", "area_m2", "phones",
     "window_start_day", "window_end_day",
 )  # fmt: skip
+
+
+ACCOUNT_COLUMNS = (
+    "a.number, a.address, a.stove, a.status, a.residents, a.area_m2, a.phones, "
+    "a.window_start_day, a.window_end_day, m.serial, m.zones, m.digits, m.decimals, m.active"
+)
+# The meter an account is shown with: the active one, else the last replaced.
+ACCOUNT_SELECT = (
+    f"SELECT {ACCOUNT_COLUMNS} FROM accounts a JOIN meters m ON m.id = ("  # noqa: S608
+    "SELECT id FROM meters WHERE account = a.number ORDER BY active DESC, id DESC LIMIT 1)"
+)
+READING_COLUMNS = "period, t1, t2, t3, source, submitted_at, channel, chat_user"
+
+
+def account_of(row: Sequence[Any]) -> Account:
+    """A row of `ACCOUNT_SELECT` (an aiosqlite tuple or an asyncpg record) as an Account."""
+    meter = Meter(
+        serial=row[9], kind=MeterKind(row[10]), digits=row[11], decimals=row[12],
+        active=bool(row[13]),
+    )  # fmt: skip
+    return Account(
+        number=row[0],
+        meter=meter,
+        stove=Stove(row[2]),
+        status=AccountStatus(row[3]),
+        address=row[1],
+        residents=row[4],
+        area_m2=None if row[5] is None else Decimal(row[5]),  # TEXT in SQLite, NUMERIC in PG
+        phones=tuple(row[6].split()),
+        window_start_day=row[7],
+        window_end_day=row[8],
+    )
 
 
 def aware(moment: datetime) -> datetime:

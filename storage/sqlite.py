@@ -43,17 +43,21 @@ from storage.base import (
     StoredSubmission,
     UpsertCounts,
 )
-from storage.rows import aware, register_values, text_or_none
+from storage.rows import (
+    ACCOUNT_SELECT,
+    READING_COLUMNS,
+    account_of,
+    aware,
+    register_values,
+    text_or_none,
+)
 from storage.sqlite_import import ImportPlan, write_plan
 from storage.sqlite_rows import (
-    _ACCOUNT_SELECT,
     _CLAIM_UPDATE,
     _LOAD_CHAT,
     _PROFILE_COLUMNS,
-    _READING_COLUMNS,
     _SAVE_PROFILE,
     _SAVE_STATE,
-    _account,
     _all_statuses,
     _bindings,
     _campaign,
@@ -287,8 +291,8 @@ class SqliteStorage:
 
     async def get_account(self, number: str) -> Account | None:
         async with self._read():
-            row = await self._one(f"{_ACCOUNT_SELECT} WHERE a.number = ?", (number,))
-        return None if row is None else _account(row)
+            row = await self._one(f"{ACCOUNT_SELECT} WHERE a.number = ?", (number,))
+        return None if row is None else account_of(row)
 
     async def find_account(self, number: str, meter_serial: str) -> Account | None:
         account = await self.get_account(number)
@@ -299,11 +303,11 @@ class SqliteStorage:
     async def find_accounts_by_phone(self, phone: str) -> list[Account]:
         async with self._read():
             rows = await self._all(
-                f"{_ACCOUNT_SELECT} JOIN account_phones p ON p.account = a.number "
+                f"{ACCOUNT_SELECT} JOIN account_phones p ON p.account = a.number "
                 "WHERE p.phone = ? ORDER BY a.number",
                 (phone,),
             )
-        return [_account(row) for row in rows]
+        return [account_of(row) for row in rows]
 
     async def count_accounts(self) -> int:
         async with self._read():
@@ -555,7 +559,7 @@ class SqliteStorage:
     async def current_reading(self, account: str, period: Period) -> MeterReading | None:
         async with self._read():
             row = await self._one(
-                f"SELECT {_READING_COLUMNS} FROM readings WHERE account = ? AND period = ? "  # noqa: S608
+                f"SELECT {READING_COLUMNS} FROM readings WHERE account = ? AND period = ? "  # noqa: S608
                 "AND is_current = 1 ORDER BY id DESC LIMIT 1",
                 (account, str(period)),
             )
@@ -572,7 +576,7 @@ class SqliteStorage:
         async with self._read():
             # Twice the limit: a period with a meter replacement has two current readings.
             rows = await self._all(
-                f"SELECT {_READING_COLUMNS} FROM readings WHERE {where} "  # noqa: S608
+                f"SELECT {READING_COLUMNS} FROM readings WHERE {where} "  # noqa: S608
                 "ORDER BY period DESC, id DESC LIMIT ?",
                 (*params, limit * 2),
             )
@@ -581,7 +585,7 @@ class SqliteStorage:
     async def reading_history(self, account: str, period: Period) -> list[MeterReading]:
         async with self._read():
             rows = await self._all(
-                f"SELECT {_READING_COLUMNS} FROM readings WHERE account = ? AND period = ? "  # noqa: S608
+                f"SELECT {READING_COLUMNS} FROM readings WHERE account = ? AND period = ? "  # noqa: S608
                 "ORDER BY id",
                 (account, str(period)),
             )

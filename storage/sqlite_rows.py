@@ -4,57 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from billing_core.models import (
-    Account,
-    AccountStatus,
-    Meter,
-    MeterKind,
     MeterReading,
     Period,
     ReadingSource,
-    Stove,
 )
 from dialogs.events import ChatRef
 from storage.base import Binding, Campaign, ChatProfile, RecipientStatus
 from storage.rows import aware, readings_of
 
-_ACCOUNT_COLUMNS = (
-    "a.number, a.address, a.stove, a.status, a.residents, a.area_m2, a.phones, "
-    "a.window_start_day, a.window_end_day, m.serial, m.zones, m.digits, m.decimals, m.active"
-)
-# The meter an account is shown with: the active one, else the last replaced.
-_ACCOUNT_SELECT = (
-    f"SELECT {_ACCOUNT_COLUMNS} FROM accounts a JOIN meters m ON m.id = ("  # noqa: S608
-    "SELECT id FROM meters WHERE account = a.number ORDER BY active DESC, id DESC LIMIT 1)"
-)
-_READING_COLUMNS = "period, t1, t2, t3, source, submitted_at, channel, chat_user"
-
 
 def _stamp(moment: datetime) -> str:
     """UTC with fixed precision, so that text order is time order (bind-failure windows)."""
     return aware(moment).astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _account(row: Sequence[Any]) -> Account:
-    meter = Meter(
-        serial=row[9], kind=MeterKind(row[10]), digits=row[11], decimals=row[12],
-        active=bool(row[13]),
-    )  # fmt: skip
-    return Account(
-        number=row[0],
-        meter=meter,
-        stove=Stove(row[2]),
-        status=AccountStatus(row[3]),
-        address=row[1],
-        residents=row[4],
-        area_m2=None if row[5] is None else Decimal(row[5]),
-        phones=tuple(row[6].split()),
-        window_start_day=row[7],
-        window_end_day=row[8],
-    )
 
 
 def _reading(row: Sequence[Any]) -> MeterReading:
