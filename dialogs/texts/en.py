@@ -175,8 +175,8 @@ TEXTS: dict[str, str] = {
         "the whole part only."
     ),
     "rej_wrong_register_count": (
-        "Your meter has {expected} zone(s), and {given} number(s) were typed. Type one number "
-        "per zone, for example /submit {example}."
+        "The count of readings does not match your meter: it needs {expected}, and {given} "
+        "were typed. Type one number per zone, for example /submit {example}."
     ),
     "rej_lower_than_last": (
         "{register} is lower than the last reading ({last}). Please check the digits: day and "
