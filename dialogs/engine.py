@@ -126,6 +126,8 @@ class DialogEngine:
             profile_changed=is_new,
             observer=self.observer,
             known_bindings=snapshot.bindings,
+            subject=state.subject,
+            known_subject=snapshot.subject,
         )
         replies = await route(turn, event)
         if not replies:
@@ -133,7 +135,7 @@ class DialogEngine:
         if turn.forgotten:  # /forget erased the chat: only the update id is recorded
             first = await self.storage.save_turn(chat, None, None, event.update_id)
         else:
-            after = DialogState(turn.state, turn.data)
+            after = DialogState(turn.state, turn.data, turn.subject)
             first = await self.storage.save_turn(
                 chat,
                 turn.profile if turn.profile_changed else None,

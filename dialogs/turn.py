@@ -16,7 +16,7 @@ from dialogs.events import ChatRef
 from dialogs.observer import DialogObserver, NoObserver
 from dialogs.replies import Button, Reply
 from dialogs.texts import say
-from storage.base import Binding, ChatProfile, Storage
+from storage.base import Binding, ChatProfile, Storage, Subject
 
 
 @dataclass(slots=True)
@@ -34,6 +34,9 @@ class Turn:
     observer: DialogObserver = field(default_factory=NoObserver)
     # The chat's bindings as of now, when known: from the turn's `load_chat` or an earlier ask.
     known_bindings: tuple[Binding, ...] | None = None
+    # The account the state is about (saved with it), and that account as `load_chat` read it.
+    subject: str | None = None
+    known_subject: Subject | None = None
 
     @property
     def lang(self) -> Lang:
@@ -50,9 +53,11 @@ class Turn:
     ) -> Reply:
         return Reply(self.t(key, **values), buttons)
 
-    def goto(self, state: str, **data: Any) -> None:
+    def goto(self, state: str, /, *, subject: str | None = None, **data: Any) -> None:
+        """Move to `state` with `data`; `subject` names the account the state is about."""
         self.state = state
         self.data = dict(data)
+        self.subject = subject
 
     def update_profile(self, **changes: Any) -> None:
         self.profile = replace(self.profile, **changes)
@@ -67,6 +72,15 @@ class Turn:
         if self.known_bindings is None:
             self.known_bindings = tuple(await self.storage.bindings(self.chat))
         return list(self.known_bindings)
+
+    async def load_subject(self, number: str) -> Subject:
+        """The account and its recent readings: as `load_chat` brought them at the turn's start
+        (the turn's only write to readings, a confirmed submission, ends the draft), or read
+        now."""
+        known = self.known_subject
+        if known is None or known.number != number:
+            self.known_subject = known = await self.storage.load_subject(number)
+        return known
 
     async def bind(self, account: str, alias: str) -> bool:
         self.known_bindings = None

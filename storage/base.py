@@ -39,10 +39,28 @@ class Binding:
     bound_at: datetime
 
 
+# Periods of readings `load_chat` brings along with a state's subject account: enough for the
+# six-month average and the missed-months rule.
+SUBJECT_HISTORY = 24
+
+
 @dataclass(frozen=True, slots=True)
 class DialogState:
     state: str = "menu"
     data: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable only
+    # The account the state is about (a submission in progress): `load_chat` reads that
+    # account and its recent readings in the same trip as the state.
+    subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A state's subject account as `load_chat` read it: None when it no longer exists, and
+    its current readings newest first, one per period, at most `SUBJECT_HISTORY`."""
+
+    number: str
+    account: Account | None
+    history: tuple[MeterReading, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +74,8 @@ class ChatSnapshot:
     # None when it did not (the dialog then asks `bindings()`). Not part of equality: two
     # snapshots of one chat are the same turn start whether or not the bindings came along.
     bindings: tuple[Binding, ...] | None = field(default=None, compare=False)
+    # The state's subject, read in the same trip when the state names one (see `DialogState`).
+    subject: Subject | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +196,8 @@ class Storage(Protocol):
     # -- one dialog turn: one read at its start, one write at its end ------------------------
     async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
         """The chat's profile and dialog state, and whether `save_turn` (or `claim_update`)
-        recorded `update_id` for the chat's channel, in one round trip."""
+        recorded `update_id` for the chat's channel, in one round trip; with them the chat's
+        bindings and the state's subject (`Subject`) when the backend reads them in that trip."""
 
     async def save_turn(
         self,
@@ -216,6 +237,10 @@ class Storage(Protocol):
 
     async def reading_history(self, account: str, period: Period) -> list[MeterReading]:
         """Every reading of a period, superseded ones included, oldest first."""
+
+    async def load_subject(self, number: str) -> Subject:
+        """The account and its `readings(limit=SUBJECT_HISTORY)`, as `load_chat` brings a
+        state's subject along."""
 
     async def latest_bill(self, account: str) -> Bill | None: ...
 

@@ -28,6 +28,7 @@ from billing_core.models import (
 from dialogs.events import ChatRef
 from storage import migrations
 from storage.base import (
+    SUBJECT_HISTORY,
     Binding,
     Campaign,
     ChatProfile,
@@ -39,6 +40,7 @@ from storage.base import (
     RecipientStatus,
     StorageError,
     StoredSubmission,
+    Subject,
     UpsertCounts,
 )
 from storage.postgres_import import upsert_batch
@@ -274,21 +276,24 @@ class PostgresStorage:
     async def load_state(self, chat: ChatRef) -> DialogState | None:
         async with self._conn() as conn:
             row = await conn.fetchrow(
-                "SELECT state, data::text AS data FROM dialog_states "
+                "SELECT state, data::text AS data, subject FROM dialog_states "
                 "WHERE channel = $1 AND user_id = $2",
                 chat.channel,
                 chat.user_id,
             )
-        return None if row is None else DialogState(row["state"], json.loads(row["data"]))
+        if row is None:
+            return None
+        return DialogState(row["state"], json.loads(row["data"]), row["subject"])
 
     async def save_state(self, chat: ChatRef, state: DialogState) -> None:
         async with self._conn() as conn:
             await conn.execute(
-                "INSERT INTO dialog_states (channel, user_id, state, data) "
-                "VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (channel, user_id) "
-                "DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data",
+                "INSERT INTO dialog_states (channel, user_id, state, data, subject) "
+                "VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT (channel, user_id) "
+                "DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data, "
+                "subject = EXCLUDED.subject",
                 chat.channel, chat.user_id, state.state,
-                json.dumps(state.data, ensure_ascii=False),
+                json.dumps(state.data, ensure_ascii=False), state.subject,
             )  # fmt: skip
 
     async def record_bind_failure(self, chat: ChatRef, at: datetime) -> None:
@@ -333,7 +338,9 @@ class PostgresStorage:
             )  # fmt: skip
         state = None
         if row["state"] is not None:
-            state = DialogState(row["state"], json.loads(row["data"]))
+            state = DialogState(row["state"], json.loads(row["data"]), row["subject"])
+        # Bindings and subject stay None: the dialog asks for them (on PostgreSQL each is one
+        # round trip either way, without a thread to hand over to).
         return ChatSnapshot(profile, state, bool(row["seen"]))
 
     async def save_turn(
@@ -358,7 +365,7 @@ class PostgresStorage:
                 chat.channel, chat.user_id, update_id,
                 None if state is None else state.state,
                 None if state is None else json.dumps(state.data, ensure_ascii=False),
-                *profile_values, datetime.now(UTC),
+                *profile_values, datetime.now(UTC), None if state is None else state.subject,
             )  # fmt: skip
         return fresh
 
@@ -445,6 +452,12 @@ class PostgresStorage:
                 limit,
             )
         return [_reading(r) for r in rows]
+
+    async def load_subject(self, number: str) -> Subject:
+        account = await self.get_account(number)
+        if account is None:
+            return Subject(number, None, ())
+        return Subject(number, account, tuple(await self.readings(number, limit=SUBJECT_HISTORY)))
 
     async def reading_history(self, account: str, period: Period) -> list[MeterReading]:
         async with self._conn() as conn:

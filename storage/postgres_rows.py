@@ -16,8 +16,9 @@ from storage.rows import readings_of
 # Profile, state and "update seen" of one chat: one round trip.
 _LOAD_CHAT = (
     "SELECT p.channel IS NOT NULL AS has_profile, p.locale, p.consent_at, p.reminders_on, "
-    "p.blocked, p.current_account, s.state, s.data::text AS data, EXISTS (SELECT 1 FROM "
-    "processed_updates WHERE scope = 'update' AND channel = $1 AND update_id = $3) AS seen "
+    "p.blocked, p.current_account, s.state, s.data::text AS data, s.subject, "
+    "EXISTS (SELECT 1 FROM processed_updates "
+    "WHERE scope = 'update' AND channel = $1 AND update_id = $3) AS seen "
     "FROM (SELECT 1) AS one LEFT JOIN chat_profiles p ON p.channel = $1 AND p.user_id = $2 "
     "LEFT JOIN dialog_states s ON s.channel = $1 AND s.user_id = $2"
 )
@@ -30,9 +31,10 @@ _SAVE_TURN = (
     # The first turn to commit an update id wins; a concurrent one waits on the key, finds it
     # taken and writes nothing.
     "go AS (SELECT ($3::text IS NULL OR EXISTS (SELECT 1 FROM claimed)) AS ok), "
-    "saved_state AS (INSERT INTO dialog_states (channel, user_id, state, data) "
-    "SELECT $1, $2, $4::text, $5::jsonb WHERE $4::text IS NOT NULL AND (SELECT ok FROM go) "
-    "ON CONFLICT (channel, user_id) DO UPDATE SET state = EXCLUDED.state, data = EXCLUDED.data), "
+    "saved_state AS (INSERT INTO dialog_states (channel, user_id, state, data, subject) "
+    "SELECT $1, $2, $4::text, $5::jsonb, $12::text WHERE $4::text IS NOT NULL "
+    "AND (SELECT ok FROM go) ON CONFLICT (channel, user_id) DO UPDATE SET "
+    "state = EXCLUDED.state, data = EXCLUDED.data, subject = EXCLUDED.subject), "
     "saved_profile AS (INSERT INTO chat_profiles (channel, user_id, locale, consent_at, "
     "reminders_on, blocked, current_account) SELECT $1, $2, $6::text, $7::timestamptz, "
     "$8::boolean, $9::boolean, $10::text WHERE $6::text IS NOT NULL AND (SELECT ok FROM go) "

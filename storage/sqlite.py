@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +32,7 @@ from billing_core.models import (
 from dialogs.events import ChatRef
 from storage import migrations
 from storage.base import (
+    SUBJECT_HISTORY,
     Binding,
     Campaign,
     ChatProfile,
@@ -41,6 +43,7 @@ from storage.base import (
     Recipient,
     StorageError,
     StoredSubmission,
+    Subject,
     UpsertCounts,
 )
 from storage.rows import (
@@ -97,6 +100,84 @@ async def _settled(operation: Awaitable[T]) -> T:
     except asyncio.CancelledError:
         await asyncio.wait([task])
         raise
+
+
+Work = Callable[[sqlite3.Connection], T]
+
+
+def _in_transaction(conn: sqlite3.Connection, work: Work[T], relaxed: str) -> T:
+    """`work` between `BEGIN IMMEDIATE` and `COMMIT`, rolled back on any exception; runs on the
+    connection's own thread. `relaxed` pragmas hold for this transaction only: SQLite refuses to
+    change them inside one, so they are set before BEGIN and put back after the end."""
+    if relaxed:
+        conn.executescript(relaxed)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(conn)
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+    finally:
+        if relaxed:
+            conn.executescript(_DURABLE)
+
+
+def _store_bill(
+    conn: sqlite3.Connection, bill: Bill, reading_id: int | None, now: str
+) -> None:
+    """Insert `bill` and its lines as the period's current bill (the caller retired the last)."""
+    bill_id = conn.execute(
+        "INSERT INTO bills (account, period, basis, total, due, notes, reading_id, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            bill.account, str(bill.period), bill.basis.value, str(bill.total),
+            bill.due.isoformat(), json.dumps(list(bill.notes), ensure_ascii=False),
+            reading_id, now,
+        ),
+    ).lastrowid  # fmt: skip
+    conn.executemany(
+        "INSERT INTO bill_lines (bill_id, position, label, quantity_kwh, rate, amount) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (bill_id, i, line.label, str(line.quantity_kwh), str(line.rate), str(line.amount))
+            for i, line in enumerate(bill.lines)
+        ],
+    )
+
+
+def _readings_query(
+    account: str, limit: int, sources: Sequence[ReadingSource] | None = None
+) -> tuple[str, list[Any]]:
+    """The query `readings` sends; `_one_per_period` makes its rows the answer."""
+    where, params = "account = ? AND is_current = 1", [account]
+    if sources is not None:
+        where += f" AND source IN ({', '.join('?' * len(sources))})"
+        params += [s.value for s in sources]
+    # Twice the limit: a period with a meter replacement has two current readings.
+    sql = (
+        f"SELECT {READING_COLUMNS} FROM readings WHERE {where} "  # noqa: S608
+        "ORDER BY period DESC, id DESC LIMIT ?"
+    )
+    return sql, [*params, limit * 2]
+
+
+def _subject_rows(conn: sqlite3.Connection, number: str) -> tuple[Any, list[Any]]:
+    account = conn.execute(f"{ACCOUNT_SELECT} WHERE a.number = ?", (number,)).fetchone()
+    if account is None:
+        return None, []
+    return account, conn.execute(*_readings_query(number, SUBJECT_HISTORY)).fetchall()
+
+
+def _subject(number: str, account: Any, readings: list[Any]) -> Subject:
+    return Subject(
+        number,
+        None if account is None else account_of(account),
+        tuple(_one_per_period([_reading(r) for r in readings], SUBJECT_HISTORY)),
+    )
 
 
 class SqliteStorage:
@@ -172,6 +253,34 @@ class SqliteStorage:
                         await _settled(self._db.executescript(_DURABLE))
                     except sqlite3.Error as exc:
                         raise StorageError(f"cannot restore durability: {exc}") from exc
+
+    async def _atomically(self, work: Work[T], relaxed: str = "") -> T:
+        """Run `work` as one write transaction in a single hand-over to the SQLite thread.
+
+        Each aiosqlite call is one hand-over between the event loop and the connection's
+        thread, and that hand-over, not SQLite, was most of a dialog turn's cost: a turn's
+        write (pragmas, BEGIN, three statements, COMMIT) took six. aiosqlite has no public call
+        that runs a function on its thread, so this uses its `_execute`, the one every public
+        method goes through (pinned in pyproject.toml). Awaited to its end even when the caller
+        is cancelled (`_settled`): the lock is never let go while the thread still writes.
+        """
+        async with self._lock:
+            self._check_open()
+            db = self._db
+            try:
+                result: T = await _settled(
+                    db._execute(_in_transaction, db._conn, work, relaxed)  # type: ignore[no-untyped-call]
+                )
+            except sqlite3.Error as exc:
+                raise StorageError(str(exc)) from exc
+            return result
+
+    async def _reading_on_thread(self, work: Work[T]) -> T:
+        """Run `work`, reads only, in a single hand-over to the SQLite thread (see `_atomically`
+        for why): several queries of one dialog turn cost one hand-over instead of one each."""
+        async with self._read() as db:
+            result: T = await db._execute(work, db._conn)  # type: ignore[no-untyped-call]
+            return result
 
     def _write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
         """A transaction with full durability: for anything a resident is told has happened."""
@@ -268,26 +377,12 @@ class SqliteStorage:
 
     # -- accounts and meters -----------------------------------------------------------------
     async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts:
-        """New accounts go through a temporary table and three set-based inserts (one Python
-        round per row instead of four); known ones are upserted row by row, keeping what
-        `keep` names."""
-        batch = list(rows)
-        now = _stamp(datetime.now(UTC))
+        """New accounts go through a temporary table and set-based inserts; known ones are
+        upserted row by row, keeping what `keep` names (storage/sqlite_import.py)."""
         async with self._bulk_write() as db:
-            known: dict[str, str | None] = {
-                number: serial
-                for number, serial in await self._all(
-                    "SELECT a.number, m.serial FROM accounts a LEFT JOIN meters m "
-                    "ON m.account = a.number AND m.active = 1 "
-                    "WHERE a.number IN (SELECT value FROM json_each(?))",
-                    (json.dumps([r.account.number for r in batch]),),
-                )
-            }
-            plan = ImportPlan(now)
-            for row in batch:
-                plan.add(row, known)
+            plan = ImportPlan(_stamp(datetime.now(UTC)), rows)
             await write_plan(db, plan)
-        return UpsertCounts(added=plan.added, updated=len(batch) - plan.added)
+        return UpsertCounts(added=plan.added, updated=plan.updated)
 
     async def get_account(self, number: str) -> Account | None:
         async with self._read():
@@ -401,15 +496,17 @@ class SqliteStorage:
     async def load_state(self, chat: ChatRef) -> DialogState | None:
         async with self._read():
             row = await self._one(
-                "SELECT state, data FROM dialog_states WHERE channel = ? AND user_id = ?",
+                "SELECT state, data, subject FROM dialog_states WHERE channel = ? AND user_id = ?",
                 (chat.channel, chat.user_id),
             )
-        return None if row is None else DialogState(row[0], json.loads(row[1]))
+        return None if row is None else DialogState(row[0], json.loads(row[1]), row[2])
 
     async def save_state(self, chat: ChatRef, state: DialogState) -> None:
         data = json.dumps(state.data, ensure_ascii=False)
         async with self._write() as db:
-            await db.execute(_SAVE_STATE, (chat.channel, chat.user_id, state.state, data))
+            await db.execute(
+                _SAVE_STATE, (chat.channel, chat.user_id, state.state, data, state.subject)
+            )
 
     async def record_bind_failure(self, chat: ChatRef, at: datetime) -> None:
         async with self._write() as db:
@@ -435,14 +532,25 @@ class SqliteStorage:
         return count == 1
 
     async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
-        async with self._read():
-            row = await self._one(_LOAD_CHAT, (chat.channel, chat.user_id, update_id))
+        def load(conn: sqlite3.Connection) -> tuple[Any, tuple[Any, list[Any]] | None]:
+            row = conn.execute(_LOAD_CHAT, (chat.channel, chat.user_id, update_id)).fetchone()
+            return row, None if row[10] is None else _subject_rows(conn, row[10])
+
+        row, subject = await self._reading_on_thread(load)
+        state = None
+        if row[6] is not None:
+            state = DialogState(row[6], json.loads(row[7]), row[10])
         return ChatSnapshot(
             profile=_profile(chat, row[1:6]) if row[0] else None,
-            state=None if row[6] is None else DialogState(row[6], json.loads(row[7])),
+            state=state,
             seen=bool(row[8]),
             bindings=_bindings(chat, json.loads(row[9])),
+            subject=None if subject is None else _subject(row[10], *subject),
         )
+
+    async def load_subject(self, number: str) -> Subject:
+        rows = await self._reading_on_thread(partial(_subject_rows, number=number))
+        return _subject(number, *rows)
 
     async def save_turn(
         self,
@@ -453,31 +561,29 @@ class SqliteStorage:
     ) -> bool:
         if update_id is None and profile is None and state is None:
             return True
-        async with self._turn_write() as db:
-            if update_id is not None:
-                claimed = await self._rowcount(
-                    _CLAIM_UPDATE, (chat.channel, update_id, _stamp(datetime.now(UTC)))
-                )
-                if not claimed:
-                    return False
-            if state is not None:
-                data = json.dumps(state.data, ensure_ascii=False)
-                await db.execute(_SAVE_STATE, (chat.channel, chat.user_id, state.state, data))
-            if profile is not None:
-                await db.execute(_SAVE_PROFILE, _profile_params(profile))
-        return True
+        claim = None if update_id is None else (chat.channel, update_id, _stamp(datetime.now(UTC)))
+        state_row = None
+        if state is not None:
+            data = json.dumps(state.data, ensure_ascii=False)
+            state_row = (chat.channel, chat.user_id, state.state, data, state.subject)
+        profile_row = None if profile is None else _profile_params(profile)
 
-    def _turn_write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
-        """A transaction committed with synchronous = NORMAL: for a dialog turn's state, profile
-        and processed update id, none of which is ever confirmed to a resident.
+        def turn(conn: sqlite3.Connection) -> bool:
+            if claim is not None and conn.execute(_CLAIM_UPDATE, claim).rowcount != 1:
+                return False
+            if state_row is not None:
+                conn.execute(_SAVE_STATE, state_row)
+            if profile_row is not None:
+                conn.execute(_SAVE_PROFILE, profile_row)
+            return True
 
-        In WAL mode a NORMAL commit reaches the WAL file but is not fsynced: a crash of the
-        process loses nothing, a power cut may lose the last turns (the dialog resumes a step
-        earlier; a redelivered update then runs again, and `record_submission` keeps its own
-        update-id guard so a reading is never stored twice). The next FULL commit (a submission,
-        a binding) fsyncs the WAL and with it every earlier NORMAL commit.
-        """
-        return self._transaction("PRAGMA synchronous = NORMAL;")
+        # synchronous = NORMAL: a dialog turn's state, profile and processed update id are never
+        # confirmed to a resident. In WAL mode a NORMAL commit reaches the WAL file but is not
+        # fsynced: a crash of the process loses nothing, a power cut may lose the last turns
+        # (the dialog resumes a step earlier; a redelivered update then runs again, and
+        # `record_submission` keeps its own update-id guard so a reading is never stored twice).
+        # The next FULL commit (a submission, a binding) fsyncs the WAL and every earlier commit.
+        return await self._atomically(turn, relaxed="PRAGMA synchronous = NORMAL;")
 
     # -- readings, bills, balances -----------------------------------------------------------
     async def record_submission(
@@ -493,68 +599,47 @@ class SqliteStorage:
         `record_submission` for the reading's channel, store nothing (`claim_update` keeps its
         own record, so a dialog may claim an update and then submit under the same id)."""
         period = str(reading.period)
-        async with self._write():
-            if update_id is not None:
-                fresh = await self._rowcount(
-                    "INSERT INTO processed_updates (scope, channel, update_id, at) "
-                    "VALUES ('submission', ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (reading.channel, update_id, _stamp(datetime.now(UTC))),
-                )
-                if not fresh:
-                    return StoredSubmission(superseded=False, duplicate=True)
-            meter = await self._one(
+        now = _stamp(datetime.now(UTC))
+        t1, t2, t3 = register_values(reading.values)
+        values = (text_or_none(t1), text_or_none(t2), text_or_none(t3))
+        origin = (
+            reading.source.value, reading.channel, reading.chat_user,
+            aware(reading.submitted_at).isoformat(),
+        )  # fmt: skip
+
+        def submit(conn: sqlite3.Connection) -> StoredSubmission:
+            if update_id is not None and conn.execute(
+                "INSERT INTO processed_updates (scope, channel, update_id, at) "
+                "VALUES ('submission', ?, ?, ?) ON CONFLICT DO NOTHING",
+                (reading.channel, update_id, now),
+            ).rowcount != 1:
+                return StoredSubmission(superseded=False, duplicate=True)
+            meter = conn.execute(
                 "SELECT id FROM meters WHERE account = ? ORDER BY active DESC, id DESC LIMIT 1",
                 (account,),
-            )
+            ).fetchone()
             if meter is None:
                 raise StorageError(f"no meter on account {account[:5]}-***-**")
-            superseded = await self._rowcount(
+            superseded = conn.execute(
                 "UPDATE readings SET is_current = 0 "
                 "WHERE meter_id = ? AND period = ? AND is_current = 1",
                 (meter[0], period),
-            )
-            t1, t2, t3 = register_values(reading.values)
-            reading_id = await self._insert(
+            ).rowcount
+            reading_id = conn.execute(
                 "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, "
                 "chat_user, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    account, meter[0], period, text_or_none(t1), text_or_none(t2),
-                    text_or_none(t3), reading.source.value, reading.channel, reading.chat_user,
-                    aware(reading.submitted_at).isoformat(),
-                ),
-            )  # fmt: skip
-            if bill is None:
-                await self._db.execute(
-                    "UPDATE bills SET is_current = 0 "
-                    "WHERE account = ? AND period = ? AND is_current = 1",
-                    (account, period),
-                )
-            else:
-                await self._store_bill(bill, reading_id)
-        return StoredSubmission(superseded=superseded > 0, duplicate=False)
+                (account, meter[0], period, *values, *origin),
+            ).lastrowid
+            conn.execute(
+                "UPDATE bills SET is_current = 0 "
+                "WHERE account = ? AND period = ? AND is_current = 1",
+                (account, period) if bill is None else (bill.account, str(bill.period)),
+            )
+            if bill is not None:
+                _store_bill(conn, bill, reading_id, now)
+            return StoredSubmission(superseded=superseded > 0, duplicate=False)
 
-    async def _store_bill(self, bill: Bill, reading_id: int | None) -> None:
-        await self._db.execute(
-            "UPDATE bills SET is_current = 0 WHERE account = ? AND period = ? AND is_current = 1",
-            (bill.account, str(bill.period)),
-        )
-        bill_id = await self._insert(
-            "INSERT INTO bills (account, period, basis, total, due, notes, reading_id, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                bill.account, str(bill.period), bill.basis.value, str(bill.total),
-                bill.due.isoformat(), json.dumps(list(bill.notes), ensure_ascii=False),
-                reading_id, _stamp(datetime.now(UTC)),
-            ),
-        )  # fmt: skip
-        await self._db.executemany(
-            "INSERT INTO bill_lines (bill_id, position, label, quantity_kwh, rate, amount) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (bill_id, i, line.label, str(line.quantity_kwh), str(line.rate), str(line.amount))
-                for i, line in enumerate(bill.lines)
-            ],
-        )
+        return await self._atomically(submit)
 
     async def current_reading(self, account: str, period: Period) -> MeterReading | None:
         async with self._read():
@@ -569,17 +654,8 @@ class SqliteStorage:
         self, account: str, *, limit: int = 12, sources: Sequence[ReadingSource] | None = None
     ) -> list[MeterReading]:
         """Current readings newest first, one per period."""
-        where, params = "account = ? AND is_current = 1", [account]
-        if sources is not None:
-            where += f" AND source IN ({', '.join('?' * len(sources))})"
-            params += [s.value for s in sources]
         async with self._read():
-            # Twice the limit: a period with a meter replacement has two current readings.
-            rows = await self._all(
-                f"SELECT {READING_COLUMNS} FROM readings WHERE {where} "  # noqa: S608
-                "ORDER BY period DESC, id DESC LIMIT ?",
-                (*params, limit * 2),
-            )
+            rows = await self._all(*_readings_query(account, limit, sources))
         return _one_per_period([_reading(r) for r in rows], limit)
 
     async def reading_history(self, account: str, period: Period) -> list[MeterReading]:

@@ -41,20 +41,21 @@ _SAVE_PROFILE = (
     "blocked = excluded.blocked, current_account = excluded.current_account"
 )
 _SAVE_STATE = (
-    "INSERT INTO dialog_states (channel, user_id, state, data) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (channel, user_id) DO UPDATE SET state = excluded.state, data = excluded.data"
+    "INSERT INTO dialog_states (channel, user_id, state, data, subject) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (channel, user_id) DO UPDATE SET state = excluded.state, data = excluded.data, "
+    "subject = excluded.subject"
 )
 _CLAIM_UPDATE = (
     "INSERT INTO processed_updates (scope, channel, update_id, at) "
     "VALUES ('update', ?, ?, ?) ON CONFLICT DO NOTHING"
 )
-# Profile, state and "update seen" of one chat in one statement: one trip to the SQLite thread.
+# Profile, state, "update seen", bindings and the state's subject of one chat in one statement.
 _LOAD_CHAT = (
     f"SELECT p.channel IS NOT NULL, {', '.join('p.' + c for c in _PROFILE_COLUMNS.split(', '))}, "  # noqa: S608
     "s.state, s.data, EXISTS (SELECT 1 FROM processed_updates "
     "WHERE scope = 'update' AND channel = ?1 AND update_id = ?3), "
     "(SELECT json_group_array(json_array(account, alias, bound_at)) FROM bindings "
-    "WHERE channel = ?1 AND user_id = ?2) "
+    "WHERE channel = ?1 AND user_id = ?2), s.subject "
     "FROM (SELECT 1) LEFT JOIN chat_profiles p ON p.channel = ?1 AND p.user_id = ?2 "
     "LEFT JOIN dialog_states s ON s.channel = ?1 AND s.user_id = ?2"
 )

@@ -23,8 +23,6 @@ CONFIRM = "submit.confirm"
 PREVIEW = "submit.preview"
 STATES = (ENTER, CONFIRM, PREVIEW)
 
-HISTORY_MONTHS = 24  # enough for the 6-month average and the missed-months rule
-
 
 @dataclass(frozen=True, slots=True)
 class Draft:
@@ -56,7 +54,7 @@ def save(turn: Turn, state: str, draft: Draft, **changes: Any) -> None:
         "confirmed": sorted(c.value for c in draft.confirmed),
     }
     data.update(changes)
-    turn.goto(state, **data)
+    turn.goto(state, subject=draft.account.number, **data)
 
 
 async def load(turn: Turn) -> Draft | None:
@@ -66,8 +64,11 @@ async def load(turn: Turn) -> Draft | None:
     if not isinstance(number, str):
         return None
     binding = await binding_of(turn, number)
-    account = await turn.storage.get_account(number) if binding else None
-    if binding is None or account is None:
+    if binding is None:
+        return None
+    subject = await turn.load_subject(number)
+    account = subject.account
+    if account is None:
         return None
     try:
         draft_period = Period.parse(str(data.get("period", "")))
@@ -81,13 +82,12 @@ async def load(turn: Turn) -> Draft | None:
     if not 0 <= index <= len(registers) or any(r not in registers for r in values):
         return None
     keypad = data.get("keypad")
-    history = await turn.storage.readings(number, limit=HISTORY_MONTHS)
     return Draft(
         binding,
         account,
         turn.config.window.for_account(account),
         draft_period,
-        history,
+        list(subject.history),
         values,
         index,
         keypad if (isinstance(keypad, str) and keypad.isdigit()) or keypad == "" else None,

@@ -26,7 +26,6 @@ from dialogs.flows.accounts import binding_of, current_binding, need_account
 from dialogs.flows.draft import (
     CONFIRM,
     ENTER,
-    HISTORY_MONTHS,
     PREVIEW,
     STATES,
     Draft,
@@ -46,7 +45,6 @@ from dialogs.ui import MENU, back_to_menu, menu_reply
 __all__ = [
     "CONFIRM",
     "ENTER",
-    "HISTORY_MONTHS",
     "PREVIEW",
     "STATES",
     "Draft",
@@ -75,11 +73,12 @@ async def start(turn: Turn, number: str | None = None) -> list[Reply]:
         return need_account(turn)
     if number:
         turn.update_profile(current_account=number)
-    account = await turn.storage.get_account(binding.account)
+    subject = await turn.load_subject(binding.account)
+    account = subject.account
     if account is None:
         return [menu_reply(turn, "account_unknown")]
     window = turn.config.window.for_account(account)
-    history = await turn.storage.readings(account.number, limit=HISTORY_MONTHS)
+    history = list(subject.history)
     try:
         draft_period = check_window(window, turn.now)
         check_eligibility(account, history, draft_period, turn.config.billing.validation)
@@ -93,7 +92,8 @@ async def start(turn: Turn, number: str | None = None) -> list[Reply]:
         alias=binding.alias,
         account=account.pretty,
     )
-    current = await turn.storage.current_reading(account.number, draft_period)
+    # The period's current reading, if any, is the newest of the history (one per period).
+    current = next((r for r in history if r.period == draft_period), None)
     if current is not None:
         head += "\n" + turn.t(
             "submit_already",

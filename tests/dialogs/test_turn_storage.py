@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
-from billing_core.models import Period
+from billing_core.models import MeterReading, Period, ReadingSource, Register
 from dialogs.config import DialogConfig
 from dialogs.engine import DialogEngine
 from dialogs.events import Choice
 from storage.base import ChatSnapshot, Storage
-from tests.dialogs.conftest import SINGLE, TWO_ZONE, Bound
+from tests.dialogs.conftest import OPEN_DAY, SINGLE, TWO_ZONE, Bound
 from tests.dialogs.conversation import Conversation, FakeClock
 
 NOVEMBER = Period(2026, 11)
@@ -64,6 +65,40 @@ async def test_a_turn_reads_once_and_writes_once(
     assert recording.calls["save_turn"] == 1
     old = ("claim_update", "get_profile", "load_state", "save_state", "save_profile")
     assert not any(recording.calls[name] for name in old), recording.calls
+    # The draft's account and readings came with the state (the subject): no query of its own.
+    assert recording.calls["get_account"] == recording.calls["readings"] == 0, recording.calls
+
+
+async def test_opening_a_submission_reads_the_account_and_its_readings_at_once(
+    bound: Bound, storage: Storage, config: DialogConfig, clock: FakeClock
+) -> None:
+    talk = await bound(SINGLE)
+    recording = _Recording(storage)
+    talk = Conversation(DialogEngine(recording, config, clock), talk.chat.user_id)
+
+    await talk.event(Choice(talk.chat, "submit:1234567890"))
+
+    assert "Показание счётчика" in talk.text(), talk.text()
+    assert recording.calls["load_subject"] == 1
+    separate = ("get_account", "readings", "current_reading")
+    assert not any(recording.calls[name] for name in separate), recording.calls
+
+
+async def test_a_turn_reads_the_subject_afresh(bound: Bound, storage: Storage) -> None:
+    # The draft's account and readings are read at each turn's start, never kept from the
+    # turn that opened the draft: a control reading for October stored meanwhile by the
+    # supplier (46 650, above the 46 470 the draft opened with) makes 46 600 too low.
+    chat = await bound(SINGLE)
+    await chat.press("submit:1234567890")
+    control = MeterReading(
+        Period(2026, 10), {Register.T1: Decimal("46650")}, ReadingSource.CONTROL, OPEN_DAY
+    )
+    await storage.record_submission("1234567890", control, None)
+
+    await chat.send("46600")
+
+    assert "меньше прошлого (46\xa0650)" in chat.text(), chat.text()
+    assert "sub:ok" not in [b.action_id for b in chat.buttons()]
 
 
 async def test_redelivery_after_a_lost_turn_commit_stores_one_reading(

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from billing_core.models import Period, Register
 from dialogs.events import ChatRef
-from storage.base import ChatProfile, ChatSnapshot, DialogState, Storage
+from storage.base import (
+    SUBJECT_HISTORY,
+    ChatProfile,
+    ChatSnapshot,
+    DialogState,
+    Storage,
+    Subject,
+)
 from tests.storage.factories import AT, MARCH, account, bill, reading, seed
 
 ANNA = ChatRef("telegram", "1001")
@@ -132,3 +141,63 @@ async def test_load_chat_bindings_match_bindings_when_the_backend_reads_them(
     if loaded.bindings is not None:  # a backend may leave them to `bindings()`
         assert list(loaded.bindings) == await storage.bindings(ANNA)
         assert [b.account for b in loaded.bindings] == ["1111111111", "2222222222"]
+
+
+async def test_state_subject_is_saved_and_loaded_with_the_state(storage: Storage) -> None:
+    about = DialogState("submit.value", {"index": 0}, subject="1234567890")
+    await storage.save_turn(ANNA, PROFILE, about, "5")
+    assert (await storage.load_chat(ANNA)).state == about
+    assert await storage.load_state(ANNA) == about
+
+    await storage.save_state(ANNA, DialogState("menu"))
+    assert (await storage.load_chat(ANNA)).state == DialogState("menu", {}, None)
+    await storage.save_state(ANNA, about)
+    assert await storage.load_state(ANNA) == about
+
+
+async def test_load_chat_subject_matches_the_account_queries_when_the_backend_reads_it(
+    storage: Storage,
+) -> None:
+    await seed(storage, account("1234567890"), account("2222222222"))
+    for month, value in ((1, "4400"), (2, "4450"), (3, "4521")):
+        stored = reading(value, period=Period(2026, month))
+        await storage.record_submission("1234567890", stored, None)
+    await storage.record_submission("2222222222", reading("9999"), None)
+    await storage.save_turn(ANNA, PROFILE, replace(STATE, subject="1234567890"), "1")
+
+    loaded = await storage.load_chat(ANNA, "2")
+
+    history = await storage.readings("1234567890", limit=SUBJECT_HISTORY)
+    assert [r.values[Register.T1] for r in history] == [
+        Decimal(v) for v in ("4521", "4450", "4400")
+    ]
+    expected = Subject("1234567890", await storage.get_account("1234567890"), tuple(history))
+    assert await storage.load_subject("1234567890") == expected
+    assert await storage.load_subject("9999999999") == Subject("9999999999", None, ())
+    assert (await storage.load_chat(BORIS)).subject is None  # no state, no subject
+    if loaded.subject is not None:  # a backend may leave them to the account queries
+        assert loaded.subject == expected
+
+
+async def test_load_chat_subject_of_an_unknown_account_has_no_account(storage: Storage) -> None:
+    await storage.save_turn(ANNA, None, replace(STATE, subject="9999999999"), "1")
+
+    loaded = await storage.load_chat(ANNA)
+
+    assert loaded.state is not None
+    assert loaded.state.subject == "9999999999"
+    if loaded.subject is not None:
+        assert (loaded.subject.account, loaded.subject.history) == (None, ())
+
+
+async def test_sqlite_load_chat_brings_the_subject(storage: Storage) -> None:
+    if getattr(storage, "engine", "") != "sqlite":
+        pytest.skip("PostgreSQL leaves the subject to the account queries")
+    await seed(storage)
+    await storage.save_turn(ANNA, None, replace(STATE, subject="1234567890"), "1")
+
+    loaded = await storage.load_chat(ANNA)
+
+    assert loaded.subject is not None
+    assert loaded.subject.account is not None
+    assert loaded.subject.account.number == "1234567890"
