@@ -126,9 +126,7 @@ def _in_transaction(conn: sqlite3.Connection, work: Work[T], relaxed: str) -> T:
             conn.executescript(_DURABLE)
 
 
-def _store_bill(
-    conn: sqlite3.Connection, bill: Bill, reading_id: int | None, now: str
-) -> None:
+def _store_bill(conn: sqlite3.Connection, bill: Bill, reading_id: int | None, now: str) -> None:
     """Insert `bill` and its lines as the period's current bill (the caller retired the last)."""
     bill_id = conn.execute(
         "INSERT INTO bills (account, period, basis, total, due, notes, reading_id, "
@@ -275,16 +273,25 @@ class SqliteStorage:
                 raise StorageError(str(exc)) from exc
             return result
 
+    async def _change(self, *statement: Any) -> int:
+        """`_change(sql, params)` or `_change((sql, params), (sql, params), …)`: the statements
+        as one durable transaction in one hand-over; the rows the last one changed."""
+        statements = [statement] if isinstance(statement[0], str) else list(statement)
+
+        def change(conn: sqlite3.Connection) -> int:
+            changed = 0
+            for sql, params in statements:
+                changed = conn.execute(sql, params).rowcount
+            return changed
+
+        return await self._atomically(change)
+
     async def _reading_on_thread(self, work: Work[T]) -> T:
         """Run `work`, reads only, in a single hand-over to the SQLite thread (see `_atomically`
         for why): several queries of one dialog turn cost one hand-over instead of one each."""
         async with self._read() as db:
             result: T = await db._execute(work, db._conn)  # type: ignore[no-untyped-call]
             return result
-
-    def _write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
-        """A transaction with full durability: for anything a resident is told has happened."""
-        return self._transaction()
 
     def _bulk_write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
         """A transaction for one of the import's batches.
@@ -296,17 +303,6 @@ class SqliteStorage:
         wrote or read in the same transaction, so the per-row parent look-ups only cost time.
         """
         return self._transaction("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")
-
-    async def _rowcount(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
-        # One trip to the SQLite thread: count the rows RETURNING gives back, rather than
-        # `execute`, read `rowcount`, and a second trip to close the cursor.
-        return len(list(await self._db.execute_fetchall(f"{sql} RETURNING 1", params)))
-
-    async def _insert(self, sql: str, params: Sequence[Any]) -> int:
-        row = await self._db.execute_insert(sql, params)  # the row id in the same trip
-        if row is None or row[0] is None:
-            raise StorageError("the database returned no row id")
-        return int(row[0])
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return list(await self._db.execute_fetchall(sql, params))
@@ -420,16 +416,14 @@ class SqliteStorage:
         return None if row is None else _profile(chat, row)
 
     async def save_profile(self, profile: ChatProfile) -> None:
-        async with self._write() as db:
-            await db.execute(_SAVE_PROFILE, _profile_params(profile))
+        await self._change(_SAVE_PROFILE, _profile_params(profile))
 
     async def set_blocked(self, chat: ChatRef, blocked: bool) -> None:
-        async with self._write() as db:
-            await db.execute(
-                "INSERT INTO chat_profiles (channel, user_id, blocked) VALUES (?, ?, ?) "
-                "ON CONFLICT (channel, user_id) DO UPDATE SET blocked = excluded.blocked",
-                (chat.channel, chat.user_id, int(blocked)),
-            )
+        await self._change(
+            "INSERT INTO chat_profiles (channel, user_id, blocked) VALUES (?, ?, ?) "
+            "ON CONFLICT (channel, user_id) DO UPDATE SET blocked = excluded.blocked",
+            (chat.channel, chat.user_id, int(blocked)),
+        )
 
     async def bindings(self, chat: ChatRef) -> list[Binding]:
         async with self._read():
@@ -450,48 +444,55 @@ class SqliteStorage:
         return [ChatRef(r[0], r[1]) for r in rows]
 
     async def bind(self, chat: ChatRef, account: str, alias: str, at: datetime) -> bool:
-        async with self._write():
-            if await self._one("SELECT 1 FROM accounts WHERE number = ?", (account,)) is None:
+        def bind(conn: sqlite3.Connection) -> bool:
+            if (
+                conn.execute("SELECT 1 FROM accounts WHERE number = ?", (account,)).fetchone()
+                is None
+            ):
                 raise StorageError(f"no account {account[:5]}-***-** to bind")
-            count = await self._rowcount(
-                "INSERT INTO bindings (channel, user_id, account, alias, bound_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (chat.channel, chat.user_id, account, alias, _stamp(at)),
+            return (
+                conn.execute(
+                    "INSERT INTO bindings (channel, user_id, account, alias, bound_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (chat.channel, chat.user_id, account, alias, _stamp(at)),
+                ).rowcount
+                == 1
             )
-        return count == 1
+
+        return await self._atomically(bind)
 
     async def rename_binding(self, chat: ChatRef, account: str, alias: str) -> None:
-        async with self._write() as db:
-            await db.execute(
-                "UPDATE bindings SET alias = ? WHERE channel = ? AND user_id = ? AND account = ?",
-                (alias, chat.channel, chat.user_id, account),
-            )
+        await self._change(
+            "UPDATE bindings SET alias = ? WHERE channel = ? AND user_id = ? AND account = ?",
+            (alias, chat.channel, chat.user_id, account),
+        )
 
     async def unbind(self, chat: ChatRef, account: str) -> None:
-        key = (chat.channel, chat.user_id)
-        async with self._write() as db:
-            await db.execute(
-                "DELETE FROM bindings WHERE channel = ? AND user_id = ? AND account = ?",
-                (*key, account),
-            )
-            await db.execute(
+        key = (chat.channel, chat.user_id, account)
+        await self._change(
+            ("DELETE FROM bindings WHERE channel = ? AND user_id = ? AND account = ?", key),
+            (
                 "UPDATE chat_profiles SET current_account = NULL "
                 "WHERE channel = ? AND user_id = ? AND current_account = ?",
-                (*key, account),
-            )
+                key,
+            ),
+        )
 
     async def forget_chat(self, chat: ChatRef) -> None:
         """Erase bindings, profile, dialog state and failed tries; pending reminders are
         skipped. Readings stay: they belong to the account and the supplier's records."""
         key = (chat.channel, chat.user_id)
-        async with self._write() as db:
-            for table in ("bindings", "chat_profiles", "dialog_states", "bind_failures"):
-                await db.execute(f"DELETE FROM {table} WHERE channel = ? AND user_id = ?", key)  # noqa: S608
-            await db.execute(
+        await self._change(
+            *(
+                (f"DELETE FROM {table} WHERE channel = ? AND user_id = ?", key)  # noqa: S608
+                for table in ("bindings", "chat_profiles", "dialog_states", "bind_failures")
+            ),
+            (
                 "UPDATE campaign_recipients SET status = 'skipped', detail = 'forgotten' "
                 "WHERE channel = ? AND user_id = ? AND status = 'pending'",
                 key,
-            )
+            ),
+        )
 
     async def load_state(self, chat: ChatRef) -> DialogState | None:
         async with self._read():
@@ -503,17 +504,15 @@ class SqliteStorage:
 
     async def save_state(self, chat: ChatRef, state: DialogState) -> None:
         data = json.dumps(state.data, ensure_ascii=False)
-        async with self._write() as db:
-            await db.execute(
-                _SAVE_STATE, (chat.channel, chat.user_id, state.state, data, state.subject)
-            )
+        await self._change(
+            _SAVE_STATE, (chat.channel, chat.user_id, state.state, data, state.subject)
+        )
 
     async def record_bind_failure(self, chat: ChatRef, at: datetime) -> None:
-        async with self._write() as db:
-            await db.execute(
-                "INSERT INTO bind_failures (channel, user_id, at) VALUES (?, ?, ?)",
-                (chat.channel, chat.user_id, _stamp(at)),
-            )
+        await self._change(
+            "INSERT INTO bind_failures (channel, user_id, at) VALUES (?, ?, ?)",
+            (chat.channel, chat.user_id, _stamp(at)),
+        )
 
     async def bind_failures_since(self, chat: ChatRef, since: datetime) -> list[datetime]:
         async with self._read():
@@ -525,11 +524,9 @@ class SqliteStorage:
         return [datetime.fromisoformat(r[0]) for r in rows]
 
     async def claim_update(self, channel: str, update_id: str) -> bool:
-        async with self._write():
-            count = await self._rowcount(
-                _CLAIM_UPDATE, (channel, update_id, _stamp(datetime.now(UTC)))
-            )
-        return count == 1
+        return (
+            await self._change(_CLAIM_UPDATE, (channel, update_id, _stamp(datetime.now(UTC)))) == 1
+        )
 
     async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
         def load(conn: sqlite3.Connection) -> tuple[Any, tuple[Any, list[Any]] | None]:
@@ -608,11 +605,15 @@ class SqliteStorage:
         )  # fmt: skip
 
         def submit(conn: sqlite3.Connection) -> StoredSubmission:
-            if update_id is not None and conn.execute(
-                "INSERT INTO processed_updates (scope, channel, update_id, at) "
-                "VALUES ('submission', ?, ?, ?) ON CONFLICT DO NOTHING",
-                (reading.channel, update_id, now),
-            ).rowcount != 1:
+            if (
+                update_id is not None
+                and conn.execute(
+                    "INSERT INTO processed_updates (scope, channel, update_id, at) "
+                    "VALUES ('submission', ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (reading.channel, update_id, now),
+                ).rowcount
+                != 1
+            ):
                 return StoredSubmission(superseded=False, duplicate=True)
             meter = conn.execute(
                 "SELECT id FROM meters WHERE account = ? ORDER BY active DESC, id DESC LIMIT 1",
@@ -708,12 +709,11 @@ class SqliteStorage:
         return Decimal(0) if row is None else Decimal(row[0])
 
     async def set_balance(self, account: str, amount: Decimal) -> None:
-        async with self._write() as db:
-            await db.execute(
-                "INSERT INTO balances (account, amount) VALUES (?, ?) "
-                "ON CONFLICT (account) DO UPDATE SET amount = excluded.amount",
-                (account, str(amount)),
-            )
+        await self._change(
+            "INSERT INTO balances (account, amount) VALUES (?, ?) "
+            "ON CONFLICT (account) DO UPDATE SET amount = excluded.amount",
+            (account, str(amount)),
+        )
 
     async def export_readings(self, period: Period) -> AsyncIterator[ExportedReading]:
         """Current readings of a period by account, read in pages (the lock is not held
@@ -755,18 +755,17 @@ class SqliteStorage:
     async def create_campaign(
         self, kind: str, period: Period, recipients: Sequence[Recipient], at: datetime
     ) -> tuple[int, bool]:
-        async with self._write() as db:
-            created = await self._rowcount(
+        def create(conn: sqlite3.Connection) -> tuple[int, bool]:
+            created = conn.execute(
                 "INSERT INTO campaigns (kind, period, created_at) VALUES (?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
                 (kind, str(period), _stamp(at)),
-            )
-            row = await self._one(
+            ).rowcount
+            [campaign_id] = conn.execute(
                 "SELECT id FROM campaigns WHERE kind = ? AND period = ?", (kind, str(period))
-            )
-            campaign_id = int(row[0])
+            ).fetchone()
             if created:
-                await db.executemany(
+                conn.executemany(
                     "INSERT OR IGNORE INTO campaign_recipients "
                     "(campaign_id, channel, user_id, account, alias) VALUES (?, ?, ?, ?, ?)",
                     [
@@ -774,7 +773,9 @@ class SqliteStorage:
                         for r in recipients
                     ],
                 )
-        return campaign_id, bool(created)
+            return int(campaign_id), bool(created)
+
+        return await self._atomically(create)
 
     async def claim_recipients(
         self, campaign_id: int, limit: int, *, channel: str | None = None
@@ -783,42 +784,37 @@ class SqliteStorage:
         params: tuple[Any, ...] = (
             (campaign_id, channel, limit) if channel is not None else (campaign_id, limit)
         )
-        async with self._write():
-            rows = await self._all(
-                "UPDATE campaign_recipients SET status = 'sending' WHERE id IN ("  # noqa: S608
-                "SELECT id FROM campaign_recipients WHERE campaign_id = ? AND status = 'pending' "
-                f"{only} ORDER BY id LIMIT ?) "
-                "RETURNING id, campaign_id, channel, user_id, account, alias, attempts",
-                params,
-            )
+        claim = (
+            "UPDATE campaign_recipients SET status = 'sending' WHERE id IN ("  # noqa: S608
+            "SELECT id FROM campaign_recipients WHERE campaign_id = ? AND status = 'pending' "
+            f"{only} ORDER BY id LIMIT ?) "
+            "RETURNING id, campaign_id, channel, user_id, account, alias, attempts"
+        )
+        rows = await self._atomically(lambda conn: conn.execute(claim, params).fetchall())
         return sorted(
             (Recipient(r[0], r[1], ChatRef(r[2], r[3]), r[4], r[5], r[6]) for r in rows),
             key=lambda r: r.id,
         )
 
     async def finish_recipient(self, recipient_id: int, status: str, detail: str = "") -> None:
-        async with self._write() as db:
-            await db.execute(
-                "UPDATE campaign_recipients SET status = ?, detail = ?, attempts = attempts + 1 "
-                "WHERE id = ?",
-                (status, detail, recipient_id),
-            )
+        await self.finish_recipients([(recipient_id, status, detail)])
 
     async def finish_recipients(self, outcomes: Sequence[tuple[int, str, str]]) -> None:
-        async with self._write() as db:
-            await db.executemany(
+        rows = [(status, detail, recipient_id) for recipient_id, status, detail in outcomes]
+        await self._atomically(
+            lambda conn: conn.executemany(
                 "UPDATE campaign_recipients SET status = ?, detail = ?, attempts = attempts + 1 "
                 "WHERE id = ?",
-                [(status, detail, recipient_id) for recipient_id, status, detail in outcomes],
+                rows,
             )
+        )
 
     async def release_recipient(self, recipient_id: int) -> None:
-        async with self._write() as db:
-            await db.execute(
-                "UPDATE campaign_recipients SET status = 'pending', attempts = attempts + 1 "
-                "WHERE id = ? AND status = 'sending'",
-                (recipient_id,),
-            )
+        await self._change(
+            "UPDATE campaign_recipients SET status = 'pending', attempts = attempts + 1 "
+            "WHERE id = ? AND status = 'sending'",
+            (recipient_id,),
+        )
 
     async def campaign_counts(self, campaign_id: int) -> dict[str, int]:
         """Rows per status; every status is present, zero when it has none."""
