@@ -5,7 +5,12 @@ reading per register (single, two- and three-zone accounts in turn), confirm. Th
 recording session (no network). In the same run a bare aiogram echo router fed the same updates
 through the same path gives the floor; the figures are updates/s for both and their ratio.
 
-    .venv/bin/python bench/bench_telegram.py [--conversations 300] [--profile]
+Further rows say where the time goes: the dialog engine and storage alone (the same events,
+no Telegram), and the Telegram layer alone (the engine's answers replayed, no storage). The
+last row feeds `--residents` conversations at once, each resident's updates in order, as
+polling does on a busy day (aiogram handles updates as concurrent tasks).
+
+    .venv/bin/python bench/bench_telegram.py [--conversations 300] [--residents 20] [--profile]
 """
 
 from __future__ import annotations
@@ -58,39 +63,47 @@ async def conversation_plans(storage: Storage) -> list[list[tuple[str, str]]]:
     return plans
 
 
-def build_updates(plans: list[list[tuple[str, str]]], conversations: int) -> list[dict[str, Any]]:
-    raw: list[dict[str, Any]] = []
-    update_id = 1
+def build_conversations(
+    plans: list[list[tuple[str, str]]], conversations: int, first_user: int = 10_000
+) -> list[list[dict[str, Any]]]:
+    """The raw updates of each conversation; update ids unique across all of them."""
+    result: list[list[dict[str, Any]]] = []
+    update_id = first_user * 100
     for n in range(conversations):
-        user_id = 10_000 + n
+        user_id = first_user + n
+        steps: list[dict[str, Any]] = []
         for kind, payload in plans[n % len(plans)]:
-            if kind == "text":
-                raw.append(updates.message(update_id, user_id, payload))
-            else:
-                raw.append(updates.press(update_id, user_id, payload))
             update_id += 1
-    return raw
+            if kind == "text":
+                steps.append(updates.message(update_id, user_id, payload))
+            else:
+                steps.append(updates.press(update_id, user_id, payload))
+        result.append(steps)
+    return result
 
 
 class Recorded:
-    """The real engine, keeping its answers so the Telegram layer can be timed alone."""
+    """The real engine, keeping each update's event and answers so that the engine and the
+    Telegram layer can then be timed apart."""
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
-        self.answers: list[list[Reply]] = []
+        self.events: list[Inbound] = []
+        self.answers: dict[str | None, list[Reply]] = {}
 
     async def handle(self, event: Inbound) -> list[Reply]:
         replies: list[Reply] = await self.engine.handle(event)
-        self.answers.append(replies)
+        self.events.append(event)
+        self.answers[event.update_id] = replies
         return replies
 
 
 class Replay:
-    def __init__(self, answers: list[list[Reply]]) -> None:
-        self._answers = iter(answers)
+    def __init__(self, answers: dict[str | None, list[Reply]]) -> None:
+        self._answers = answers
 
     async def handle(self, event: Inbound) -> list[Reply]:
-        return next(self._answers)
+        return self._answers[event.update_id]
 
 
 def echo_dispatcher() -> Dispatcher:
@@ -117,52 +130,108 @@ async def feed_all(dp: Dispatcher, bot: Bot, raw: list[dict[str, Any]]) -> tuple
     return time.perf_counter() - started, time.process_time() - cpu
 
 
-async def main(conversations: int, profile: bool, synchronous: str) -> None:
+async def feed_residents(
+    dp: Dispatcher, bot: Bot, conversations: list[list[dict[str, Any]]], residents: int
+) -> float:
+    """Wall seconds to feed every conversation, `residents` of them in flight at once."""
+    queue = iter(conversations)
+
+    async def resident() -> None:
+        for conversation in queue:
+            for update in conversation:
+                await dp.feed_raw_update(bot, update)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(resident() for _ in range(residents)))
+    return time.perf_counter() - started
+
+
+async def engine_alone(settings: Any, url: str, events: list[Inbound]) -> float:
+    """Wall seconds for a fresh engine on a fresh database to handle the recorded events."""
+    storage = await open_storage(url)
+    try:
+        await seed_demo(storage, now=OPEN_DAY)
+        engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
+        started = time.perf_counter()
+        for event in events:
+            await engine.handle(event)
+        return time.perf_counter() - started
+    finally:
+        await storage.close()
+
+
+def accepted(session: RecordingSession) -> int:
+    return sum("Показания приняты" in (getattr(c, "text", "") or "") for c in session.calls)
+
+
+def telegram_settings(url: str) -> Any:
     base = load_settings(DEFAULTS_FILE)
+    return base.model_copy(update={
+        "telegram": TelegramSettings(token=SecretStr(TOKEN)),
+        "storage": base.storage.model_copy(update={"url": url}),
+    })  # fmt: skip
+
+
+async def main(conversations: int, residents: int, profile: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.sqlite3"
-        settings = base.model_copy(update={
-            "telegram": TelegramSettings(token=SecretStr(TOKEN)),
-            "storage": base.storage.model_copy(update={"url": url}),
-        })
-        storage = await open_storage(url)
+        settings = telegram_settings(f"sqlite:///{tmp}/bench.sqlite3")
+        storage = await open_storage(settings.storage.url)
         try:
             await seed_demo(storage, now=OPEN_DAY)
-            if synchronous != "FULL":  # to see what the fsyncs cost; FULL is what runs
-                await storage._db.execute(f"PRAGMA synchronous = {synchronous}")  # type: ignore[attr-defined]
-            raw = build_updates(await conversation_plans(storage), conversations)
+            plans = await conversation_plans(storage)
+            raw = [u for c in build_conversations(plans, conversations) for u in c]
             session = RecordingSession()
-            bot = build_bot(settings, session)
             engine = Recorded(build_engine(settings, storage, clock=lambda: OPEN_DAY))
             dp = build_dispatcher(engine, storage, settings)
             profiler = cProfile.Profile() if profile else None
             if profiler:
                 profiler.enable()
-            full, full_cpu = await feed_all(dp, bot, raw)
+            full, full_cpu = await feed_all(dp, build_bot(settings, session), raw)
             if profiler:
                 profiler.disable()
-            accepted = sum("Показания приняты" in (getattr(c, "text", "") or "")
-                           for c in session.calls)
+            done = accepted(session)
             echo_bot = Bot(TOKEN, session=RecordingSession(),
-                           default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+                           default=DefaultBotProperties(parse_mode=ParseMode.HTML))  # fmt: skip
             echo, echo_cpu = await feed_all(echo_dispatcher(), echo_bot, raw)
             replay_dp = build_dispatcher(Replay(engine.answers), storage, settings)
             layer, _ = await feed_all(replay_dp, build_bot(settings, RecordingSession()), raw)
         finally:
             await storage.close()
-    full_rate, echo_rate = len(raw) / full, len(raw) / echo
+        dialog = await engine_alone(settings, f"sqlite:///{tmp}/engine.sqlite3", engine.events)
+
+        crowd_settings = telegram_settings(f"sqlite:///{tmp}/crowd.sqlite3")
+        storage = await open_storage(crowd_settings.storage.url)
+        try:
+            await seed_demo(storage, now=OPEN_DAY)
+            crowd_session = RecordingSession()
+            crowd_dp = build_dispatcher(
+                build_engine(crowd_settings, storage, clock=lambda: OPEN_DAY),
+                storage,
+                crowd_settings,
+            )
+            crowd_bot = build_bot(crowd_settings, crowd_session)
+            talks = build_conversations(plans, conversations, first_user=50_000)
+            crowd = await feed_residents(crowd_dp, crowd_bot, talks, residents)
+            crowd_done = accepted(crowd_session)
+        finally:
+            await storage.close()
+
     n = len(raw)
-    print(f"conversations: {conversations}, updates: {n}, accepted: {accepted}, "
-          f"sqlite synchronous={synchronous}")
-    print(f"full conversation: {full_rate:,.0f} updates/s wall ({full * 1000 / n:.2f} ms each), "
-          f"{n / full_cpu:,.0f} updates per CPU second")
-    print(f"echo floor:        {echo_rate:,.0f} updates/s wall ({echo * 1000 / n:.2f} ms each), "
-          f"{n / echo_cpu:,.0f} updates per CPU second")
-    print(f"telegram layer:    {n / layer:,.0f} updates/s wall ({layer * 1000 / n:.2f} ms each) "
-          "with the dialog's answers replayed (no engine, no storage)")
-    print(f"ratio full/echo:   {full_rate / echo_rate:.2f}")
-    if accepted != conversations:
-        raise SystemExit(f"only {accepted} of {conversations} submissions were accepted")
+    full_rate, echo_rate = n / full, n / echo
+    print(f"conversations: {conversations}, updates: {n}, accepted: {done}; SQLite on disk")
+    print(f"full conversation:   {full_rate:7,.0f} updates/s wall "
+          f"({full * 1000 / n:.2f} ms each), {n / full_cpu:,.0f} updates per CPU second")
+    print(f"echo floor:          {echo_rate:7,.0f} updates/s wall "
+          f"({echo * 1000 / n:.2f} ms each), {n / echo_cpu:,.0f} updates per CPU second")
+    print(f"ratio full/echo:     {full_rate / echo_rate:7.2f}")
+    print(f"  dialog + storage:  {n / dialog:7,.0f} events/s ({dialog * 1000 / n:.2f} ms each), "
+          "the same events without Telegram")
+    print(f"  telegram layer:    {n / layer:7,.0f} updates/s ({layer * 1000 / n:.2f} ms each), "
+          "the dialog's answers replayed (no engine, no storage)")
+    print(f"{residents} residents at once: {n / crowd:7,.0f} updates/s wall "
+          f"({crowd * 1000 / n:.2f} ms each), accepted: {crowd_done}")
+    if done != conversations or crowd_done != conversations:
+        raise SystemExit(f"only {done} and {crowd_done} of {conversations} were accepted")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
@@ -170,8 +239,8 @@ async def main(conversations: int, profile: bool, synchronous: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=300)
+    parser.add_argument("--residents", type=int, default=20,
+                        help="conversations in flight at once in the last row")  # fmt: skip
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--synchronous", choices=("FULL", "NORMAL", "OFF"), default="FULL",
-                        help="SQLite PRAGMA synchronous (FULL is the production setting)")
     args = parser.parse_args()
-    asyncio.run(main(args.conversations, args.profile, args.synchronous))
+    asyncio.run(main(args.conversations, args.residents, args.profile))

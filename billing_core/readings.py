@@ -282,10 +282,18 @@ def canonical_history(history: Iterable[MeterReading]) -> list[MeterReading]:
     Within a period an actual reading beats an estimate, and the later submission wins;
     ties fall back to the values so that the result never depends on the input order.
     """
+    readings = list(history)
+    if len({r.period for r in readings}) == len(readings):
+        # One reading per period already (what storage gives): nothing to choose between.
+        return sorted(readings, key=_period_key)
     best: dict[Period, MeterReading] = {}
-    for reading in sorted(history, key=_precedence):
+    for reading in sorted(readings, key=_precedence):
         best[reading.period] = reading
     return [best[period] for period in sorted(best)]
+
+
+def _period_key(reading: MeterReading) -> tuple[int, int]:
+    return reading.period.year, reading.period.month
 
 
 def _precedence(

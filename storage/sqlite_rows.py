@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -21,11 +22,16 @@ def _stamp(moment: datetime) -> str:
     return aware(moment).astimezone(UTC).isoformat(timespec="microseconds")
 
 
+# Periods and sources repeat across every history a turn reads: parsed once each.
+_period = functools.lru_cache(maxsize=1024)(Period.parse)
+_SOURCES = {source.value: source for source in ReadingSource}
+
+
 def _reading(row: Sequence[Any]) -> MeterReading:
     return MeterReading(
-        period=Period.parse(row[0]),
+        period=_period(row[0]),
         values=readings_of(row[1], row[2], row[3]),
-        source=ReadingSource(row[4]),
+        source=_SOURCES[row[4]],
         submitted_at=datetime.fromisoformat(row[5]),
         channel=row[6],
         chat_user=row[7],
