@@ -59,8 +59,15 @@ def generate(path: Path, rows: int, seed: int = 20260315) -> None:
             )
 
 
+def _remove_database(db: Path) -> None:
+    # A --dir kept from an earlier run: both sides start from an empty database.
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
+
+
 def time_meterbot(csv_path: Path, work: Path) -> float:
     db = work / "meterbot.sqlite3"
+    _remove_database(db)
     config = work / "config.toml"
     config.write_text(f'[storage]\nurl = "sqlite:///{db}"\n', encoding="utf-8")
     command = [sys.executable, "-m", "bot", "--config", str(config), "import-accounts"]
@@ -79,6 +86,7 @@ def time_meterbot(csv_path: Path, work: Path) -> float:
 
 def time_floor(sqlite_cli: str, csv_path: Path, work: Path) -> float:
     db = work / "floor.sqlite3"
+    _remove_database(db)
     script = (
         f"CREATE TABLE accounts ({', '.join(c + ' TEXT' for c in COLUMNS.split(';'))});\n"
         ".mode csv\n.separator ;\n"

@@ -16,6 +16,7 @@ import io
 import os
 import sys
 import tempfile
+from contextlib import aclosing
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -23,19 +24,19 @@ from tqdm import tqdm
 
 from billing_core.models import Period, Register
 from bot.config import Settings
-from storage.accounts_csv import HeaderError, read_accounts
+from bot.import_reader import read_chunks
+from storage.accounts_csv import HeaderError
 from storage.base import (
-    ImportRow,
     Storage,
     StorageError,
     UpsertCounts,
     connect_storage,
     open_storage,
 )
+from storage.import_rows import RowBatch
 
 BATCH_ROWS = 20_000
 IMPORT_SWITCH_INTERVAL = 0.0002  # seconds
-YIELD_EVERY = 100
 
 
 def _fail(command: str, message: str, code: int = 2) -> int:
@@ -54,9 +55,9 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
         return _fail("import-accounts", f"{path}: cannot read: {exc.strerror or exc}")
     with text:
         storage = await open_storage(settings.storage.url)
-        # The database thread takes the GIL back after every SQLite call while this thread
-        # parses without pause; at the default 5 ms switch interval each of those waits left the
-        # database idle, and the import ran no faster than parse plus write in turn.
+        # The database thread takes the GIL back after every SQLite call while a file read in
+        # this process is parsed without pause; at the default 5 ms switch interval each of
+        # those waits left the database idle.
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(IMPORT_SWITCH_INTERVAL)
         try:
@@ -67,12 +68,12 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def import_stream(db: Storage, text: TextIO, name: str, out: TextIO) -> int:
-    """Import from an open text stream; print the summary and rejected rows to `out`."""
+    """Import from an open text stream; print the summary and rejected rows to `out`. A large
+    file (`name` is its path) is parsed in a process of its own (bot/import_reader.py)."""
     raw: BinaryIO | None = getattr(text, "buffer", None)
     size = _size(raw)
     writer = _BatchWriter(db)
     rejected = 0
-    batch: list[ImportRow] = []
     # Rejections go to a spooled file: a million bad rows must not sit in memory, and the
     # summary line comes first in the output.
     with (
@@ -82,22 +83,13 @@ async def import_stream(db: Storage, text: TextIO, name: str, out: TextIO) -> in
         ) as progress,
     ):
         try:
-            for line, item in read_accounts(text):
-                if isinstance(item, str):
-                    rejected += 1
-                    reasons.write(f"line {line}: {item}\n")
-                    continue
-                if not batch:
-                    first_line = line
-                batch.append(item)
-                if len(batch) >= BATCH_ROWS:
-                    await writer.submit(batch, first_line)
-                    batch = []
-                    progress.update(_position(raw) - progress.n)
-                elif len(batch) % YIELD_EVERY == 0:
-                    await asyncio.sleep(0)  # let the batch in flight move to its next statement
-            if batch:
-                await writer.submit(batch, first_line)
+            async with aclosing(read_chunks(text, name, size, BATCH_ROWS)) as chunks:
+                async for first_line, rows, rejections, position in chunks:
+                    rejected += len(rejections)
+                    reasons.writelines(f"line {line}: {reason}\n" for line, reason in rejections)
+                    if rows:
+                        await writer.submit(RowBatch(rows), first_line)
+                    progress.update(max(position - progress.n, 0))
             await writer.drain()
             progress.update(max(size - progress.n, 0))
         except HeaderError as exc:
@@ -135,7 +127,7 @@ class _BatchWriter:
         self.added = 0
         self.updated = 0
 
-    async def submit(self, batch: list[ImportRow], first_line: int) -> None:
+    async def submit(self, batch: RowBatch, first_line: int) -> None:
         await self.drain()
         self._pending = asyncio.create_task(self._db.upsert_accounts(batch))
         self._pending_line = first_line
@@ -157,13 +149,6 @@ def _size(raw: BinaryIO | None) -> int:
     try:
         return os.fstat(raw.fileno()).st_size if raw else 0
     except (OSError, io.UnsupportedOperation):
-        return 0
-
-
-def _position(raw: BinaryIO | None) -> int:
-    try:
-        return raw.tell() if raw else 0
-    except (OSError, ValueError):
         return 0
 
 

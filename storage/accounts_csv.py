@@ -16,21 +16,14 @@ import csv
 import functools
 import operator
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TextIO, TypeVar
 
 from billing_core.identifiers import normalize_account, normalize_phone, normalize_serial
-from billing_core.models import (
-    Account,
-    AccountStatus,
-    Meter,
-    MeterKind,
-    Period,
-    Readings,
-    Register,
-    Stove,
-)
+from billing_core.models import AccountStatus, MeterKind, Period, Stove
 from storage.base import ImportRow
+from storage.import_rows import AccountRow, import_row, keep_text
 
 REQUIRED = ("account", "meter_serial", "zones")
 OPTIONAL = (
@@ -41,10 +34,10 @@ _KEPT_WHEN_EMPTY = {
     "address": "address", "stove": "stove", "status": "status", "residents": "residents",
     "area_m2": "area_m2", "phone": "phones", "digits": "digits",
 }  # fmt: skip
-_LAST = (("last_t1", Register.T1), ("last_t2", Register.T2), ("last_t3", Register.T3))
-_KINDS = {"1": MeterKind.SINGLE, "2": MeterKind.TWO_ZONE, "3": MeterKind.THREE_ZONE}
-_STOVES = {s.value: s for s in Stove}
-_STATUSES = {s.value: s for s in AccountStatus}
+_LAST = ("last_t1", "last_t2", "last_t3")
+_ZONES = {str(kind.value): kind.value for kind in MeterKind}
+_STOVES = {s.value: s.value for s in Stove}
+_STATUSES = {s.value: s.value for s in AccountStatus}
 _DIGITS = {str(n): n for n in range(4, 9)}
 _RESIDENTS = {str(n): n for n in range(100)}
 _T = TypeVar("_T")
@@ -85,11 +78,18 @@ def read_header(text: TextIO) -> tuple[str, dict[str, int]]:
 
 def read_accounts(text: TextIO) -> Iterator[tuple[int, ImportRow | str]]:
     """Every data row after the header as (first line number, row or reason it was rejected)."""
+    for line, item in read_account_rows(text):
+        yield line, item if isinstance(item, str) else import_row(item)
+
+
+def read_account_rows(text: TextIO) -> Iterator[tuple[int, AccountRow | str]]:
+    """`read_accounts` with each good row as column values (`storage.import_rows`)."""
     delimiter, columns = read_header(text)
     parse = _RowParser(columns).parse
     reader = csv.reader(text, delimiter=delimiter)
     seen: dict[int, int] = {}  # account as an int: a third of the memory of the string
     width = len(columns)
+    strip = str.strip
     end = 1
     while True:
         start = end + 1
@@ -107,11 +107,11 @@ def read_accounts(text: TextIO) -> Iterator[tuple[int, ImportRow | str]]:
                 yield start, f"expected {width} cells, got {len(cells)}"
             continue  # otherwise a blank line
         try:
-            row = parse(list(map(str.strip, cells)))
+            row = parse(list(map(strip, cells)))
         except RowError as exc:
             yield start, str(exc)
             continue
-        number = row.account.number
+        number = row[0]
         first = seen.setdefault(int(number), start)
         if first != start:
             yield start, f"account {number} already on line {first}"
@@ -119,11 +119,54 @@ def read_accounts(text: TextIO) -> Iterator[tuple[int, ImportRow | str]]:
         yield start, row
 
 
+@dataclass(slots=True)
+class Batch:
+    """Up to `batch_rows` good rows and the rejections met among them, in file order."""
+
+    first_line: int = 0  # of the first good row
+    rows: list[AccountRow] = field(default_factory=list)
+    rejections: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_batches(text: TextIO, batch_rows: int) -> Iterator[Batch]:
+    """`read_account_rows` gathered into batches. A batch also closes after `batch_rows`
+    rejections, so a file of nothing but bad rows is held a batch at a time too. When reading
+    fails, the good rows of the unfinished batch are dropped (none of them is written) and
+    its rejections come as a last batch of their own before the error."""
+    batch = Batch()
+    rows, rejections = batch.rows, batch.rejections
+    items = read_account_rows(text)
+    while True:
+        try:
+            line, item = next(items)
+        except StopIteration:
+            break
+        except OSError:
+            if rejections:  # counted in what the import reports before it stops
+                yield Batch(rejections=rejections)
+            raise
+        if isinstance(item, str):
+            rejections.append((line, item))
+            if len(rejections) < batch_rows:
+                continue
+        else:
+            if not rows:
+                batch.first_line = line
+            rows.append(item)
+            if len(rows) < batch_rows:
+                continue
+        yield batch
+        batch = Batch()
+        rows, rejections = batch.rows, batch.rejections
+    if rows or rejections:
+        yield batch
+
+
 class _RowParser:
-    """One data row (stripped cells in the header's order) to an ImportRow; RowError names the
-    first wrong cell. Cells are read by position (the header fixed them once), and the common
-    spellings take a fast path; the rest go through `billing_core.identifiers`, which has the
-    final word. A million rows pass through here: it is written for speed."""
+    """One data row (stripped cells in the header's order) to an `AccountRow`; RowError names
+    the first wrong cell. Cells are read by position (the header fixed them once), and the
+    common spellings take a fast path; the rest go through `billing_core.identifiers`, which
+    has the final word. A million rows pass through here: it is written for speed."""
 
     def __init__(self, columns: dict[str, int]) -> None:
         # A missing optional column reads as the empty cell appended at position `width`.
@@ -131,81 +174,74 @@ class _RowParser:
         self.at = {name: columns.get(name, width) for name in REQUIRED + OPTIONAL}
         # A tuple even for one name: itemgetter of one position would return the bare cell.
         self.kept_cells = operator.itemgetter(*(self.at[name] for name in _KEPT_WHEN_EMPTY), width)
-        self.kept_cache: dict[tuple[bool, ...], frozenset[str]] = {}
+        self.kept_cache: dict[tuple[bool, ...], str] = {}
+        self.cells_of = operator.itemgetter(
+            *(self.at[name] for name in ("account", "meter_serial", "zones", "digits", "stove",
+                                         "status", "phone", "residents", "area_m2", "address"))
+        )  # fmt: skip
 
-    def parse(self, cells: list[str]) -> ImportRow:
+    def parse(self, cells: list[str]) -> AccountRow:
         if not _is_utf8("".join(cells)):
             raise RowError("not UTF-8 text")
         cells.append("")
-        at = self.at
-        text = cells[at["account"]]
-        compact = text.replace("-", "")
-        number: str | None = compact
-        if not (len(compact) == 10 and compact.isdigit() and compact.isascii()):
-            number = None
-        if number is None and (number := normalize_account(text)) is None:
-            raise RowError(f"account must be 10 digits, hyphens and spaces allowed (got {text!r})")
-        text = cells[at["meter_serial"]]
-        if 4 <= len(text) <= 20 and text.isalnum() and text.isascii():
-            serial = text.upper()
-        elif (found := normalize_serial(text)) is not None:
+        (account_text, serial_text, zones_text, digits_text, stove_text, status_text, phone_text,
+         residents_text, area_text, address) = self.cells_of(cells)  # fmt: skip
+        number = account_text.replace("-", "")
+        if not (len(number) == 10 and number.isdigit() and number.isascii()):
+            normal = normalize_account(account_text)
+            if normal is None:
+                raise RowError(
+                    f"account must be 10 digits, hyphens and spaces allowed (got {account_text!r})"
+                )
+            number = normal
+        if 4 <= len(serial_text) <= 20 and serial_text.isalnum() and serial_text.isascii():
+            serial = serial_text.upper()
+        elif (found := normalize_serial(serial_text)) is not None:
             serial = found
         else:
-            raise RowError(f"meter_serial must be 4 to 20 letters or digits (got {text!r})")
-        text = cells[at["zones"]]
-        kind = _KINDS.get(text)
-        if kind is None:
-            raise RowError(f"zones must be 1, 2 or 3 (got {text or 'nothing'})")
-        text = cells[at["digits"]]
-        digits = _DIGITS.get(text) or _whole(text, "digits", 4, 8, default=6) or 6
-        stove = _choice(cells[at["stove"]], "stove", _STOVES, Stove.GAS)
-        status = _choice(cells[at["status"]], "status", _STATUSES, AccountStatus.ACTIVE)
-        phones = _phones(cells[at["phone"]])
-        text = cells[at["residents"]]
-        residents = _RESIDENTS.get(text) if text else None
-        if residents is None and text:
-            residents = _whole(text, "residents", 0, 99, default=None)
-        text = cells[at["area_m2"]]
-        area = _number(text, "area_m2")
+            raise RowError(f"meter_serial must be 4 to 20 letters or digits (got {serial_text!r})")
+        zones = _ZONES.get(zones_text)
+        if zones is None:
+            raise RowError(f"zones must be 1, 2 or 3 (got {zones_text or 'nothing'})")
+        digits = _DIGITS.get(digits_text) or _whole(digits_text, "digits", 4, 8, default=6) or 6
+        stove = _STOVES.get(stove_text) or _choice(stove_text, "stove", _STOVES, "gas")
+        status = _STATUSES.get(status_text) or _choice(status_text, "status", _STATUSES, "active")
+        phones = _phones(phone_text)
+        residents = _RESIDENTS.get(residents_text) if residents_text else None
+        if residents is None and residents_text:
+            residents = _whole(residents_text, "residents", 0, 99, default=None)
+        area = _number(area_text, "area_m2")
         if area is not None and not 1 <= area <= 10_000:
-            raise RowError(f"area_m2 must be between 1 and 10000 (got {text})")
-        last_period, last_values = self._last(cells, kind, digits)
-        account = Account(
-            number=number,
-            meter=Meter(serial=serial, kind=kind, digits=digits),
-            stove=stove,
-            status=status,
-            address=cells[at["address"]],
-            residents=residents,
-            area_m2=area,
-            phones=phones,
-        )
-        return ImportRow(account, last_period, last_values, self._keep(cells))
+            raise RowError(f"area_m2 must be between 1 and 10000 (got {area_text})")
+        period, t1, t2, t3 = self._last(cells, zones, digits)
+        return (
+            number, address, stove, status, residents, None if area is None else str(area),
+            phones, None, None, serial, zones, digits, 0, period, t1, t2, t3, self._keep(cells),
+        )  # fmt: skip
 
-    def _keep(self, cells: list[str]) -> frozenset[str]:
+    def _keep(self, cells: list[str]) -> str:
         empty = tuple(map(operator.not_, self.kept_cells(cells)))
         keep = self.kept_cache.get(empty)
         if keep is None:
             names = zip(_KEPT_WHEN_EMPTY, empty, strict=False)
-            keep = self.kept_cache[empty] = _keep_of(tuple(n for n, e in names if e))
+            keep = self.kept_cache[empty] = keep_text(_keep_of(tuple(n for n, e in names if e)))
         return keep
 
     def _last(
-        self, cells: list[str], kind: MeterKind, digits: int
-    ) -> tuple[Period | None, Readings | None]:
+        self, cells: list[str], zones: int, digits: int
+    ) -> tuple[str | None, str | None, str | None, str | None]:
         at = self.at
         period_text = cells[at["last_period"]]
         if not period_text:
-            if any(cells[at[column]] for column, _ in _LAST):
+            if any(cells[at[column]] for column in _LAST):
                 raise RowError("last_t1…last_t3 need last_period (YYYY-MM)")
-            return None, None
+            return None, None, None, None
         try:
             period = _period(period_text)
         except ValueError:
             raise RowError(f"last_period must look like YYYY-MM (got {period_text})") from None
-        values: Readings = {}
-        zones = kind.value
-        for position, (column, register) in enumerate(_LAST):
+        values: list[str | None] = [None, None, None]
+        for position, column in enumerate(_LAST):
             text = cells[at[column]]
             if position >= zones:
                 if text:
@@ -214,15 +250,16 @@ class _RowParser:
             if not text:
                 raise RowError(f"{column} is required with last_period")
             if text.isdigit() and text.isascii():  # the common spelling: a whole number
-                if len(text.lstrip("0")) > digits:
+                significant = text.lstrip("0")
+                if len(significant) > digits:
                     raise RowError(f"{column} has more than {digits} digits (got {text})")
-                values[register] = Decimal(text)
+                values[position] = significant or "0"  # as str(Decimal(text)) spells it
                 continue
             value = _number(text, column) or Decimal(0)
             if value.adjusted() >= digits:
                 raise RowError(f"{column} has more than {digits} digits (got {text})")
-            values[register] = value
-        return period, values
+            values[position] = str(value)
+        return period, values[0], values[1], values[2]
 
 
 @functools.cache
@@ -232,8 +269,8 @@ def _keep_of(empty: tuple[str, ...]) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _period(text: str) -> Period:
-    return Period.parse(text)
+def _period(text: str) -> str:
+    return str(Period.parse(text))
 
 
 def _is_utf8(text: str) -> bool:
@@ -273,11 +310,12 @@ def _number(text: str, name: str) -> Decimal | None:
     return value
 
 
-def _phones(text: str) -> tuple[str, ...]:
+def _phones(text: str) -> str:
+    """The cell's phone numbers, canonical and space-separated, as `accounts.phones` keeps them."""
     if not text:
-        return ()
+        return ""
     if len(text) == 12 and text.startswith("+7") and text[1:].isdigit() and text.isascii():
-        return (text,)  # already canonical
+        return text  # already canonical
     found: list[str] = []
     for part in text.replace(";", ",").split(","):
         if not part.strip():
@@ -287,4 +325,4 @@ def _phones(text: str) -> tuple[str, ...]:
             raise RowError(f"phone must be a Russian number, +7… or 8… (got {part.strip()})")
         if phone not in found:
             found.append(phone)
-    return tuple(found)
+    return " ".join(found)

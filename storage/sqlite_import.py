@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import itertools
+import json
+import operator
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import aiosqlite
 
-from billing_core.models import AccountStatus, MeterKind, Register, Stove
 from storage.base import ImportRow
+from storage.import_rows import ROW_WIDTH, AccountRow, account_rows
 from storage.rows import KEEPABLE_COLUMNS
 
 
@@ -51,26 +53,40 @@ _IMPORT_READING_KNOWN = (
 )
 
 
+# Columns in `AccountRow` order (storage/import_rows.py).
 _STAGING = (
     "CREATE TEMP TABLE IF NOT EXISTS import_rows (number TEXT, address TEXT, stove TEXT, "
     "status TEXT, residents INTEGER, area_m2 TEXT, phones TEXT, window_start_day INTEGER, "
     "window_end_day INTEGER, serial TEXT, zones INTEGER, digits INTEGER, decimals INTEGER, "
-    "last_period TEXT, t1 TEXT, t2 TEXT, t3 TEXT)"
+    "last_period TEXT, t1 TEXT, t2 TEXT, t3 TEXT, keep TEXT)"
 )
 _STAGE_ROWS = "INSERT INTO temp.import_rows VALUES "
 _INSERT_PHONES = "INSERT OR IGNORE INTO account_phones (phone, account) VALUES "
 # Rows per multi-row INSERT, within SQLite's bound-parameter limit (999 before 3.32).
 _VARIABLE_LIMIT = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
-_ROWS_PER_INSERT = 10_000
+# Measured: a few hundred rows per statement bind faster than the thousands the limit allows.
+_ROWS_PER_INSERT = 200
+# New accounts, staged, written by set. A meter's id is the largest id before the batch plus
+# the staged row's rowid, so a reading finds its meter without a look-up (`BEGIN IMMEDIATE`
+# holds every other writer off meanwhile). Phones split in SQL: canonical numbers have neither
+# quotes nor commas, so '+7…' with spaces becomes a JSON array by replacing the spaces.
 _FROM_STAGING = (
     "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "
     "window_start_day, window_end_day) SELECT number, address, stove, status, residents, "
     "area_m2, phones, window_start_day, window_end_day FROM temp.import_rows",
-    "INSERT INTO meters (account, serial, zones, digits, decimals, active) "
-    "SELECT number, serial, zones, digits, decimals, 1 FROM temp.import_rows",
-    f"{_READING_INSERT} SELECT s.number, m.id, s.last_period, s.t1, s.t2, s.t3, "  # noqa: S608
-    "'control', 'import', ? FROM temp.import_rows s "
-    "JOIN meters m ON m.account = s.number AND m.active = 1 WHERE s.last_period IS NOT NULL",
+    "INSERT INTO meters (id, account, serial, zones, digits, decimals, active) "
+    "SELECT ?1 + rowid, number, serial, zones, digits, decimals, 1 FROM temp.import_rows",
+    f"{_READING_INSERT} SELECT number, ?1 + rowid, last_period, t1, t2, t3, "  # noqa: S608
+    "'control', 'import', ?2 FROM temp.import_rows WHERE last_period IS NOT NULL",
+    "INSERT OR IGNORE INTO account_phones (phone, account) SELECT p.value, s.number "
+    "FROM temp.import_rows s, json_each('[\"' || replace(s.phones, ' ', '\",\"') || '\"]') p "
+    "WHERE s.phones <> ''",
+)
+_NUMBER = operator.itemgetter(0)
+_KNOWN = (
+    "SELECT a.number, m.serial, a.phones FROM accounts a LEFT JOIN meters m "
+    "ON m.account = a.number AND m.active = 1 "
+    "WHERE a.number IN (SELECT value FROM json_each(?))"
 )
 
 
@@ -79,10 +95,9 @@ async def _insert_rows(
 ) -> None:
     """`insert` ("INSERT … VALUES ") for every row, many rows per statement.
 
-    Not `executemany` row by row: the sqlite3 module releases the GIL around each statement
-    and takes it back after, and while the import parses the next batch on the other thread,
-    every take-back waits for that thread's switch interval. One statement per few hundred
-    rows makes that wait rare.
+    Not `executemany` row by row: binding a few thousand rows to one statement costs the
+    sqlite3 module far less per row than stepping a statement once per row, and the connection's
+    thread then holds the GIL for fewer, longer stretches.
     """
     per = min(_ROWS_PER_INSERT, _VARIABLE_LIMIT // width)
     whole = len(rows) - len(rows) % per
@@ -102,74 +117,82 @@ async def _insert_rows(
 class ImportPlan:
     """One batch sorted into what each statement of `upsert_accounts` writes."""
 
-    def __init__(self, now: str) -> None:
+    def __init__(self, now: str, rows: Iterable[ImportRow]) -> None:
         self.now = now
-        self.added = 0
-        self.fresh: list[tuple[Any, ...]] = []  # accounts not in the database: staged
+        self.rows = account_rows(rows)
+        self.fresh: list[AccountRow] = []  # accounts not in the database: staged
         self.accounts: list[tuple[Any, ...]] = []  # known accounts: upserted
         self.meters: list[tuple[Any, ...]] = []
         self.retire: list[tuple[str, str, str]] = []
         self.phones: list[tuple[str, str]] = []
-        self.clear_phones: list[tuple[str]] = []
+        self.clear_phones: list[tuple[str, str]] = []
         self.readings: list[tuple[str | None, ...]] = []
 
-    def add(self, row: ImportRow, known: dict[str, str | None]) -> None:
-        # Runs once per imported row: enum values and registers are read through plain dicts.
-        acc = row.account
-        meter = acc.meter
-        number = acc.number
-        existed = number in known
-        area = None if acc.area_m2 is None else str(acc.area_m2)
-        t1 = t2 = t3 = None
-        values = row.last_values
-        period = None if row.last_period is None or not values else str(row.last_period)
-        if period is not None and values:
-            t1, t2, t3 = (None if v is None else str(v) for v in map(values.get, _REGISTERS))
-        keep = row.keep
-        phones = acc.phones
-        if "phones" not in keep:
-            if existed:
-                self.clear_phones.append((number,))
-            if phones:
-                self.phones.extend((phone, number) for phone in phones)
-        stove, status = _VALUE[acc.stove], _VALUE[acc.status]
-        if not existed:
-            self.added += 1
-            known[number] = meter.serial  # a repeat later in the batch is an update
-            self.fresh.append((
-                number, acc.address, stove, status, acc.residents, area, " ".join(phones),
-                acc.window_start_day, acc.window_end_day, meter.serial, _VALUE[meter.kind],
-                meter.digits, meter.decimals, period, t1, t2, t3,
-            ))  # fmt: skip
+    @property
+    def added(self) -> int:
+        return len(self.fresh)
+
+    @property
+    def updated(self) -> int:
+        return len(self.rows) - len(self.fresh)
+
+    def sort(self, known: dict[str, tuple[str | None, str]]) -> None:
+        """`known` maps each stored account of the batch to its active meter's serial and its
+        stored phones. A batch of new accounts only, each once (every batch of a fresh
+        import), is staged whole, without a Python step per row."""
+        rows = self.rows
+        if not known and len(set(map(_NUMBER, rows))) == len(rows):
+            self.fresh = rows
             return
-        if known[number] not in (None, meter.serial):
-            self.retire.append((self.now, number, meter.serial))
-        known[number] = meter.serial
-        kept = " " + " ".join(keep) + " " if keep else ""
-        self.accounts.append((
-            number, acc.address, stove, status, acc.residents, area, " ".join(phones),
-            acc.window_start_day, acc.window_end_day, kept,
-        ))  # fmt: skip
-        self.meters.append(
-            (number, meter.serial, _VALUE[meter.kind], meter.digits, meter.decimals, kept)
-        )
-        if period is not None:
-            self.readings.append((number, period, t1, t2, t3, self.now))
+        for row in rows:
+            self.add(row, known)
+
+    def add(self, row: AccountRow, known: dict[str, tuple[str | None, str]]) -> None:
+        number = row[0]
+        stored = known.get(number)
+        if stored is None:
+            # A row repeated later in the batch is an update of what this one writes.
+            known[number] = (row[9], row[6])
+            self.fresh.append(row)
+            return
+        serial, phones = stored
+        if serial not in (None, row[9]):
+            self.retire.append((self.now, number, row[9]))
+        keep = row[17]  # KEEP, spelled out for the type checker
+        if " phones " not in keep:
+            # By the stored list: account_phones has no index by account in SQLite.
+            self.clear_phones.extend((phone, number) for phone in phones.split())
+            self.phones.extend((phone, number) for phone in row[6].split())
+            phones = row[6]
+        known[number] = (row[9], phones)
+        self.accounts.append((*row[:9], keep))
+        self.meters.append((number, row[9], row[10], row[11], row[12], keep))
+        if row[13] is not None:
+            self.readings.append((number, row[13], row[14], row[15], row[16], self.now))
 
 
-_REGISTERS = (Register.T1, Register.T2, Register.T3)
-_VALUE: dict[Any, Any] = {
-    member: member.value for kind in (Stove, AccountStatus, MeterKind) for member in kind
-}
+async def known_accounts(
+    db: aiosqlite.Connection, rows: list[AccountRow]
+) -> dict[str, tuple[str | None, str]]:
+    """The batch's stored accounts: number to (active meter serial, stored phones)."""
+    found = await db.execute_fetchall(_KNOWN, (json.dumps(list(map(_NUMBER, rows))),))
+    return {number: (serial, phones) for number, serial, phones in found}
 
 
 async def write_plan(db: aiosqlite.Connection, plan: ImportPlan) -> None:
-    """Run every statement `plan` needs, inside the caller's transaction."""
+    """Sort `plan`'s rows by what the database holds, then run every statement they need,
+    inside the caller's transaction."""
+    plan.sort(await known_accounts(db, plan.rows))
     if plan.fresh:
         await db.execute(_STAGING)
-        await _insert_rows(db, _STAGE_ROWS, 17, plan.fresh)
-        for statement in _FROM_STAGING:
-            await db.execute(statement, (plan.now,) if "?" in statement else ())
+        await _insert_rows(db, _STAGE_ROWS, ROW_WIDTH, plan.fresh)
+        last_id = await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM meters")
+        first = next(iter(last_id))[0]
+        accounts, meters, readings, phones = _FROM_STAGING
+        await db.execute(accounts)
+        await db.execute(meters, (first,))
+        await db.execute(readings, (first, plan.now))
+        await db.execute(phones)
         await db.execute("DELETE FROM temp.import_rows")
     if plan.accounts:
         await db.executemany(_UPSERT_ACCOUNT, plan.accounts)
@@ -178,7 +201,9 @@ async def write_plan(db: aiosqlite.Connection, plan: ImportPlan) -> None:
     if plan.meters:
         await db.executemany(_UPSERT_METER, plan.meters)
     if plan.clear_phones:
-        await db.executemany("DELETE FROM account_phones WHERE account = ?", plan.clear_phones)
+        await db.executemany(
+            "DELETE FROM account_phones WHERE phone = ? AND account = ?", plan.clear_phones
+        )
     if plan.phones:
         await _insert_rows(db, _INSERT_PHONES, 2, plan.phones)
     if plan.readings:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import pytest
 
 from billing_core.models import AccountStatus, MeterKind, Period, Register, Stove
+from bot import import_reader
 from bot.cli import main
 from storage.base import open_storage
 
@@ -62,8 +64,17 @@ def test_sample_imports_then_updates(config: Path, capsys: pytest.CaptureFixture
     assert account.phones == ("+79857776655", "+74951234567")
 
 
+@pytest.fixture(params=["in-process", "reader-process"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where the file is parsed: here for a small file, in a process of its own for a large
+    one; every file counts as large for the second."""
+    if request.param == "reader-process":
+        monkeypatch.setattr(import_reader, "PARALLEL_FROM_BYTES", 0)
+    return str(request.param)
+
+
 def test_bad_rows_are_reported_and_good_rows_go_in(
-    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], reader: str
 ) -> None:
     content = (
         "\ufeffzones,account,meter_serial,last_period,last_t1,last_t2\n"  # BOM, any order
@@ -124,6 +135,7 @@ def test_unusable_file_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str],
     content: str | bytes,
     message: str,
+    reader: str,
 ) -> None:
     path = write(tmp_path, content)
 
@@ -149,6 +161,7 @@ def test_the_file_is_streamed_in_batches(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
+    reader: str,
 ) -> None:
     from bot import operator
 
@@ -198,7 +211,7 @@ def test_export_refuses_a_bad_period(
 
 def test_db_migrate_then_up_to_date(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(config, "db", "migrate") == 0
-    assert capsys.readouterr().out == "applied migrations 1\n"
+    assert capsys.readouterr().out == "applied migrations 1, 2\n"
     assert run(config, "db", "migrate") == 0
     assert capsys.readouterr().out == "schema up to date\n"
 
@@ -221,3 +234,32 @@ def test_imported_last_readings_are_current(config: Path) -> None:
         }
 
     asyncio.run(check())
+
+
+def test_the_reading_process_failing_is_reported_with_what_was_committed(
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot import operator as commands
+
+    monkeypatch.setattr(import_reader, "PARALLEL_FROM_BYTES", 0)
+    path = tmp_path / "accounts.csv"
+    path.write_text("account,meter_serial,zones\n1000000000,SN000001,1\n", encoding="utf-8")
+
+    async def import_a_file_gone_meanwhile() -> int:
+        storage = await open_storage(url_of(config))
+        try:
+            with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
+                path.unlink()  # the reading process opens the file again, by its path
+                path.mkdir()
+                return await commands.import_stream(storage, text, str(path), out=sys.stdout)
+        finally:
+            await storage.close()
+
+    assert asyncio.run(import_a_file_gone_meanwhile()) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith(f"meterbot: import-accounts: {path}: cannot read further: ")
+    assert err.endswith("committed before it: added 0, updated 0, rejected 0\n")

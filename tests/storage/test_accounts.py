@@ -9,6 +9,7 @@ import pytest
 
 from billing_core.models import AccountStatus, MeterKind, Period, ReadingSource, Register, Stove
 from storage.base import Storage, UpsertCounts
+from storage.import_rows import RowBatch, account_row
 from tests.storage.factories import account, row
 
 
@@ -192,3 +193,51 @@ async def test_sqlite_import_relaxes_durability_only_for_its_own_transaction(
         await storage.upsert_accounts([None])  # type: ignore[list-item]
     assert await _pragma(storage, "synchronous") == full
     assert await _pragma(storage, "foreign_keys") == on
+
+
+async def test_a_row_batch_writes_what_its_import_rows_say(storage: Storage) -> None:
+    feb = Period(2026, 2)
+    await storage.upsert_accounts(
+        [row(account("1111111111", serial="0000111", phones=("+79990000001",)))]
+    )
+    full = account(
+        "2222222222", "0000222", MeterKind.TWO_ZONE, stove=Stove.ELECTRIC, address="Арбат, 1",
+        residents=2, area_m2=Decimal("40.5"), phones=("+79990000002", "+74950000002"),
+    )  # fmt: skip
+    imported = [
+        row(full, last_period=feb, last_values={Register.T1: Decimal(7), Register.T2: Decimal(3)}),
+        row(account("1111111111", serial="0000999"), keep=frozenset({"phones"})),
+    ]
+    batch = RowBatch([account_row(r) for r in imported])
+    assert list(batch) == imported  # what an engine that iterates the batch reads
+
+    counts = await storage.upsert_accounts(batch)
+
+    assert counts == UpsertCounts(added=1, updated=1)
+    assert await storage.get_account("2222222222") == full
+    current = await storage.current_reading("2222222222", feb)
+    assert current is not None
+    assert current.values == {Register.T1: Decimal(7), Register.T2: Decimal(3)}
+    kept = await storage.find_account("1111111111", "0000999")
+    assert kept is not None
+    assert kept.phones == ("+79990000001",)
+    assert [a.number for a in await storage.find_accounts_by_phone("+74950000002")] == [
+        "2222222222"
+    ]
+
+
+async def test_a_new_phone_list_replaces_the_stored_one(storage: Storage) -> None:
+    await storage.upsert_accounts(
+        [row(account("1111111111", phones=("+79990000001", "+79990000002")))]
+    )
+    await storage.upsert_accounts([row(account("2222222222", phones=("+79990000001",)))])
+
+    await storage.upsert_accounts([row(account("1111111111", phones=("+79990000003",)))])
+
+    assert [a.number for a in await storage.find_accounts_by_phone("+79990000001")] == [
+        "2222222222"
+    ]
+    assert await storage.find_accounts_by_phone("+79990000002") == []
+    assert [a.number for a in await storage.find_accounts_by_phone("+79990000003")] == [
+        "1111111111"
+    ]

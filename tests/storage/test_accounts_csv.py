@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from billing_core.models import AccountStatus, MeterKind, Period, Register, Stove
-from storage.accounts_csv import HeaderError, read_accounts
+from storage.accounts_csv import HeaderError, read_accounts, read_batches
 from storage.base import ImportRow
+from storage.import_rows import account_row, import_row
 
 HEADER = (
     "account;meter_serial;zones;digits;stove;phone;residents;area_m2;last_period;"
@@ -120,3 +121,30 @@ def test_header_is_case_and_space_tolerant() -> None:
     [(_, row)] = read("1234567890, 0012345 ,1", header=" Account , METER_SERIAL,Zones")
     assert isinstance(row, ImportRow)
     assert row.account.meter.serial == "0012345"
+
+
+def test_batches_close_on_good_rows_and_on_rejections() -> None:
+    good = [f"{1000000000 + n};0012345;1;;;;;;;;;;" for n in range(5)]
+    bad = ["x;0012345;1;;;;;;;;;;"] * 3
+    text = io.StringIO(HEADER + "\n" + "\n".join([*good[:3], *bad, *good[3:]]) + "\n")
+
+    batches = list(read_batches(text, 2))
+
+    assert [(b.first_line, [r[0] for r in b.rows]) for b in batches] == [
+        (2, ["1000000000", "1000000001"]),
+        (4, ["1000000002"]),  # closed by its second rejection
+        (8, ["1000000003", "1000000004"]),
+    ]
+    assert [[line for line, _ in b.rejections] for b in batches] == [[], [5, 6], [7]]
+
+
+def test_column_values_and_import_rows_convert_both_ways() -> None:
+    [(_, row)] = read(
+        "12345 678 90;ab-00123;3;5;Electric;8 (916) 123-45-67;3;1e3;2026-02;0,0;007;12,50;closed"
+    )
+    assert isinstance(row, ImportRow)
+    values = account_row(row)
+
+    assert import_row(values) == row
+    assert values[5] == "1E+3"  # area_m2 and readings keep the Decimal's own spelling
+    assert values[13:17] == ("2026-02", "0", "7", "12.50")
