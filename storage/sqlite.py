@@ -88,7 +88,7 @@ def _path_of(url: str) -> str:
 T = TypeVar("T")
 
 # Put back after a transaction that relaxed them: the settings every other write runs with.
-_DURABLE = "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"
+_AT_REST = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
 
 
 async def _settled(operation: Awaitable[T]) -> T:
@@ -105,12 +105,12 @@ async def _settled(operation: Awaitable[T]) -> T:
 Work = Callable[[sqlite3.Connection], T]
 
 
-def _in_transaction(conn: sqlite3.Connection, work: Work[T], relaxed: str) -> T:
+def _in_transaction(conn: sqlite3.Connection, work: Work[T], durable: bool) -> T:
     """`work` between `BEGIN IMMEDIATE` and `COMMIT`, rolled back on any exception; runs on the
-    connection's own thread. `relaxed` pragmas hold for this transaction only: SQLite refuses to
-    change them inside one, so they are set before BEGIN and put back after the end."""
-    if relaxed:
-        conn.executescript(relaxed)
+    connection's own thread. A `durable` transaction commits with synchronous = FULL, set
+    before BEGIN and put back after the end (SQLite refuses to change it inside one)."""
+    if durable:
+        conn.execute("PRAGMA synchronous = FULL")
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -122,8 +122,8 @@ def _in_transaction(conn: sqlite3.Connection, work: Work[T], relaxed: str) -> T:
         conn.execute("COMMIT")
         return result
     finally:
-        if relaxed:
-            conn.executescript(_DURABLE)
+        if durable:
+            conn.execute("PRAGMA synchronous = NORMAL")
 
 
 def _store_bill(conn: sqlite3.Connection, bill: Bill, reading_id: int | None, now: str) -> None:
@@ -199,11 +199,13 @@ class SqliteStorage:
             await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA foreign_keys = ON")
-            # FULL, not NORMAL: a resident is told "accepted" once the commit returns, and NORMAL
-            # in WAL mode may lose the last commits on a power cut (it survives only process
-            # crashes). Writes are a few per second at the window's peak, so one fsync per commit
-            # is cheap; the import writes in large batches, one fsync per batch.
-            await db.execute("PRAGMA synchronous = FULL")
+            # NORMAL at rest, FULL for every transaction `_atomically` calls durable (all but a
+            # dialog turn's): a resident is told "accepted" once the commit returns, and NORMAL
+            # in WAL mode may lose the last commits on a power cut (it survives process
+            # crashes). A dialog turn's commit needs no fsync (see `save_turn`), and switching
+            # the setting costs about as much as the turn's statements, so the rarer durable
+            # transactions are the ones that switch.
+            await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA temp_store = MEMORY")  # the import's staging table
         except sqlite3.Error as exc:
             await db.close()
@@ -225,7 +227,7 @@ class SqliteStorage:
         """One write transaction, `BEGIN IMMEDIATE` … `COMMIT`, rolled back on any exception.
 
         `relaxed` pragmas hold for this transaction only. SQLite refuses to change them inside
-        a transaction, so they are set before BEGIN and put back (`_DURABLE`) after COMMIT while
+        a transaction, so they are set before BEGIN and put back (`_AT_REST`) after COMMIT while
         the lock is still held: no other write ever runs with them.
 
         Each statement that opens or closes the transaction is awaited to its end even when the
@@ -248,27 +250,27 @@ class SqliteStorage:
             finally:
                 if relaxed:
                     try:
-                        await _settled(self._db.executescript(_DURABLE))
+                        await _settled(self._db.executescript(_AT_REST))
                     except sqlite3.Error as exc:
                         raise StorageError(f"cannot restore durability: {exc}") from exc
 
-    async def _atomically(self, work: Work[T], relaxed: str = "") -> T:
-        """Run `work` as one write transaction in a single hand-over to the SQLite thread.
+    async def _atomically(self, work: Work[T], *, durable: bool = True) -> T:
+        """Run `work` as one write transaction in a single hand-over to the SQLite thread,
+        committed with synchronous = FULL unless `durable` is False.
 
         Each aiosqlite call is one hand-over between the event loop and the connection's
         thread, and that hand-over, not SQLite, was most of a dialog turn's cost: a turn's
         write (pragmas, BEGIN, three statements, COMMIT) took six. aiosqlite has no public call
         that runs a function on its thread, so this uses its `_execute`, the one every public
-        method goes through (pinned in pyproject.toml). Awaited to its end even when the caller
-        is cancelled (`_settled`): the lock is never let go while the thread still writes.
+        method goes through (pinned in pyproject.toml). The transaction is one item on the
+        thread's queue: once queued it runs to its end even if the caller is cancelled, and
+        whatever is queued next runs after it.
         """
         async with self._lock:
             self._check_open()
             db = self._db
             try:
-                result: T = await _settled(
-                    db._execute(_in_transaction, db._conn, work, relaxed)  # type: ignore[no-untyped-call]
-                )
+                result: T = await db._execute(_in_transaction, db._conn, work, durable)  # type: ignore[no-untyped-call]
             except sqlite3.Error as exc:
                 raise StorageError(str(exc)) from exc
             return result
@@ -296,13 +298,13 @@ class SqliteStorage:
     def _bulk_write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
         """A transaction for one of the import's batches.
 
-        synchronous = NORMAL: in WAL mode a power cut may lose the last committed batches but
-        never corrupts the file; an import is repeatable (upsert by account number), so the
-        operator re-runs it. A resident's submission keeps FULL: it is told "accepted".
+        synchronous stays NORMAL: in WAL mode a power cut may lose the last committed batches
+        but never corrupts the file; an import is repeatable (upsert by account number), so the
+        operator re-runs it. A resident's submission commits with FULL: it is told "accepted".
         foreign_keys = OFF: every row the import writes references an account or meter it
         wrote or read in the same transaction, so the per-row parent look-ups only cost time.
         """
-        return self._transaction("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")
+        return self._transaction("PRAGMA foreign_keys = OFF;")
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return list(await self._db.execute_fetchall(sql, params))
@@ -574,13 +576,13 @@ class SqliteStorage:
                 conn.execute(_SAVE_PROFILE, profile_row)
             return True
 
-        # synchronous = NORMAL: a dialog turn's state, profile and processed update id are never
+        # Not durable: a dialog turn's state, profile and processed update id are never
         # confirmed to a resident. In WAL mode a NORMAL commit reaches the WAL file but is not
         # fsynced: a crash of the process loses nothing, a power cut may lose the last turns
         # (the dialog resumes a step earlier; a redelivered update then runs again, and
         # `record_submission` keeps its own update-id guard so a reading is never stored twice).
         # The next FULL commit (a submission, a binding) fsyncs the WAL and every earlier commit.
-        return await self._atomically(turn, relaxed="PRAGMA synchronous = NORMAL;")
+        return await self._atomically(turn, durable=False)
 
     # -- readings, bills, balances -----------------------------------------------------------
     async def record_submission(

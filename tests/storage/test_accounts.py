@@ -166,7 +166,7 @@ async def test_sqlite_import_relaxes_durability_only_for_its_own_transaction(
 ) -> None:
     if getattr(storage, "engine", "") != "sqlite":
         pytest.skip("synchronous and foreign_keys are SQLite settings")
-    full, on = 2, 1
+    normal, on = 1, 1  # the connection's settings at rest
     # Over 200 rows: the multi-row insert goes through whole chunks and a remainder.
     numbers = [f"{4000000000 + n:010d}" for n in range(450)]
     await storage.upsert_accounts(
@@ -179,7 +179,7 @@ async def test_sqlite_import_relaxes_durability_only_for_its_own_transaction(
             for n in numbers
         ]
     )
-    assert await _pragma(storage, "synchronous") == full
+    assert await _pragma(storage, "synchronous") == normal
     assert await _pragma(storage, "foreign_keys") == on
     db: Any = getattr(storage, "_db")  # noqa: B009
     assert await db.execute_fetchall("PRAGMA foreign_key_check") == []
@@ -191,7 +191,7 @@ async def test_sqlite_import_relaxes_durability_only_for_its_own_transaction(
 
     with pytest.raises(AttributeError):
         await storage.upsert_accounts([None])  # type: ignore[list-item]
-    assert await _pragma(storage, "synchronous") == full
+    assert await _pragma(storage, "synchronous") == normal
     assert await _pragma(storage, "foreign_keys") == on
 
 

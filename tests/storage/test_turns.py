@@ -3,6 +3,7 @@ writes the update id, state and profile in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -108,24 +109,46 @@ async def test_submission_guard_is_independent_of_the_turn_record(storage: Stora
     assert await storage.reading_history("1234567890", MARCH) == [reading("4521")]
 
 
-async def _synchronous(storage: Storage) -> int:
-    db: Any = getattr(storage, "_db")  # noqa: B009 - the connection's pragma, SQLite only
-    [(level,)] = await db.execute_fetchall("PRAGMA synchronous")
-    return int(level)
+async def _traced(storage: Storage, step: Callable[[], Awaitable[object]]) -> list[str]:
+    """The statements SQLite ran during `step` (SQLite only)."""
+    db: Any = getattr(storage, "_db")  # noqa: B009 - the connection's own trace
+    ran: list[str] = []
+    await db.set_trace_callback(ran.append)
+    try:
+        await step()
+    finally:
+        await db.set_trace_callback(None)
+    return ran
 
 
-async def test_sqlite_turn_commits_leave_the_connection_at_full(storage: Storage) -> None:
+async def test_sqlite_commits_what_a_resident_is_told_with_full_and_turns_without(
+    storage: Storage,
+) -> None:
     if getattr(storage, "engine", "") != "sqlite":
         pytest.skip("synchronous is a SQLite setting")
-    full = 2
-    assert await _synchronous(storage) == full
+    await seed(storage)
+    full = ["PRAGMA synchronous = FULL", "BEGIN IMMEDIATE"]
 
-    await storage.save_turn(ANNA, PROFILE, STATE, "1")
-    assert await _synchronous(storage) == full
+    turn = await _traced(storage, lambda: storage.save_turn(ANNA, PROFILE, STATE, "1"))
+    submission = await _traced(
+        storage, lambda: storage.record_submission("1234567890", reading("4521"), bill(), "2")
+    )
+    binding = await _traced(storage, lambda: storage.bind(ANNA, "1234567890", "Дом", AT))
 
-    with pytest.raises(TypeError):
-        await storage.save_turn(ANNA, None, DialogState("menu", {"oops": object()}), "2")
-    assert await _synchronous(storage) == full
+    async def unserialisable_turn() -> None:
+        with pytest.raises(TypeError):
+            await storage.save_turn(ANNA, None, DialogState("menu", {"oops": object()}), "3")
+
+    failed = await _traced(storage, unserialisable_turn)
+
+    assert turn[0] == "BEGIN IMMEDIATE"
+    assert "PRAGMA synchronous = FULL" not in turn
+    for durable in (submission, binding):
+        assert durable[:2] == full, durable
+        assert durable[-2:] == ["COMMIT", "PRAGMA synchronous = NORMAL"], durable
+    assert failed == []  # the state did not serialise: nothing was sent to SQLite
+    db: Any = getattr(storage, "_db")  # noqa: B009
+    assert list(await db.execute_fetchall("PRAGMA synchronous")) == [(1,)]  # NORMAL at rest
 
 
 async def test_load_chat_bindings_match_bindings_when_the_backend_reads_them(
