@@ -4,11 +4,17 @@ phone sharing, sendPhoto for a chart, HTML with every text escaped, long texts s
 A message without a keyboard of its own carries `ReplyKeyboardRemove`, so a "share my phone"
 keyboard never outlives the question that showed it (stateless: it works across restarts and
 processes, and removing an absent keyboard is a no-op for the client).
+
+Keyboards are built once per distinct set of buttons and shared by every call that shows them:
+the dialog repeats a handful of them (menus, the keypad), and building a dozen pydantic buttons
+cost more than the rest of rendering a reply. The shared markups are frozen models, so no caller
+can change another's keyboard by accident.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
@@ -21,14 +27,33 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 from aiogram.utils.text_decorations import html_decoration
+from pydantic import ConfigDict
 
 from bot.telegram.texts import locale_of_label, tg_say
-from dialogs.replies import Reply
+from dialogs.replies import Button, Reply
 
 MESSAGE_LIMIT = 4096  # characters of a message text after entity parsing (Bot API sendMessage)
 CAPTION_LIMIT = 1024  # characters of a photo caption
+# Distinct keyboards kept. The dialog's fixed menus and keypads stay in; per-account ones (an
+# account list, a reminder's "submit" button) mostly miss and are built as they always were.
+KEYBOARDS_CACHED = 1024
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+class SharedInlineKeyboard(InlineKeyboardMarkup):
+    model_config = ConfigDict(frozen=True)
+
+
+class SharedContactKeyboard(ReplyKeyboardMarkup):
+    model_config = ConfigDict(frozen=True)
+
+
+class SharedKeyboardRemove(ReplyKeyboardRemove):
+    model_config = ConfigDict(frozen=True)
+
+
+KEYBOARD_REMOVE = SharedKeyboardRemove()
 
 
 def quote(text: str) -> str:
@@ -38,16 +63,22 @@ def quote(text: str) -> str:
 def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
-    return InlineKeyboardMarkup(
+    return _inline_keyboard(reply.buttons)
+
+
+@lru_cache(maxsize=KEYBOARDS_CACHED)
+def _inline_keyboard(rows: tuple[tuple[Button, ...], ...]) -> SharedInlineKeyboard:
+    return SharedInlineKeyboard(
         inline_keyboard=[
             [InlineKeyboardButton(text=b.label, callback_data=b.action_id) for b in row]
-            for row in reply.buttons
+            for row in rows
         ]
     )
 
 
+@lru_cache(maxsize=16)  # one label per language
 def contact_keyboard(label: str) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
+    return SharedContactKeyboard(
         keyboard=[[KeyboardButton(text=label, request_contact=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
@@ -56,8 +87,14 @@ def contact_keyboard(label: str) -> ReplyKeyboardMarkup:
 
 def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Pieces whose escaped length fits `limit`, cut at line breaks where possible."""
-    if len(quote(text)) <= limit:
-        return [text]
+    return [piece for piece, _ in _escaped_pieces(text, limit)]
+
+
+def _escaped_pieces(text: str, limit: int = MESSAGE_LIMIT) -> list[tuple[str, str]]:
+    """(piece, escaped piece) pairs of `split_text`: a text that fits is escaped only once."""
+    escaped = quote(text)
+    if len(escaped) <= limit:
+        return [(text, escaped)]
     pieces: list[str] = []
     current = ""
     for line in _fitting_lines(text, limit):
@@ -69,7 +106,7 @@ def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
             current = line
     if current:
         pieces.append(current)
-    return pieces
+    return [(piece, quote(piece)) for piece in pieces]
 
 
 def _fitting_lines(text: str, limit: int) -> Iterator[str]:
@@ -99,39 +136,46 @@ def render(
     calls: list[TelegramMethod[Any]] = []
     text = reply.text
     if reply.picture is not None:
-        caption = text if len(quote(text)) <= CAPTION_LIMIT else reply.picture.caption
-        caption = caption if len(quote(caption)) <= CAPTION_LIMIT else ""
+        caption, escaped_caption = _caption(text, reply.picture.caption)
         text = "" if caption == text else text
-        photo_markup: Markup | None = inline if not text else None
         calls.append(
             SendPhoto(
                 chat_id=chat_id,
                 photo=BufferedInputFile(reply.picture.png, filename="chart.png"),
-                caption=quote(caption) or None,
-                reply_markup=photo_markup,
+                caption=escaped_caption or None,
+                reply_markup=inline if not text else None,
             )
         )
         if not text:
             return calls
-    pieces = split_text(text) if text else []
-    for index, piece in enumerate(pieces):
-        last = index == len(pieces) - 1
-        markup: Markup | None = None
-        if last:
-            markup = inline if inline is not None else None
-            if markup is None and reply.request_contact is None:
-                markup = ReplyKeyboardRemove()
-        calls.append(SendMessage(chat_id=chat_id, text=quote(piece), reply_markup=markup))
-    if reply.request_contact is not None:
-        label = reply.request_contact
-        last_call = calls[-1] if calls else None
-        if inline is None and isinstance(last_call, SendMessage):
-            # The question itself can carry the contact keyboard.
-            last_call.reply_markup = contact_keyboard(label)
-        else:
-            # One message holds one keyboard: the inline one stays on the question and a short
-            # hint, in the language of the button, brings up the contact keyboard.
-            hint = tg_say(locale_of_label(label, language_code), "contact_hint", share=label)
-            keyboard = contact_keyboard(label)
-            calls.append(SendMessage(chat_id=chat_id, text=quote(hint), reply_markup=keyboard))
+    pieces = _escaped_pieces(text) if text else []
+    label = reply.request_contact
+    contact = contact_keyboard(label) if label is not None else None
+    # The question itself can carry the contact keyboard when it has no inline one.
+    last_markup: Markup
+    if inline is not None:
+        last_markup = inline
+    elif contact is not None:
+        last_markup = contact
+    else:
+        last_markup = KEYBOARD_REMOVE
+    for index, (_, escaped) in enumerate(pieces):
+        markup = last_markup if index == len(pieces) - 1 else None
+        calls.append(SendMessage(chat_id=chat_id, text=escaped, reply_markup=markup))
+    if label is not None and (inline is not None or not pieces):
+        # One message holds one keyboard: the inline one stays on the question and a short
+        # hint, in the language of the button, brings up the contact keyboard.
+        hint = tg_say(locale_of_label(label, language_code), "contact_hint", share=label)
+        keyboard = contact_keyboard(label)
+        calls.append(SendMessage(chat_id=chat_id, text=quote(hint), reply_markup=keyboard))
     return calls
+
+
+def _caption(text: str, short: str) -> tuple[str, str]:
+    """The photo's caption and its escaped form: the whole text when it fits, else the
+    picture's own short caption, else none."""
+    for candidate in (text, short):
+        escaped = quote(candidate)
+        if len(escaped) <= CAPTION_LIMIT:
+            return candidate, escaped
+    return "", ""

@@ -76,7 +76,7 @@ class RetryRequests(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         if isinstance(method, GetUpdates) or not _retrying.get():
             return await make_request(bot, method)
-        backoff = Backoff(self.backoff)
+        backoff: Backoff | None = None  # made on the first failure: nearly every call succeeds
         for attempt in range(1, self.attempts + 1):
             try:
                 return await make_request(bot, method)
@@ -87,6 +87,8 @@ class RetryRequests(BaseRequestMiddleware):
             except (TelegramNetworkError, TelegramServerError) as exc:
                 if attempt == self.attempts or isinstance(exc, TelegramEntityTooLarge):
                     raise
+                if backoff is None:
+                    backoff = Backoff(self.backoff)
                 delay = next(backoff)
                 log.info("%s failed (%s); retry %d in %.1f s", method.__api_method__, exc,
                          attempt, delay)

@@ -15,6 +15,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from pydantic import ValidationError
 
 from dialogs.events import ChatRef, Choice, Command, ContactShared, Start, Text
 from dialogs.replies import Button, Picture, Reply
@@ -100,6 +101,33 @@ async def test_press_with_several_replies_sends_them_anew(
     await feed(updates.press(12, ALICE, "sub:ok"))
     assert session.names() == ["answerCallbackQuery", "sendMessage", "sendMessage"]
     assert [c.text for c in session.calls[1:]] == ["Принято", "Главное меню"]
+
+
+@pytest.mark.parametrize(
+    ("caption", "text"),
+    [
+        pytest.param("счётчик <Т1>", "счётчик <Т1>", id="caption"),
+        pytest.param(None, "", id="bare"),
+    ],
+)
+async def test_a_picture_becomes_text_of_its_caption(
+    feed: Any, engine: FakeEngine, caption: str | None, text: str
+) -> None:
+    await feed(updates.photo(24, ALICE, caption))
+    assert engine.events == [Text(ChatRef("telegram", str(ALICE)), text, "24")]
+
+
+async def test_the_same_buttons_share_one_keyboard_that_nobody_can_alter(
+    feed: Any, engine: FakeEngine, session: RecordingSession
+) -> None:
+    engine.answer([MENU], [Reply("Другой текст", MENU.buttons)])
+    await feed(updates.message(25, ALICE, "меню"))
+    await feed(updates.message(26, BOB, "меню"))
+    first, second = (call.reply_markup for call in session.calls)
+    assert first is second
+    with pytest.raises(ValidationError):
+        first.inline_keyboard = []
+    assert callback_data(second) == [["m:submit"]]
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,20 @@ def press(
     }
 
 
+def photo(update_id: int, user_id: int, caption: str | None = None) -> dict[str, Any]:
+    """A picture sent to the bot, with or without a caption."""
+    body: dict[str, Any] = {
+        "message_id": update_id,
+        "date": DATE,
+        "chat": chat(user_id),
+        "from": user(user_id),
+        "photo": [{"file_id": "p", "file_unique_id": "p", "width": 90, "height": 90}],
+    }
+    if caption is not None:
+        body["caption"] = caption
+    return {"update_id": update_id, "message": body}
+
+
 def contact(
     update_id: int, user_id: int, phone: str, *, owner_id: int | None
 ) -> dict[str, Any]:

@@ -1,9 +1,13 @@
-"""The Telegram routers, one per feature; each only translates updates into dialog events and
-renders the replies (see `bot.telegram.handlers.common.show`).
+"""The Telegram handlers, one module per feature; each only translates updates into dialog
+events and renders the replies (see `bot.telegram.handlers.common.show`).
 
-Each module builds a fresh router on request instead of holding one at module level: aiogram
-attaches a router to a single parent, and tests, the benchmark and a restart in the same process
-each build a dispatcher of their own.
+Every private-chat feature registers on one router and groups have one of their own: aiogram
+walks each router an update passes (its filters, middlewares and observers) in turn, so a
+router per feature cost more per update than all the handlers' own work.
+
+Routers are built fresh on request instead of held at module level: aiogram attaches a router
+to a single parent, and tests, the benchmark and a restart in the same process each build a
+dispatcher of their own.
 """
 
 from __future__ import annotations
@@ -11,10 +15,25 @@ from __future__ import annotations
 from aiogram import Router
 
 from bot.telegram.handlers import callbacks, commands, contacts, errors, groups, membership, text
+from bot.telegram.handlers.common import private_message, private_press
+
+
+def private_router() -> Router:
+    """Messages and presses in private chats, membership changes and every handler error."""
+    router = Router(name="private")
+    router.message.filter(private_message)
+    router.callback_query.filter(private_press)
+    # A message goes to the first handler whose filters pass: typed text first (the most
+    # common), then commands and contacts, then whatever is left back to the text handler.
+    for module in (text, commands, contacts):
+        module.register(router)
+    text.register_fallback(router)
+    for module in (callbacks, membership, errors):
+        module.register(router)
+    return router
 
 
 def get_routers() -> list[Router]:
-    # Order matters only among private-chat message routers: commands and contacts before the
-    # catch-all text router. Groups have a filter of their own; errors see every update.
-    modules = (errors, groups, membership, commands, contacts, callbacks, text)
-    return [module.build_router() for module in modules]
+    # The private router first: it takes nearly every update. Groups fail its filters and
+    # reach the groups router, whose filters are the opposite ones.
+    return [private_router(), groups.build_router()]

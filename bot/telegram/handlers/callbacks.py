@@ -6,7 +6,7 @@ from aiogram import Bot, Router
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.telegram.deps import DialogHandler, chat_ref
-from bot.telegram.handlers.common import private_press, show
+from bot.telegram.handlers.common import show
 from dialogs.events import Choice
 from storage.base import Storage
 
@@ -25,8 +25,5 @@ async def on_press(
                language_code=query.from_user.language_code)
 
 
-def build_router() -> Router:
-    router = Router(name=__name__)
-    router.callback_query.filter(private_press)
+def register(router: Router) -> None:
     router.callback_query.register(on_press)
-    return router

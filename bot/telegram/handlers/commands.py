@@ -7,7 +7,7 @@ from aiogram.filters import CommandStart
 from aiogram.types import Message, Update
 
 from bot.telegram.deps import DialogHandler, chat_ref
-from bot.telegram.handlers.common import private_message, show, slash_command
+from bot.telegram.handlers.common import show, slash_command
 from bot.telegram.texts import locale_of
 from dialogs.events import Command, Start
 from storage.base import Storage
@@ -36,9 +36,6 @@ async def on_command(
     await show(bot, storage, message.from_user.id, await engine.handle(event))
 
 
-def build_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(private_message)
+def register(router: Router) -> None:
     router.message.register(on_start, CommandStart())
     router.message.register(on_command, slash_command)
-    return router

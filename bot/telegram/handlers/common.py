@@ -43,6 +43,11 @@ async def slash_command(message: Message) -> bool:
     return message.text is not None and message.text.startswith("/")
 
 
+async def plain_text(message: Message) -> bool:
+    """A typed text that is not a command: most of what residents send (readings)."""
+    return message.text is not None and not message.text.startswith("/")
+
+
 async def shared_contact(message: Message) -> bool:
     return message.contact is not None
 

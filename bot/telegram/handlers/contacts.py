@@ -7,7 +7,7 @@ from aiogram import Bot, Router
 from aiogram.types import Message, Update
 
 from bot.telegram.deps import DialogHandler, chat_ref
-from bot.telegram.handlers.common import private_message, shared_contact, show
+from bot.telegram.handlers.common import shared_contact, show
 from dialogs.events import ContactShared
 from storage.base import Storage
 
@@ -24,8 +24,5 @@ async def on_contact(
     await show(bot, storage, user.id, await engine.handle(event))
 
 
-def build_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(private_message)
+def register(router: Router) -> None:
     router.message.register(on_contact, shared_contact)
-    return router

@@ -39,7 +39,5 @@ def _sender(event: ErrorEvent) -> User | None:
     return None
 
 
-def build_router() -> Router:
-    router = Router(name=__name__)
+def register(router: Router) -> None:
     router.errors.register(on_error)
-    return router

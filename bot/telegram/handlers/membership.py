@@ -21,7 +21,5 @@ async def on_membership(update: ChatMemberUpdated, storage: Storage) -> None:
         await storage.set_blocked(chat_ref(update.from_user.id), False)
 
 
-def build_router() -> Router:
-    router = Router(name=__name__)
+def register(router: Router) -> None:
     router.my_chat_member.register(on_membership)
-    return router

@@ -7,7 +7,7 @@ from aiogram import Bot, Router
 from aiogram.types import Message, Update
 
 from bot.telegram.deps import DialogHandler, chat_ref
-from bot.telegram.handlers.common import private_message, show
+from bot.telegram.handlers.common import plain_text, show
 from dialogs.events import Text
 from storage.base import Storage
 
@@ -22,8 +22,12 @@ async def on_text(
     await show(bot, storage, message.from_user.id, await engine.handle(event))
 
 
-def build_router() -> Router:
-    router = Router(name=__name__)
-    router.message.filter(private_message)
+def register(router: Router) -> None:
+    """Typed text, ahead of the other message handlers: it is most of what arrives, and each
+    handler aiogram tries first costs a filter check."""
+    router.message.register(on_text, plain_text)
+
+
+def register_fallback(router: Router) -> None:
+    """After every other message handler: stickers, photos, voice notes and the like."""
     router.message.register(on_text)
-    return router
