@@ -160,6 +160,9 @@ async def engine_alone(settings: Any, url: str, events: list[Inbound]) -> float:
         await storage.close()
 
 
+WARM_UP = 30  # conversations before the timed ones
+
+
 def accepted(session: RecordingSession) -> int:
     return sum("Показания приняты" in (getattr(c, "text", "") or "") for c in session.calls)
 
@@ -183,6 +186,12 @@ async def main(conversations: int, residents: int, profile: bool) -> None:
             session = RecordingSession()
             engine = Recorded(build_engine(settings, storage, clock=lambda: OPEN_DAY))
             dp = build_dispatcher(engine, storage, settings)
+            # Untimed: the first conversations fill caches (SQLite's pages, aiogram's
+            # resolved handlers, text templates); the figures are for a bot that has been up.
+            warm = build_conversations(plans, WARM_UP, first_user=90_000)
+            warm_bot = build_bot(settings, RecordingSession())
+            await feed_all(dp, warm_bot, [u for c in warm for u in c])
+            engine.events.clear()
             profiler = cProfile.Profile() if profile else None
             if profiler:
                 profiler.enable()
