@@ -68,12 +68,14 @@ class RecordingSession(BaseSession):
             return []
         if isinstance(method, SendMessage | EditMessageText | SendPhoto):
             chat_id = int(method.chat_id) if method.chat_id is not None else 0
-            message_id = getattr(method, "message_id", None) or next(self._message_ids)
+            # isinstance, not getattr with a default: a pydantic model's missing attribute
+            # goes through its __getattr__ and an exception, dearer than the rest of this call.
+            edited = isinstance(method, EditMessageText) and method.message_id
             return Message(
-                message_id=message_id,
+                message_id=edited or next(self._message_ids),
                 date=datetime.now(UTC),
                 chat=Chat(id=chat_id, type="private"),
-                text=getattr(method, "text", None),
+                text=None if isinstance(method, SendPhoto) else method.text,
                 photo=[PhotoSize(file_id="p", file_unique_id="p", width=1, height=1)]
                 if isinstance(method, SendPhoto)
                 else None,
