@@ -1,17 +1,17 @@
 """The default storage: one SQLite file through aiosqlite.
 
-One connection, one asyncio.Lock: every method runs alone on the connection, writes inside
-`BEGIN IMMEDIATE`, so concurrent coroutines never see each other's half-done transactions and a
-second process waits on the busy timeout instead of failing.
+One connection, and every method one item on its thread's queue (see the plumbing below):
+methods run one at a time, writes inside `BEGIN IMMEDIATE`, so concurrent coroutines never see
+each other's half-done transactions and a second process waits on the busy timeout instead of
+failing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
@@ -88,29 +88,23 @@ def _path_of(url: str) -> str:
 T = TypeVar("T")
 
 # Put back after a transaction that relaxed them: the settings every other write runs with.
-_AT_REST = "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
-
-
-async def _settled(operation: Awaitable[T]) -> T:
-    """Await `operation` to its end even if the awaiting task is cancelled meanwhile; the
-    cancellation is raised once the operation has finished."""
-    task = asyncio.ensure_future(operation)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await asyncio.wait([task])
-        raise
+_FULL = ("PRAGMA synchronous = FULL", "PRAGMA synchronous = NORMAL")
+# An import batch: every row it writes references an account or meter it wrote or read in the
+# same transaction, so the per-row parent look-ups only cost time. Its synchronous stays
+# NORMAL: in WAL mode a power cut may lose the last committed batches but never corrupts the
+# file, and an import is repeatable (upsert by account number).
+_NO_FOREIGN_KEYS = ("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON")
 
 
 Work = Callable[[sqlite3.Connection], T]
 
 
-def _in_transaction(conn: sqlite3.Connection, work: Work[T], durable: bool) -> T:
+def _in_transaction(conn: sqlite3.Connection, work: Work[T], around: tuple[str, str] | None) -> T:
     """`work` between `BEGIN IMMEDIATE` and `COMMIT`, rolled back on any exception; runs on the
-    connection's own thread. A `durable` transaction commits with synchronous = FULL, set
-    before BEGIN and put back after the end (SQLite refuses to change it inside one)."""
-    if durable:
-        conn.execute("PRAGMA synchronous = FULL")
+    connection's own thread. `around` is a pragma set before BEGIN and the one that puts it
+    back after the end (SQLite refuses to change them inside a transaction)."""
+    if around:
+        conn.execute(around[0])
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -122,8 +116,41 @@ def _in_transaction(conn: sqlite3.Connection, work: Work[T], durable: bool) -> T
         conn.execute("COMMIT")
         return result
     finally:
-        if durable:
-            conn.execute("PRAGMA synchronous = NORMAL")
+        if around:
+            conn.execute(around[1])
+
+
+def _migrate(conn: sqlite3.Connection, pending: list[migrations.Migration]) -> list[int]:
+    """Apply what `schema_version` lacks, each migration with its record in one transaction."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    applied: list[int] = []
+    for migration in pending:
+        if _has_version(conn, migration.version):
+            continue
+        record = (
+            f"INSERT INTO schema_version VALUES ({migration.version}, "  # noqa: S608
+            f"'{migration.name}', '{_stamp(datetime.now(UTC))}');"
+        )
+        try:
+            # executescript commits first, so the whole migration and its record are one
+            # script inside one IMMEDIATE transaction.
+            conn.executescript(f"BEGIN IMMEDIATE;\n{migration.sql}\n;{record}\nCOMMIT;")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if _has_version(conn, migration.version):
+                continue  # another process applied it meanwhile
+            raise StorageError(f"migration {migration.version} failed: {exc}") from exc
+        applied.append(migration.version)
+    return applied
+
+
+def _has_version(conn: sqlite3.Connection, version: int) -> bool:
+    found = conn.execute("SELECT 1 FROM schema_version WHERE version = ?", (version,))
+    return found.fetchone() is not None
 
 
 def _store_bill(conn: sqlite3.Connection, bill: Bill, reading_id: int | None, now: str) -> None:
@@ -185,7 +212,6 @@ class SqliteStorage:
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
-        self._lock = asyncio.Lock()
         self._closed = False
 
     @classmethod
@@ -213,67 +239,47 @@ class SqliteStorage:
         return cls(db)
 
     # -- plumbing --------------------------------------------------------------------------
+    # Every operation is one item on the queue of aiosqlite's thread: a whole transaction runs
+    # there at once (`_atomically`), and each read is a single statement or a single function
+    # (`_on_thread`). The queue runs items in order, one at a time, so operations never see
+    # each other's half-done work and need no lock of their own; and while one runs, the next
+    # ones queue up behind it instead of waiting for it to finish before they are sent.
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._lock:
-            self._check_open()
-            try:
-                yield self._db
-            except sqlite3.Error as exc:
-                raise StorageError(str(exc)) from exc
+        self._check_open()
+        try:
+            yield self._db
+        except sqlite3.Error as exc:
+            raise StorageError(str(exc)) from exc
 
-    @asynccontextmanager
-    async def _transaction(self, relaxed: str = "") -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction, `BEGIN IMMEDIATE` … `COMMIT`, rolled back on any exception.
-
-        `relaxed` pragmas hold for this transaction only. SQLite refuses to change them inside
-        a transaction, so they are set before BEGIN and put back (`_AT_REST`) after COMMIT while
-        the lock is still held: no other write ever runs with them.
-
-        Each statement that opens or closes the transaction is awaited to its end even when the
-        task is cancelled meanwhile (`_settled`): aiosqlite runs it on its own thread anyway,
-        and a cancelled BEGIN must not leave the connection inside a transaction for the next
-        caller to trip over.
-        """
-        async with self._lock:
-            self._check_open()
-            try:
-                await _settled(self._db.executescript(f"{relaxed} BEGIN IMMEDIATE;"))
-                yield self._db
-                await _settled(self._db.commit())
-            except BaseException as exc:
-                if self._db.in_transaction:
-                    await _settled(self._db.rollback())
-                if isinstance(exc, sqlite3.Error):
-                    raise StorageError(str(exc)) from exc
-                raise
-            finally:
-                if relaxed:
-                    try:
-                        await _settled(self._db.executescript(_AT_REST))
-                    except sqlite3.Error as exc:
-                        raise StorageError(f"cannot restore durability: {exc}") from exc
-
-    async def _atomically(self, work: Work[T], *, durable: bool = True) -> T:
-        """Run `work` as one write transaction in a single hand-over to the SQLite thread,
-        committed with synchronous = FULL unless `durable` is False.
+    async def _on_thread(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(connection, *args)` on the SQLite thread in a single hand-over.
 
         Each aiosqlite call is one hand-over between the event loop and the connection's
         thread, and that hand-over, not SQLite, was most of a dialog turn's cost: a turn's
         write (pragmas, BEGIN, three statements, COMMIT) took six. aiosqlite has no public call
         that runs a function on its thread, so this uses its `_execute`, the one every public
-        method goes through (pinned in pyproject.toml). The transaction is one item on the
-        thread's queue: once queued it runs to its end even if the caller is cancelled, and
-        whatever is queued next runs after it.
+        method goes through (pinned in pyproject.toml). Once queued, the work runs to its end
+        even if the caller is cancelled.
         """
-        async with self._lock:
-            self._check_open()
-            db = self._db
-            try:
-                result: T = await db._execute(_in_transaction, db._conn, work, durable)  # type: ignore[no-untyped-call]
-            except sqlite3.Error as exc:
-                raise StorageError(str(exc)) from exc
-            return result
+        self._check_open()
+        db = self._db
+        try:
+            result: T = await db._execute(work, db._conn, *args)  # type: ignore[no-untyped-call]
+        except sqlite3.Error as exc:
+            raise StorageError(str(exc)) from exc
+        return result
+
+    async def _atomically(
+        self, work: Work[T], *, durable: bool = True, foreign_keys: bool = True
+    ) -> T:
+        """`work` as one write transaction in a single hand-over, committed with
+        synchronous = FULL unless `durable` is False; `foreign_keys=False` skips the checks."""
+        if not foreign_keys:
+            if durable:
+                raise ValueError("a transaction without foreign key checks is an import batch")
+            return await self._on_thread(_in_transaction, work, _NO_FOREIGN_KEYS)
+        return await self._on_thread(_in_transaction, work, _FULL if durable else None)
 
     async def _change(self, *statement: Any) -> int:
         """`_change(sql, params)` or `_change((sql, params), (sql, params), …)`: the statements
@@ -288,24 +294,6 @@ class SqliteStorage:
 
         return await self._atomically(change)
 
-    async def _reading_on_thread(self, work: Work[T]) -> T:
-        """Run `work`, reads only, in a single hand-over to the SQLite thread (see `_atomically`
-        for why): several queries of one dialog turn cost one hand-over instead of one each."""
-        async with self._read() as db:
-            result: T = await db._execute(work, db._conn)  # type: ignore[no-untyped-call]
-            return result
-
-    def _bulk_write(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
-        """A transaction for one of the import's batches.
-
-        synchronous stays NORMAL: in WAL mode a power cut may lose the last committed batches
-        but never corrupts the file; an import is repeatable (upsert by account number), so the
-        operator re-runs it. A resident's submission commits with FULL: it is told "accepted".
-        foreign_keys = OFF: every row the import writes references an account or meter it
-        wrote or read in the same transaction, so the per-row parent look-ups only cost time.
-        """
-        return self._transaction("PRAGMA foreign_keys = OFF;")
-
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return list(await self._db.execute_fetchall(sql, params))
 
@@ -315,36 +303,7 @@ class SqliteStorage:
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def migrate(self) -> list[int]:
-        applied: list[int] = []
-        async with self._lock:
-            await self._db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version ("
-                "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-            )
-            for migration in migrations.load("sqlite"):
-                if await self._has_version(migration.version):
-                    continue
-                record = (
-                    f"INSERT INTO schema_version VALUES ({migration.version}, "  # noqa: S608
-                    f"'{migration.name}', '{_stamp(datetime.now(UTC))}');"
-                )
-                try:
-                    # executescript commits first, so the whole migration and its record are one
-                    # script inside one IMMEDIATE transaction.
-                    await self._db.executescript(
-                        f"BEGIN IMMEDIATE;\n{migration.sql}\n;{record}\nCOMMIT;"
-                    )
-                except sqlite3.Error as exc:
-                    await self._db.rollback()
-                    if await self._has_version(migration.version):
-                        continue  # another process applied it meanwhile
-                    raise StorageError(f"migration {migration.version} failed: {exc}") from exc
-                applied.append(migration.version)
-        return applied
-
-    async def _has_version(self, version: int) -> bool:
-        found = await self._one("SELECT 1 FROM schema_version WHERE version = ?", (version,))
-        return found is not None
+        return await self._on_thread(_migrate, migrations.load("sqlite"))
 
     async def schema_versions(self) -> list[int]:
         async with self._read():
@@ -377,9 +336,8 @@ class SqliteStorage:
     async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts:
         """New accounts go through a temporary table and set-based inserts; known ones are
         upserted row by row, keeping what `keep` names (storage/sqlite_import.py)."""
-        async with self._bulk_write() as db:
-            plan = ImportPlan(_stamp(datetime.now(UTC)), rows)
-            await write_plan(db, plan)
+        plan = ImportPlan(_stamp(datetime.now(UTC)), rows)
+        await self._atomically(partial(write_plan, plan=plan), durable=False, foreign_keys=False)
         return UpsertCounts(added=plan.added, updated=plan.updated)
 
     async def get_account(self, number: str) -> Account | None:
@@ -535,7 +493,7 @@ class SqliteStorage:
             row = conn.execute(_LOAD_CHAT, (chat.channel, chat.user_id, update_id)).fetchone()
             return row, None if row[10] is None else _subject_rows(conn, row[10])
 
-        row, subject = await self._reading_on_thread(load)
+        row, subject = await self._on_thread(load)
         state = None
         if row[6] is not None:
             state = DialogState(row[6], json.loads(row[7]), row[10])
@@ -548,7 +506,7 @@ class SqliteStorage:
         )
 
     async def load_subject(self, number: str) -> Subject:
-        rows = await self._reading_on_thread(partial(_subject_rows, number=number))
+        rows = await self._on_thread(partial(_subject_rows, number=number))
         return _subject(number, *rows)
 
     async def save_turn(

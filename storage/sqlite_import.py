@@ -10,8 +10,6 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import aiosqlite
-
 from storage.base import ImportRow
 from storage.import_rows import ROW_WIDTH, AccountRow, account_rows
 from storage.rows import KEEPABLE_COLUMNS
@@ -90,8 +88,8 @@ _KNOWN = (
 )
 
 
-async def _insert_rows(
-    db: aiosqlite.Connection, insert: str, width: int, rows: Sequence[tuple[Any, ...]]
+def _insert_rows(
+    db: sqlite3.Connection, insert: str, width: int, rows: Sequence[tuple[Any, ...]]
 ) -> None:
     """`insert` ("INSERT … VALUES ") for every row, many rows per statement.
 
@@ -106,10 +104,10 @@ async def _insert_rows(
         chunks = (
             list(itertools.chain.from_iterable(rows[i : i + per])) for i in range(0, whole, per)
         )
-        await db.executemany(insert + ", ".join([one] * per), chunks)
+        db.executemany(insert + ", ".join([one] * per), chunks)
     if whole < len(rows):
         rest = rows[whole:]
-        await db.execute(
+        db.execute(
             insert + ", ".join([one] * len(rest)), list(itertools.chain.from_iterable(rest))
         )
 
@@ -171,40 +169,39 @@ class ImportPlan:
             self.readings.append((number, row[13], row[14], row[15], row[16], self.now))
 
 
-async def known_accounts(
-    db: aiosqlite.Connection, rows: list[AccountRow]
+def known_accounts(
+    db: sqlite3.Connection, rows: list[AccountRow]
 ) -> dict[str, tuple[str | None, str]]:
     """The batch's stored accounts: number to (active meter serial, stored phones)."""
-    found = await db.execute_fetchall(_KNOWN, (json.dumps(list(map(_NUMBER, rows))),))
+    found = db.execute(_KNOWN, (json.dumps(list(map(_NUMBER, rows))),)).fetchall()
     return {number: (serial, phones) for number, serial, phones in found}
 
 
-async def write_plan(db: aiosqlite.Connection, plan: ImportPlan) -> None:
+def write_plan(db: sqlite3.Connection, plan: ImportPlan) -> None:
     """Sort `plan`'s rows by what the database holds, then run every statement they need,
-    inside the caller's transaction."""
-    plan.sort(await known_accounts(db, plan.rows))
+    inside the caller's transaction (on the connection's thread)."""
+    plan.sort(known_accounts(db, plan.rows))
     if plan.fresh:
-        await db.execute(_STAGING)
-        await _insert_rows(db, _STAGE_ROWS, ROW_WIDTH, plan.fresh)
-        last_id = await db.execute_fetchall("SELECT coalesce(max(id), 0) FROM meters")
-        first = next(iter(last_id))[0]
+        db.execute(_STAGING)
+        _insert_rows(db, _STAGE_ROWS, ROW_WIDTH, plan.fresh)
+        [first] = db.execute("SELECT coalesce(max(id), 0) FROM meters").fetchone()
         accounts, meters, readings, phones = _FROM_STAGING
-        await db.execute(accounts)
-        await db.execute(meters, (first,))
-        await db.execute(readings, (first, plan.now))
-        await db.execute(phones)
-        await db.execute("DELETE FROM temp.import_rows")
+        db.execute(accounts)
+        db.execute(meters, (first,))
+        db.execute(readings, (first, plan.now))
+        db.execute(phones)
+        db.execute("DELETE FROM temp.import_rows")
     if plan.accounts:
-        await db.executemany(_UPSERT_ACCOUNT, plan.accounts)
+        db.executemany(_UPSERT_ACCOUNT, plan.accounts)
     if plan.retire:
-        await db.executemany(_RETIRE_METER, plan.retire)
+        db.executemany(_RETIRE_METER, plan.retire)
     if plan.meters:
-        await db.executemany(_UPSERT_METER, plan.meters)
+        db.executemany(_UPSERT_METER, plan.meters)
     if plan.clear_phones:
-        await db.executemany(
+        db.executemany(
             "DELETE FROM account_phones WHERE phone = ? AND account = ?", plan.clear_phones
         )
     if plan.phones:
-        await _insert_rows(db, _INSERT_PHONES, 2, plan.phones)
+        _insert_rows(db, _INSERT_PHONES, 2, plan.phones)
     if plan.readings:
-        await db.executemany(_IMPORT_READING_KNOWN, plan.readings)
+        db.executemany(_IMPORT_READING_KNOWN, plan.readings)
