@@ -55,8 +55,12 @@ async def conversation_plans(storage: Storage) -> list[list[tuple[str, str]]]:
     for number, serial in ACCOUNTS:
         [last] = await storage.readings(number, limit=1)
         values = [str(int(v + Decimal(150))) for _, v in sorted(last.values.items())]
-        steps = [("text", "/start"), ("press", "consent:yes"),
-                 ("text", f"/bind {number} {serial}"), ("press", "m:submit")]
+        steps = [
+            ("text", "/start"),
+            ("press", "consent:yes"),
+            ("text", f"/bind {number} {serial}"),
+            ("press", "m:submit"),
+        ]
         steps += [("text", value) for value in values]
         steps.append(("press", "sub:ok"))
         plans.append(steps)
@@ -228,17 +232,27 @@ async def main(conversations: int, residents: int, profile: bool) -> None:
     n = len(raw)
     full_rate, echo_rate = n / full, n / echo
     print(f"conversations: {conversations}, updates: {n}, accepted: {done}; SQLite on disk")
-    print(f"full conversation:   {full_rate:7,.0f} updates/s wall "
-          f"({full * 1000 / n:.2f} ms each), {n / full_cpu:,.0f} updates per CPU second")
-    print(f"echo floor:          {echo_rate:7,.0f} updates/s wall "
-          f"({echo * 1000 / n:.2f} ms each), {n / echo_cpu:,.0f} updates per CPU second")
+    print(
+        f"full conversation:   {full_rate:7,.0f} updates/s wall "
+        f"({full * 1000 / n:.2f} ms each), {n / full_cpu:,.0f} updates per CPU second"
+    )
+    print(
+        f"echo floor:          {echo_rate:7,.0f} updates/s wall "
+        f"({echo * 1000 / n:.2f} ms each), {n / echo_cpu:,.0f} updates per CPU second"
+    )
     print(f"ratio full/echo:     {full_rate / echo_rate:7.2f}")
-    print(f"  dialog + storage:  {n / dialog:7,.0f} events/s ({dialog * 1000 / n:.2f} ms each), "
-          "the same events without Telegram")
-    print(f"  telegram layer:    {n / layer:7,.0f} updates/s ({layer * 1000 / n:.2f} ms each), "
-          "the dialog's answers replayed (no engine, no storage)")
-    print(f"{residents} residents at once: {n / crowd:7,.0f} updates/s wall "
-          f"({crowd * 1000 / n:.2f} ms each), accepted: {crowd_done}")
+    print(
+        f"  dialog + storage:  {n / dialog:7,.0f} events/s ({dialog * 1000 / n:.2f} ms each), "
+        "the same events without Telegram"
+    )
+    print(
+        f"  telegram layer:    {n / layer:7,.0f} updates/s ({layer * 1000 / n:.2f} ms each), "
+        "the dialog's answers replayed (no engine, no storage)"
+    )
+    print(
+        f"{residents} residents at once: {n / crowd:7,.0f} updates/s wall "
+        f"({crowd * 1000 / n:.2f} ms each), accepted: {crowd_done}"
+    )
     if done != conversations or crowd_done != conversations:
         raise SystemExit(f"only {done} and {crowd_done} of {conversations} were accepted")
     if profiler:

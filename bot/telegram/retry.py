@@ -90,8 +90,13 @@ class RetryRequests(BaseRequestMiddleware):
                 if backoff is None:
                     backoff = Backoff(self.backoff)
                 delay = next(backoff)
-                log.info("%s failed (%s); retry %d in %.1f s", method.__api_method__, exc,
-                         attempt, delay)
+                log.info(
+                    "%s failed (%s); retry %d in %.1f s",
+                    method.__api_method__,
+                    exc,
+                    attempt,
+                    delay,
+                )
             self.retries += 1
             await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover

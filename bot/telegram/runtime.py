@@ -159,8 +159,11 @@ class TelegramRuntime:
                 )
                 return
             except Exception as exc:  # getMe failed, bad token…: keep the process up, retry
-                log.error("telegram polling could not start: %s; retrying in %.0f s", exc,
-                          RESTART_POLLING_SECONDS)
+                log.error(
+                    "telegram polling could not start: %s; retrying in %.0f s",
+                    exc,
+                    RESTART_POLLING_SECONDS,
+                )
                 await asyncio.sleep(RESTART_POLLING_SECONDS)
 
     async def _announce_commands(self) -> None:
@@ -185,8 +188,11 @@ class TelegramRuntime:
         # Updates taken just before the stop are tasks that have not run yet: let them enter.
         await asyncio.sleep(0)
         if not await self.in_flight.drain(grace):
-            log.warning("telegram: %d updates still running after %.0f s; closing anyway",
-                        self.in_flight.count, grace)
+            log.warning(
+                "telegram: %d updates still running after %.0f s; closing anyway",
+                self.in_flight.count,
+                grace,
+            )
         await self.bot.session.close()
 
 
@@ -207,9 +213,7 @@ async def start_telegram(
     telegram = settings.telegram
     runtime = TelegramRuntime(bot, dispatcher, sender, telegram.mode, webhook_url_of(settings))
     if telegram.mode == "webhook":
-        handler = SecretWebhookHandler(
-            dispatcher, bot, telegram.webhook_secret.get_secret_value()
-        )
+        handler = SecretWebhookHandler(dispatcher, bot, telegram.webhook_secret.get_secret_value())
         handler.register(app, path=telegram.webhook_path)
 
         async def drain(_: web.Application) -> None:

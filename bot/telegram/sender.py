@@ -41,8 +41,9 @@ class TelegramSender:
             with no_retry():
                 await deliver(self.bot, int(user_id), replies)
         except TelegramRetryAfter as exc:
-            return SendResult(SendOutcome.RETRY_AFTER, retry_after=float(exc.retry_after),
-                              detail=exc.message)
+            return SendResult(
+                SendOutcome.RETRY_AFTER, retry_after=float(exc.retry_after), detail=exc.message
+            )
         except TelegramForbiddenError as exc:
             # "bot was blocked by the user", "user is deactivated": never try again.
             log.info("telegram resident %s is gone (%s): marked blocked", user_id, exc.message)

@@ -62,8 +62,14 @@ class BotApiEmulator:
         self.updates.append(update)
         self._new_update.set()
 
-    def fail(self, method: str, status: int, description: str, retry_after: int | None = None,
-             times: int = 1) -> None:
+    def fail(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
@@ -74,8 +80,9 @@ class BotApiEmulator:
 
     def sent_to(self, chat_id: int | str) -> list[ApiCall]:
         wanted = str(chat_id)
-        return [c for c in self.calls if c.method.startswith(("send", "edit"))
-                and c.chat_id == wanted]
+        return [
+            c for c in self.calls if c.method.startswith(("send", "edit")) and c.chat_id == wanted
+        ]
 
     async def wait_for(self, predicate: Any, seconds: float = 5.0) -> None:
         """Poll `predicate` until true; the bot under test calls from its own tasks."""

@@ -158,8 +158,11 @@ async def webhook(
     emulator: BotApiEmulator, tmp_path: Path, storage: Storage
 ) -> AsyncIterator[tuple[Any, TestServer, Storage, Settings]]:
     settings = settings_for(
-        emulator.base_url, tmp_path, mode="webhook",  # type: ignore[attr-defined]
-        webhook_secret=SecretStr(SECRET), webhook_url="https://bot.example.org",
+        emulator.base_url,
+        tmp_path,
+        mode="webhook",  # type: ignore[attr-defined]
+        webhook_secret=SecretStr(SECRET),
+        webhook_url="https://bot.example.org",
     )
     engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
     app = web.Application()
@@ -175,9 +178,12 @@ async def webhook(
 
 async def post(server: TestServer, update: dict[str, Any], secret: str | None) -> int:
     headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
-    async with aiohttp.ClientSession() as client, client.post(
-        server.make_url("/telegram/webhook"), json=update, headers=headers
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(
+            server.make_url("/telegram/webhook"), json=update, headers=headers
+        ) as response,
+    ):
         return response.status
 
 
@@ -197,8 +203,9 @@ async def test_webhook_registers_and_serves_with_the_secret(
 
 
 @pytest.mark.parametrize(
-    "secret", [None, "", "wrong", SECRET + "x", "sécret"], ids=["missing", "empty", "wrong",
-                                                               "longer", "non-ascii"]
+    "secret",
+    [None, "", "wrong", SECRET + "x", "sécret"],
+    ids=["missing", "empty", "wrong", "longer", "non-ascii"],
 )
 async def test_webhook_without_the_secret_gets_401_and_changes_nothing(
     emulator: BotApiEmulator, webhook: Any, secret: str | None

@@ -176,8 +176,16 @@ async def test_picture_is_sent_as_a_photo_with_an_escaped_caption(
     feed: Any, engine: FakeEngine, session: RecordingSession
 ) -> None:
     png = b"\x89PNG fake"
-    engine.answer([Reply("Расход <кВт·ч>", ((Button("Меню", "menu"),),), None,
-                         Picture(png, "Расход <кВт·ч>"))])
+    engine.answer(
+        [
+            Reply(
+                "Расход <кВт·ч>",
+                ((Button("Меню", "menu"),),),
+                None,
+                Picture(png, "Расход <кВт·ч>"),
+            )
+        ]
+    )
     await feed(updates.message(16, ALICE, "/history"))
     [photo] = session.calls
     assert photo.__api_method__ == "sendPhoto"
@@ -225,15 +233,19 @@ async def test_handler_error_becomes_a_polite_reply_and_a_log_line(
     [call] = session.calls
     assert call.chat_id == ALICE
     assert call.text.startswith("Something went wrong")
-    assert any("update 19" in r.getMessage() and "disk on fire" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "update 19" in r.getMessage() and "disk on fire" in r.getMessage() for r in caplog.records
+    )
 
 
 async def test_blocked_resident_is_marked(
     feed: Any, storage: FakeStorage, session: RecordingSession
 ) -> None:
-    session.script(TelegramForbiddenError(SendMessage(chat_id=ALICE, text="x"),
-                                          "Forbidden: bot was blocked by the user"))
+    session.script(
+        TelegramForbiddenError(
+            SendMessage(chat_id=ALICE, text="x"), "Forbidden: bot was blocked by the user"
+        )
+    )
     await feed(updates.message(20, ALICE, "привет"))
     assert storage.blocked == {ChatRef("telegram", str(ALICE)): True}
 
@@ -254,8 +266,12 @@ async def test_handled_updates_are_counted_in_the_metrics(bot: Any, settings: An
     from bot.telegram import build_dispatcher
 
     registry = CollectorRegistry()
-    dp = build_dispatcher(FakeEngine(), FakeStorage(), settings,  # type: ignore[arg-type]
-                          metrics=Metrics(registry))
+    dp = build_dispatcher(
+        FakeEngine(),
+        FakeStorage(),
+        settings,  # type: ignore[arg-type]
+        metrics=Metrics(registry),
+    )
     await dp.feed_raw_update(bot, updates.message(22, ALICE, "привет"))
     await dp.feed_raw_update(bot, updates.message(23, BOB, "/help"))
     handled = registry.get_sample_value("meterbot_updates_handled_total", {"channel": "telegram"})

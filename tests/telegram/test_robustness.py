@@ -96,21 +96,39 @@ async def test_retries_give_up_and_long_bans_are_not_waited_out() -> None:
     ("error", "outcome", "permanent"),
     [
         pytest.param(None, SendOutcome.SENT, False, id="sent"),
-        pytest.param(TelegramRetryAfter(SEND, "Too Many Requests", retry_after=7),
-                     SendOutcome.RETRY_AFTER, False, id="429"),
-        pytest.param(TelegramForbiddenError(SEND, "Forbidden: bot was blocked by the user"),
-                     SendOutcome.BLOCKED, True, id="blocked"),
-        pytest.param(TelegramServerError(SEND, "Bad Gateway"), SendOutcome.FAILED, False,
-                     id="5xx"),
-        pytest.param(TelegramNetworkError(SEND, "timeout"), SendOutcome.FAILED, False,
-                     id="network"),
-        pytest.param(TelegramBadRequest(SEND, "Bad Request: chat not found"),
-                     SendOutcome.FAILED, True, id="chat-not-found"),
+        pytest.param(
+            TelegramRetryAfter(SEND, "Too Many Requests", retry_after=7),
+            SendOutcome.RETRY_AFTER,
+            False,
+            id="429",
+        ),
+        pytest.param(
+            TelegramForbiddenError(SEND, "Forbidden: bot was blocked by the user"),
+            SendOutcome.BLOCKED,
+            True,
+            id="blocked",
+        ),
+        pytest.param(
+            TelegramServerError(SEND, "Bad Gateway"), SendOutcome.FAILED, False, id="5xx"
+        ),
+        pytest.param(
+            TelegramNetworkError(SEND, "timeout"), SendOutcome.FAILED, False, id="network"
+        ),
+        pytest.param(
+            TelegramBadRequest(SEND, "Bad Request: chat not found"),
+            SendOutcome.FAILED,
+            True,
+            id="chat-not-found",
+        ),
     ],
 )
 async def test_reminder_sender_outcomes_without_retrying_in_place(
-    bot: Bot, session: RecordingSession, settings: Settings,
-    error: Exception | None, outcome: SendOutcome, permanent: bool,
+    bot: Bot,
+    session: RecordingSession,
+    settings: Settings,
+    error: Exception | None,
+    outcome: SendOutcome,
+    permanent: bool,
 ) -> None:
     storage = FakeStorage()
     sender = TelegramSender(bot, cast(Storage, storage), settings)
@@ -157,12 +175,19 @@ def test_split_text_fits_the_limit_after_escaping(text: str) -> None:
 @pytest.mark.parametrize(
     ("webhook_url", "expected"),
     [
-        pytest.param("https://bot.example.org", "https://bot.example.org/telegram/webhook",
-                     id="origin"),
-        pytest.param("https://bot.example.org/", "https://bot.example.org/telegram/webhook",
-                     id="origin-slash"),
-        pytest.param("https://bot.example.org/telegram/webhook",
-                     "https://bot.example.org/telegram/webhook", id="full-url"),
+        pytest.param(
+            "https://bot.example.org", "https://bot.example.org/telegram/webhook", id="origin"
+        ),
+        pytest.param(
+            "https://bot.example.org/",
+            "https://bot.example.org/telegram/webhook",
+            id="origin-slash",
+        ),
+        pytest.param(
+            "https://bot.example.org/telegram/webhook",
+            "https://bot.example.org/telegram/webhook",
+            id="full-url",
+        ),
         pytest.param("", "", id="unset"),
     ],
 )

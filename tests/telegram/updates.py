@@ -77,9 +77,7 @@ def photo(update_id: int, user_id: int, caption: str | None = None) -> dict[str,
     return {"update_id": update_id, "message": body}
 
 
-def contact(
-    update_id: int, user_id: int, phone: str, *, owner_id: int | None
-) -> dict[str, Any]:
+def contact(update_id: int, user_id: int, phone: str, *, owner_id: int | None) -> dict[str, Any]:
     card: dict[str, Any] = {"phone_number": phone, "first_name": "Иван"}
     if owner_id is not None:
         card["user_id"] = owner_id

@@ -21,8 +21,14 @@ async def on_press(
     event = Choice(chat_ref(query.from_user.id), query.data, str(event_update.update_id))
     replies = await engine.handle(event)
     pressed = query.message if isinstance(query.message, Message) else None
-    await show(bot, storage, query.from_user.id, replies, pressed=pressed,
-               language_code=query.from_user.language_code)
+    await show(
+        bot,
+        storage,
+        query.from_user.id,
+        replies,
+        pressed=pressed,
+        language_code=query.from_user.language_code,
+    )
 
 
 def register(router: Router) -> None:

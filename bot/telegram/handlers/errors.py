@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 async def on_error(event: ErrorEvent, bot: Bot) -> None:
     update = event.update
     log.error(
-        "telegram update %s failed: %s", update.update_id, event.exception,
+        "telegram update %s failed: %s",
+        update.update_id,
+        event.exception,
         exc_info=event.exception,
     )
     user = _sender(event)
