@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiosqlite
 
@@ -32,7 +32,6 @@ from billing_core.models import (
 from dialogs.events import ChatRef
 from storage import migrations
 from storage.base import (
-    SUBJECT_HISTORY,
     Binding,
     Campaign,
     ChatProfile,
@@ -68,8 +67,13 @@ from storage.sqlite_rows import (
     _profile,
     _profile_params,
     _reading,
+    _readings_query,
     _stamp,
+    _store_bill,
+    _subject,
+    _subject_rows,
 )
+from storage.sqlite_thread import _FULL, _NO_FOREIGN_KEYS, T, Work, _in_transaction, _migrate
 
 BUSY_TIMEOUT_MS = 5000
 EXPORT_PAGE = 1000
@@ -83,126 +87,6 @@ def _path_of(url: str) -> str:
         return ":memory:"
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return path
-
-
-T = TypeVar("T")
-
-# Put back after a transaction that relaxed them: the settings every other write runs with.
-_FULL = ("PRAGMA synchronous = FULL", "PRAGMA synchronous = NORMAL")
-# An import batch: every row it writes references an account or meter it wrote or read in the
-# same transaction, so the per-row parent look-ups only cost time. Its synchronous stays
-# NORMAL: in WAL mode a power cut may lose the last committed batches but never corrupts the
-# file, and an import is repeatable (upsert by account number).
-_NO_FOREIGN_KEYS = ("PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON")
-
-
-Work = Callable[[sqlite3.Connection], T]
-
-
-def _in_transaction(conn: sqlite3.Connection, work: Work[T], around: tuple[str, str] | None) -> T:
-    """`work` between `BEGIN IMMEDIATE` and `COMMIT`, rolled back on any exception; runs on the
-    connection's own thread. `around` is a pragma set before BEGIN and the one that puts it
-    back after the end (SQLite refuses to change them inside a transaction)."""
-    if around:
-        conn.execute(around[0])
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(conn)
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
-    finally:
-        if around:
-            conn.execute(around[1])
-
-
-def _migrate(conn: sqlite3.Connection, pending: list[migrations.Migration]) -> list[int]:
-    """Apply what `schema_version` lacks, each migration with its record in one transaction."""
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version ("
-        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-    )
-    applied: list[int] = []
-    for migration in pending:
-        if _has_version(conn, migration.version):
-            continue
-        record = (
-            f"INSERT INTO schema_version VALUES ({migration.version}, "  # noqa: S608
-            f"'{migration.name}', '{_stamp(datetime.now(UTC))}');"
-        )
-        try:
-            # executescript commits first, so the whole migration and its record are one
-            # script inside one IMMEDIATE transaction.
-            conn.executescript(f"BEGIN IMMEDIATE;\n{migration.sql}\n;{record}\nCOMMIT;")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            if _has_version(conn, migration.version):
-                continue  # another process applied it meanwhile
-            raise StorageError(f"migration {migration.version} failed: {exc}") from exc
-        applied.append(migration.version)
-    return applied
-
-
-def _has_version(conn: sqlite3.Connection, version: int) -> bool:
-    found = conn.execute("SELECT 1 FROM schema_version WHERE version = ?", (version,))
-    return found.fetchone() is not None
-
-
-def _store_bill(conn: sqlite3.Connection, bill: Bill, reading_id: int | None, now: str) -> None:
-    """Insert `bill` and its lines as the period's current bill (the caller retired the last)."""
-    bill_id = conn.execute(
-        "INSERT INTO bills (account, period, basis, total, due, notes, reading_id, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            bill.account, str(bill.period), bill.basis.value, str(bill.total),
-            bill.due.isoformat(), json.dumps(list(bill.notes), ensure_ascii=False),
-            reading_id, now,
-        ),
-    ).lastrowid  # fmt: skip
-    conn.executemany(
-        "INSERT INTO bill_lines (bill_id, position, label, quantity_kwh, rate, amount) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (bill_id, i, line.label, str(line.quantity_kwh), str(line.rate), str(line.amount))
-            for i, line in enumerate(bill.lines)
-        ],
-    )
-
-
-def _readings_query(
-    account: str, limit: int, sources: Sequence[ReadingSource] | None = None
-) -> tuple[str, list[Any]]:
-    """The query `readings` sends; `_one_per_period` makes its rows the answer."""
-    where, params = "account = ? AND is_current = 1", [account]
-    if sources is not None:
-        where += f" AND source IN ({', '.join('?' * len(sources))})"
-        params += [s.value for s in sources]
-    # Twice the limit: a period with a meter replacement has two current readings.
-    sql = (
-        f"SELECT {READING_COLUMNS} FROM readings WHERE {where} "  # noqa: S608
-        "ORDER BY period DESC, id DESC LIMIT ?"
-    )
-    return sql, [*params, limit * 2]
-
-
-def _subject_rows(conn: sqlite3.Connection, number: str) -> tuple[Any, list[Any]]:
-    account = conn.execute(f"{ACCOUNT_SELECT} WHERE a.number = ?", (number,)).fetchone()
-    if account is None:
-        return None, []
-    return account, conn.execute(*_readings_query(number, SUBJECT_HISTORY)).fetchall()
-
-
-def _subject(number: str, account: Any, readings: list[Any]) -> Subject:
-    return Subject(
-        number,
-        None if account is None else account_of(account),
-        tuple(_one_per_period([_reading(r) for r in readings], SUBJECT_HISTORY)),
-    )
 
 
 class SqliteStorage:

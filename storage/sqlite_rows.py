@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import functools
+import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from billing_core.models import (
+    Bill,
     MeterReading,
     Period,
     ReadingSource,
 )
 from dialogs.events import ChatRef
-from storage.base import Binding, Campaign, ChatProfile, RecipientStatus
-from storage.rows import aware, readings_of
+from storage.base import (
+    SUBJECT_HISTORY,
+    Binding,
+    Campaign,
+    ChatProfile,
+    RecipientStatus,
+    Subject,
+)
+from storage.rows import ACCOUNT_SELECT, READING_COLUMNS, account_of, aware, readings_of
 
 
 def _stamp(moment: datetime) -> str:
@@ -118,3 +128,55 @@ def _all_statuses(rows: Iterable[Sequence[Any]]) -> dict[str, int]:
     for status, count in rows:
         counts[status] = int(count)
     return counts
+
+
+def _store_bill(conn: sqlite3.Connection, bill: Bill, reading_id: int | None, now: str) -> None:
+    """Insert `bill` and its lines as the period's current bill (the caller retired the last)."""
+    bill_id = conn.execute(
+        "INSERT INTO bills (account, period, basis, total, due, notes, reading_id, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            bill.account, str(bill.period), bill.basis.value, str(bill.total),
+            bill.due.isoformat(), json.dumps(list(bill.notes), ensure_ascii=False),
+            reading_id, now,
+        ),
+    ).lastrowid  # fmt: skip
+    conn.executemany(
+        "INSERT INTO bill_lines (bill_id, position, label, quantity_kwh, rate, amount) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (bill_id, i, line.label, str(line.quantity_kwh), str(line.rate), str(line.amount))
+            for i, line in enumerate(bill.lines)
+        ],
+    )
+
+
+def _readings_query(
+    account: str, limit: int, sources: Sequence[ReadingSource] | None = None
+) -> tuple[str, list[Any]]:
+    """The query `readings` sends; `_one_per_period` makes its rows the answer."""
+    where, params = "account = ? AND is_current = 1", [account]
+    if sources is not None:
+        where += f" AND source IN ({', '.join('?' * len(sources))})"
+        params += [s.value for s in sources]
+    # Twice the limit: a period with a meter replacement has two current readings.
+    sql = (
+        f"SELECT {READING_COLUMNS} FROM readings WHERE {where} "  # noqa: S608
+        "ORDER BY period DESC, id DESC LIMIT ?"
+    )
+    return sql, [*params, limit * 2]
+
+
+def _subject_rows(conn: sqlite3.Connection, number: str) -> tuple[Any, list[Any]]:
+    account = conn.execute(f"{ACCOUNT_SELECT} WHERE a.number = ?", (number,)).fetchone()
+    if account is None:
+        return None, []
+    return account, conn.execute(*_readings_query(number, SUBJECT_HISTORY)).fetchall()
+
+
+def _subject(number: str, account: Any, readings: list[Any]) -> Subject:
+    return Subject(
+        number,
+        None if account is None else account_of(account),
+        tuple(_one_per_period([_reading(r) for r in readings], SUBJECT_HISTORY)),
+    )
