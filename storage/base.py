@@ -224,7 +224,9 @@ class Storage(Protocol):
         update_id: str | None = None,
     ) -> StoredSubmission:
         """Store the reading as the period's current one (superseding, never deleting, an earlier
-        one), and its bill, in one transaction. With an update id already seen, store nothing.
+        one), and its bill, in one transaction. With an update id that an earlier
+        `record_submission` recorded for the reading's channel, store nothing (`claim_update`
+        keeps its own record, so a dialog may claim an update and then submit under the same id).
         `bill` is None for a meter's very first reading (nothing to measure consumption from):
         the reading is stored and the period's earlier bill, if any, stops being current."""
 

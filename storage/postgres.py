@@ -377,11 +377,6 @@ class PostgresStorage:
         bill: Bill | None,
         update_id: str | None = None,
     ) -> StoredSubmission:
-        """Store the reading as the period's current one (superseding, never deleting, an earlier
-        one), and its bill, in one transaction; with no bill (a meter's first reading) the
-        period's earlier bill stops being current. With an update id already recorded by an earlier
-        `record_submission` for the reading's channel, store nothing (`claim_update` keeps its
-        own record, so a dialog may claim an update and then submit under the same id)."""
         period = str(reading.period)
         async with self._tx() as conn:
             if update_id is not None:

@@ -154,26 +154,21 @@ class SqliteStorage:
             raise StorageError(str(exc)) from exc
         return result
 
-    async def _atomically(
-        self, work: Work[T], *, durable: bool = True, foreign_keys: bool = True
-    ) -> T:
+    async def _atomically(self, work: Work[T], *, durable: bool = True) -> T:
         """`work` as one write transaction in a single hand-over, committed with
-        synchronous = FULL unless `durable` is False; `foreign_keys=False` skips the checks."""
-        if not foreign_keys:
-            if durable:
-                raise ValueError("a transaction without foreign key checks is an import batch")
-            return await self._on_thread(_in_transaction, work, _NO_FOREIGN_KEYS)
+        synchronous = FULL unless `durable` is False."""
         return await self._on_thread(_in_transaction, work, _FULL if durable else None)
 
-    async def _change(self, *statement: Any) -> int:
-        """`_change(sql, params)` or `_change((sql, params), (sql, params), …)`: the statements
-        as one durable transaction in one hand-over; the rows the last one changed."""
-        statements = [statement] if isinstance(statement[0], str) else list(statement)
+    async def _change(
+        self, sql: str, params: Sequence[Any], *more: tuple[str, Sequence[Any]]
+    ) -> int:
+        """The statement (and `more` after it) as one durable transaction in one hand-over;
+        the rows the first one changed."""
 
         def change(conn: sqlite3.Connection) -> int:
-            changed = 0
-            for sql, params in statements:
-                changed = conn.execute(sql, params).rowcount
+            changed = conn.execute(sql, params).rowcount
+            for other, other_params in more:
+                conn.execute(other, other_params)
             return changed
 
         return await self._atomically(change)
@@ -221,7 +216,8 @@ class SqliteStorage:
         """New accounts go through a temporary table and set-based inserts; known ones are
         upserted row by row, keeping what `keep` names (storage/sqlite_import.py)."""
         plan = ImportPlan(_stamp(datetime.now(UTC)), rows)
-        await self._atomically(partial(write_plan, plan=plan), durable=False, foreign_keys=False)
+        # One transaction without fsync or foreign key checks (see `_NO_FOREIGN_KEYS`).
+        await self._on_thread(_in_transaction, partial(write_plan, plan=plan), _NO_FOREIGN_KEYS)
         return UpsertCounts(added=plan.added, updated=plan.updated)
 
     async def get_account(self, number: str) -> Account | None:
@@ -314,7 +310,8 @@ class SqliteStorage:
     async def unbind(self, chat: ChatRef, account: str) -> None:
         key = (chat.channel, chat.user_id, account)
         await self._change(
-            ("DELETE FROM bindings WHERE channel = ? AND user_id = ? AND account = ?", key),
+            "DELETE FROM bindings WHERE channel = ? AND user_id = ? AND account = ?",
+            key,
             (
                 "UPDATE chat_profiles SET current_account = NULL "
                 "WHERE channel = ? AND user_id = ? AND current_account = ?",
@@ -327,14 +324,12 @@ class SqliteStorage:
         skipped. Readings stay: they belong to the account and the supplier's records."""
         key = (chat.channel, chat.user_id)
         await self._change(
+            "UPDATE campaign_recipients SET status = 'skipped', detail = 'forgotten' "
+            "WHERE channel = ? AND user_id = ? AND status = 'pending'",
+            key,
             *(
                 (f"DELETE FROM {table} WHERE channel = ? AND user_id = ?", key)  # noqa: S608
                 for table in ("bindings", "chat_profiles", "dialog_states", "bind_failures")
-            ),
-            (
-                "UPDATE campaign_recipients SET status = 'skipped', detail = 'forgotten' "
-                "WHERE channel = ? AND user_id = ? AND status = 'pending'",
-                key,
             ),
         )
 
@@ -434,11 +429,6 @@ class SqliteStorage:
         bill: Bill | None,
         update_id: str | None = None,
     ) -> StoredSubmission:
-        """Store the reading as the period's current one (superseding, never deleting, an earlier
-        one), and its bill, in one transaction; with no bill (a meter's first reading) the
-        period's earlier bill stops being current. With an update id already recorded by an earlier
-        `record_submission` for the reading's channel, store nothing (`claim_update` keeps its
-        own record, so a dialog may claim an update and then submit under the same id)."""
         period = str(reading.period)
         now = _stamp(datetime.now(UTC))
         t1, t2, t3 = register_values(reading.values)
