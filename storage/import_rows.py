@@ -37,7 +37,6 @@ AccountRow = tuple[
     str, int, int, int, str | None, str | None, str | None, str | None, str,
 ]  # fmt: skip
 ROW_WIDTH = 18
-KEEP = 17
 
 _REGISTERS = (Register.T1, Register.T2, Register.T3)
 

@@ -93,7 +93,7 @@ def _insert_rows(
 ) -> None:
     """`insert` ("INSERT … VALUES ") for every row, many rows per statement.
 
-    Not `executemany` row by row: binding a few thousand rows to one statement costs the
+    Not `executemany` row by row: binding a few hundred rows to one statement costs the
     sqlite3 module far less per row than stepping a statement once per row, and the connection's
     thread then holds the GIL for fewer, longer stretches.
     """
@@ -156,7 +156,7 @@ class ImportPlan:
         serial, phones = stored
         if serial not in (None, row[9]):
             self.retire.append((self.now, number, row[9]))
-        keep = row[17]  # KEEP, spelled out for the type checker
+        keep = row[17]  # a literal index: the type checker then knows it is the str
         if " phones " not in keep:
             # By the stored list: account_phones has no index by account in SQLite.
             self.clear_phones.extend((phone, number) for phone in phones.split())

@@ -166,8 +166,7 @@ def render(
         # One message holds one keyboard: the inline one stays on the question and a short
         # hint, in the language of the button, brings up the contact keyboard.
         hint = tg_say(locale_of_label(label, language_code), "contact_hint", share=label)
-        keyboard = contact_keyboard(label)
-        calls.append(SendMessage(chat_id=chat_id, text=quote(hint), reply_markup=keyboard))
+        calls.append(SendMessage(chat_id=chat_id, text=quote(hint), reply_markup=contact))
     return calls
 
 
