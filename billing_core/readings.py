@@ -271,9 +271,10 @@ def check_window(window: SubmissionWindow, now: datetime) -> Period:
 
 def latest_actual(history: Iterable[MeterReading], before: Period) -> MeterReading | None:
     """The last actual (not estimated) reading of a period before `before`."""
-    ordered = canonical_history(history)
-    actual = [r for r in ordered if r.source in ACTUAL_SOURCES and r.period < before]
-    return actual[-1] if actual else None
+    for reading in reversed(canonical_history(history)):
+        if reading.source in ACTUAL_SOURCES and reading.period < before:
+            return reading
+    return None
 
 
 def canonical_history(history: Iterable[MeterReading]) -> list[MeterReading]:

@@ -1,5 +1,5 @@
-"""What `SqliteStorage` runs on aiosqlite's thread as one queue item: a whole transaction, or
-every pending migration."""
+"""What `SqliteStorage` runs as one function of the connection: a whole transaction, or every
+pending migration."""
 
 from __future__ import annotations
 
@@ -27,20 +27,21 @@ Work = Callable[[sqlite3.Connection], T]
 
 
 def _in_transaction(conn: sqlite3.Connection, work: Work[T], around: tuple[str, str] | None) -> T:
-    """`work` between `BEGIN IMMEDIATE` and `COMMIT`, rolled back on any exception; runs on the
-    connection's own thread. `around` is a pragma set before BEGIN and the one that puts it
-    back after the end (SQLite refuses to change them inside a transaction)."""
+    """`work` between `BEGIN IMMEDIATE` and `COMMIT`, rolled back on any exception, a failed
+    COMMIT included, so that the whole transaction can be run again. `around` is a pragma set
+    before BEGIN and the one that puts it back after the end (SQLite refuses to change them
+    inside a transaction)."""
     if around:
         conn.execute(around[0])
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
             result = work(conn)
+            conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
         return result
     finally:
         if around:

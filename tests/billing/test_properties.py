@@ -29,6 +29,7 @@ from billing_core import (
     parse_value,
     parse_values,
 )
+from billing_core.readings import canonical_history
 
 from .factories import account, book
 
@@ -98,6 +99,28 @@ def test_total_is_sum_of_lines_and_order_does_not_matter(
         acc, NOV, shuffled, book(), RULES, balance=balance, penalty=penalty, building=building
     )
     assert again == bill
+
+
+@settings(deadline=None, max_examples=150)
+@given(data=st.data(), kind=kinds)
+def test_canonical_history_is_one_reading_per_period_oldest_first_in_any_input_order(
+    data: st.DataObject, kind: MeterKind
+) -> None:
+    history = data.draw(histories(kind))
+    # Sometimes a second reading for a period: a correction or an estimate beside the actual.
+    extra = data.draw(st.lists(st.sampled_from(history), max_size=3))
+    doubled = history + [
+        MeterReading(r.period, {k: v + 1 for k, v in r.values.items()}, r.source,
+                     r.submitted_at.replace(hour=12))
+        for r in extra
+    ]  # fmt: skip
+    expected = canonical_history(doubled)
+
+    assert [r.period for r in expected] == sorted({r.period for r in doubled})
+    for order in (doubled[::-1], data.draw(st.permutations(doubled))):
+        assert canonical_history(order) == expected
+    if not extra:  # one per period: exactly the input, whatever its order
+        assert canonical_history(history[::-1]) == history
 
 
 @settings(deadline=None)

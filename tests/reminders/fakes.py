@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,17 +29,42 @@ from storage.base import ChatProfile, ImportRow, Storage
 
 
 class VirtualTimer:
-    """Monotonic time that moves only when someone sleeps: the pace is measured, not waited."""
+    """Monotonic time that moves only when someone sleeps: the pace is measured, not waited.
+
+    Sleepers wake in the order of their deadlines, and time jumps to the next deadline only
+    after every task that can run has had its turn, as it would on a real clock with no
+    waiting in between; so one channel's long pause lets the others go on meanwhile.
+    """
 
     def __init__(self, start: float = 1000.0) -> None:
         self.now = start
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._count = itertools.count()
+        self._mover: asyncio.Task[None] | None = None
 
     def monotonic(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
+        wake = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + max(0.0, seconds), next(self._count), wake))
+        if self._mover is None or self._mover.done():
+            self._mover = asyncio.create_task(self._move())
+        await wake
+
+    async def _move(self) -> None:
+        while self._sleepers:
+            for _ in range(RUNNABLE_TURNS):
+                await asyncio.sleep(0)
+            deadline, _, wake = heapq.heappop(self._sleepers)
+            self.now = max(self.now, deadline)
+            if not wake.done():  # a cancelled sleeper is skipped
+                wake.set_result(None)
+
+
+# Loop passes given to the tasks that can run before the clock moves on: enough for a sender
+# to get from one wait to the next (storage calls that finish without a hand-over included).
+RUNNABLE_TURNS = 10
 
 
 Script = Callable[[str, int], SendResult]  # (user id, how many times this user was tried) → result

@@ -16,8 +16,8 @@ async def test_cancelled_writes_leave_the_connection_usable(tmp_path: Path) -> N
     try:
         chat = ChatRef("test", "resident")
         cancelled = 0
-        # Cancel after 0, 1, 2, … loop iterations: sooner or later inside BEGIN, the statements
-        # and COMMIT, each awaited on aiosqlite's thread.
+        # Cancel after 0, 1, 2, … loop iterations: before the write starts, while it waits on
+        # aiosqlite's thread, or after it has ended.
         for steps in range(40):
             write = asyncio.create_task(storage.save_profile(ChatProfile(chat, locale="en")))
             for _ in range(steps):

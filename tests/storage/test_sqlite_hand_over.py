@@ -1,0 +1,107 @@
+"""Where SQLite work runs: a dialog turn on the loop's thread while the connection's thread is
+idle; behind that thread's queue when it is busy; on that thread, waiting for the lock, when
+another process holds it. The event loop never waits for a lock."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dialogs.events import ChatRef
+from storage.base import ChatProfile, DialogState, Storage, open_storage
+from tests.storage.factories import account, row
+
+ANNA = ChatRef("telegram", "1001")
+PROFILE = ChatProfile(ANNA, locale="en")
+STATE = DialogState("menu")
+
+
+@pytest.fixture
+async def file_storage(tmp_path: Path) -> AsyncIterator[tuple[Storage, Path]]:
+    path = tmp_path / "hand-over.sqlite3"
+    storage = await open_storage(f"sqlite:///{path}")
+    try:
+        yield storage, path
+    finally:
+        await storage.close()
+
+
+async def _threads_of(storage: Storage, work: Any) -> tuple[Any, dict[str, set[int]]]:
+    """What `work()` returned, and for each statement SQLite ran the threads it ran on."""
+    db: Any = getattr(storage, "_db")  # noqa: B009 - the connection's own trace
+    threads: dict[str, set[int]] = {}
+
+    def seen(sql: str) -> None:
+        threads.setdefault(sql, set()).add(threading.get_ident())
+
+    await db.set_trace_callback(seen)
+    try:
+        result = await work()
+    finally:
+        await db.set_trace_callback(None)
+    return result, threads
+
+
+async def test_a_turn_runs_on_the_loops_thread_when_the_connection_is_idle(
+    file_storage: tuple[Storage, Path],
+) -> None:
+    storage, _ = file_storage
+
+    async def turn() -> bool:
+        await storage.load_chat(ANNA, "1")
+        return await storage.save_turn(ANNA, PROFILE, STATE, "1")
+
+    saved, threads = await _threads_of(storage, turn)
+
+    assert saved is True
+    assert set().union(*threads.values()) == {threading.get_ident()}
+
+
+async def test_a_lock_held_elsewhere_is_waited_for_without_blocking_the_loop(
+    file_storage: tuple[Storage, Path],
+) -> None:
+    storage, path = file_storage
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process's import batch, say
+    try:
+        write = asyncio.create_task(
+            _threads_of(storage, lambda: storage.save_turn(ANNA, PROFILE, STATE, "7"))
+        )
+        ticks = 0
+        for _ in range(20):  # the loop keeps running while the write waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not write.done()
+    finally:
+        other.execute("COMMIT")
+        other.close()
+
+    saved, threads = await write
+    assert ticks == 20
+    assert saved is True
+    # The first try met the lock at BEGIN and changed nothing; the write was done on the thread.
+    assert threading.get_ident() not in threads["COMMIT"]
+    snapshot = await storage.load_chat(ANNA, "7")
+    assert (snapshot.profile, snapshot.state, snapshot.seen) == (PROFILE, STATE, True)
+
+
+async def test_work_asked_for_while_the_thread_is_busy_waits_its_turn(
+    file_storage: tuple[Storage, Path],
+) -> None:
+    storage, _ = file_storage
+    numbers = [f"{n:010d}" for n in range(1_000_000_000, 1_000_003_000)]
+    rows = [row(account(number, f"{index:07d}")) for index, number in enumerate(numbers)]
+
+    importing = asyncio.create_task(storage.upsert_accounts(rows))
+    await asyncio.sleep(0)  # the batch is now on the thread's queue
+
+    # Asked for after the import: it must see the whole batch, never a half-written one.
+    assert await storage.get_account(numbers[-1]) is not None
+    assert importing.done()
+    assert await storage.count_accounts() == len(numbers)
