@@ -1,6 +1,7 @@
 """Where SQLite work runs: a dialog turn on the loop's thread while the connection's thread is
 idle; behind that thread's queue when it is busy; on that thread, waiting for the lock, when
-another process holds it. The event loop never waits for a lock."""
+another process holds it. The event loop never waits for a lock, and a transaction that failed
+can be run again."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 
 from dialogs.events import ChatRef
 from storage.base import ChatProfile, DialogState, Storage, open_storage
+from storage.sqlite_thread import _in_transaction
 from tests.storage.factories import account, row
 
 ANNA = ChatRef("telegram", "1001")
@@ -105,3 +107,28 @@ async def test_work_asked_for_while_the_thread_is_busy_waits_its_turn(
     assert await storage.get_account(numbers[-1]) is not None
     assert importing.done()
     assert await storage.count_accounts() == len(numbers)
+
+
+def test_a_failed_commit_rolls_back_so_the_transaction_can_run_again() -> None:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(
+        "PRAGMA foreign_keys = ON;"
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);"
+    )
+
+    def orphan(c: sqlite3.Connection) -> None:  # refused only at COMMIT (a deferred key)
+        c.execute("INSERT INTO child VALUES (7)")
+
+    with pytest.raises(sqlite3.IntegrityError):
+        _in_transaction(conn, orphan, None)
+    assert not conn.in_transaction
+    assert conn.execute("SELECT count(*) FROM child").fetchone() == (0,)
+
+    def adopted(c: sqlite3.Connection) -> None:
+        c.execute("INSERT INTO parent VALUES (7)")
+        orphan(c)
+
+    _in_transaction(conn, adopted, None)
+    assert conn.execute("SELECT count(*) FROM child").fetchone() == (1,)
+    conn.close()
