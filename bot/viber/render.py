@@ -75,15 +75,18 @@ def render_welcome(replies: Sequence[Reply], sender: dict[str, str]) -> dict[str
 
 
 def _reply_messages(reply: Reply, picture_url: PictureUrl) -> Iterator[dict[str, Any]]:
-    for chunk in split_text(reply.text):
-        yield {"type": "text", "text": chunk}
     picture = reply.picture
+    url = None if picture is None else picture_url(picture.png)
+    # A text that only repeats the picture's caption is shown once, as the caption.
+    captioned = picture is not None and reply.text == picture.caption
+    if not (captioned and url is not None):
+        for chunk in split_text(reply.text):
+            yield {"type": "text", "text": chunk}
     if picture is None:
         return
-    url = picture_url(picture.png)
     if url is not None:
         yield {"type": "picture", "text": picture.caption[:PICTURE_TEXT_LIMIT], "media": url}
-    elif picture.caption:
+    elif picture.caption and not captioned:
         yield {"type": "text", "text": picture.caption[:TEXT_LIMIT]}
 
 

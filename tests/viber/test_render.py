@@ -133,6 +133,19 @@ def test_a_picture_is_a_picture_message_with_a_public_url() -> None:
     assert published == [b"png"]
 
 
+@pytest.mark.parametrize("origin", [True, False])
+def test_a_text_that_is_the_pictures_caption_is_shown_once(origin: bool) -> None:
+    def publish(png: bytes) -> str | None:
+        return "https://bot.example.org/viber/media/abc.png" if origin else None
+
+    chart = Reply("Расход по месяцам", ((Button("Меню", "menu"),),),
+                  picture=Picture(b"png", "Расход по месяцам"))  # fmt: skip
+    [message] = render_messages([chart], SENDER, publish)
+    assert message["text"] == "Расход по месяцам"
+    assert message["type"] == ("picture" if origin else "text")
+    assert buttons_of(message)[0]["ActionBody"] == "act:menu"
+
+
 def test_without_a_public_origin_the_caption_goes_as_text() -> None:
     reply = Reply("", picture=Picture(b"png", "Расход по месяцам"))
     [message] = render_messages([reply], SENDER, no_pictures)
