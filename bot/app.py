@@ -1,5 +1,6 @@
 """The composition root: `meterbot run` builds configuration, storage, the dialog engine,
-metrics, the channels, the reminder scheduler and the HTTP application, and wires them by name.
+metrics, the channels, the reminder scheduler, the daily housekeeping and the HTTP application,
+and wires them by name.
 
 With no channel token configured it says so and opens the console channel instead.
 """
@@ -13,13 +14,14 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import aiohttp
 
 from bot.channels import ChannelSender
 from bot.config import Settings
+from bot.housekeeping import keep_tidy
 from bot.http import build_http_app, start_http
 from bot.logs import secrets_of, setup_logging
 from bot.observability import Metrics
@@ -148,11 +150,13 @@ async def serve(settings: Settings, storage: Storage) -> int:
             reminders = ReminderService(settings, storage, senders)
             reminders.start()
         progress = asyncio.create_task(_publish_campaigns(reminders, metrics))
+        tidy = asyncio.create_task(keep_tidy(storage, lambda: datetime.now(UTC)))
         log.info("meterbot is serving: %s", ", ".join(sorted(statuses)) or "no channel")
         await _until_stopped()
         log.info("meterbot is stopping")
         # Stop in the reverse order of dependence: no new campaigns, no new updates, then drain.
         progress.cancel()
+        tidy.cancel()
         if reminders is not None:
             await reminders.shutdown()
         await runner.cleanup()  # runs on_shutdown: webhook updates in flight finish first

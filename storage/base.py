@@ -42,6 +42,7 @@ class Binding:
 # Periods of readings `load_chat` brings along with a state's subject account: enough for the
 # six-month average and the missed-months rule.
 SUBJECT_HISTORY = 24
+PRUNE_BATCH = 5000  # rows a prune deletes per transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +192,14 @@ class Storage(Protocol):
 
     # -- idempotency -------------------------------------------------------------------------
     async def claim_update(self, channel: str, update_id: str) -> bool:
-        """True the first time an update id is seen for a channel, False ever after."""
+        """True the first time an update id is seen for a channel, False ever after (until
+        `prune` removes it)."""
+
+    async def prune(self, before: datetime, *, batch: int = PRUNE_BATCH) -> int:
+        """Delete the processed update ids and failed binding tries recorded before `before`;
+        how many rows went. Runs in transactions of at most `batch` rows, so residents' writes
+        never wait long behind it. An update id older than `before` is no longer recognised:
+        keep them longer than any platform redelivers."""
 
     # -- one dialog turn: one read at its start, one write at its end ------------------------
     async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:

@@ -28,6 +28,7 @@ from billing_core.models import (
 from dialogs.events import ChatRef
 from storage import migrations
 from storage.base import (
+    PRUNE_BATCH,
     SUBJECT_HISTORY,
     Binding,
     Campaign,
@@ -326,6 +327,22 @@ class PostgresStorage:
                 datetime.now(UTC),
             )
         return bool(status == "INSERT 0 1")
+
+    async def prune(self, before: datetime, *, batch: int = PRUNE_BATCH) -> int:
+        async with self._conn() as conn:
+            status = await conn.execute("DELETE FROM bind_failures WHERE at < $1", aware(before))
+        removed = _deleted(status)
+        while True:
+            async with self._conn() as conn:
+                status = await conn.execute(
+                    "DELETE FROM processed_updates WHERE ctid IN (SELECT ctid "
+                    "FROM processed_updates WHERE at < $1 LIMIT $2)",
+                    aware(before),
+                    batch,
+                )
+            removed += _deleted(status)
+            if _deleted(status) < batch:
+                return removed
 
     async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
         async with self._conn() as conn:
@@ -684,3 +701,8 @@ async def _store_bill(conn: asyncpg.Connection, bill: Bill, reading_id: int) -> 
             for i, line in enumerate(bill.lines)
         ],
     )
+
+
+def _deleted(status: str) -> int:
+    """The row count of a "DELETE n" command status."""
+    return int(status.rsplit(" ", 1)[-1])

@@ -31,6 +31,7 @@ from billing_core.models import (
 from dialogs.events import ChatRef
 from storage import migrations
 from storage.base import (
+    PRUNE_BATCH,
     Binding,
     Campaign,
     ChatProfile,
@@ -57,6 +58,7 @@ from storage.sqlite_rows import (
     _CLAIM_UPDATE,
     _LOAD_CHAT,
     _PROFILE_COLUMNS,
+    _PRUNE_UPDATES,
     _SAVE_PROFILE,
     _SAVE_STATE,
     _all_statuses,
@@ -388,6 +390,23 @@ class SqliteStorage:
         return (
             await self._change(_CLAIM_UPDATE, (channel, update_id, _stamp(datetime.now(UTC)))) == 1
         )
+
+    async def prune(self, before: datetime, *, batch: int = PRUNE_BATCH) -> int:
+        stamp = _stamp(before)
+
+        def failures(conn: sqlite3.Connection) -> int:
+            return conn.execute("DELETE FROM bind_failures WHERE at < ?", (stamp,)).rowcount
+
+        def some_updates(conn: sqlite3.Connection) -> int:
+            return conn.execute(_PRUNE_UPDATES, (stamp, batch)).rowcount
+
+        # Not durable: a prune lost to a power cut is simply done again the next day.
+        removed = await self._atomically(failures, durable=False, bulk=True)
+        while True:
+            gone = await self._atomically(some_updates, durable=False, bulk=True)
+            removed += gone
+            if gone < batch:
+                return removed
 
     async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
         def load(conn: sqlite3.Connection) -> tuple[Any, tuple[Any, list[Any]] | None]:

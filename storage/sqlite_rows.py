@@ -180,3 +180,10 @@ def _subject(number: str, account: Any, readings: list[Any]) -> Subject:
         None if account is None else account_of(account),
         tuple(_one_per_period([_reading(r) for r in readings], SUBJECT_HISTORY)),
     )
+
+
+# The oldest processed update ids, a batch at a time (found through processed_updates_by_age).
+_PRUNE_UPDATES = (
+    "DELETE FROM processed_updates WHERE (scope, channel, update_id) IN ("
+    "SELECT scope, channel, update_id FROM processed_updates WHERE at < ? LIMIT ?)"
+)
