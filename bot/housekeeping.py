@@ -22,12 +22,13 @@ log = logging.getLogger(__name__)
 
 KEEP = timedelta(days=7)
 EVERY = timedelta(hours=24)
+HOUR = timedelta(hours=1)
 
 
 async def prune_once(storage: Storage, now: datetime, keep: timedelta = KEEP) -> int:
     removed = await storage.prune(now - keep)
-    log.info("pruned %d processed update ids and failed binding tries older than %s",
-             removed, keep)  # fmt: skip
+    log.info("pruned %d processed update ids and failed binding tries older than %d days",
+             removed, keep.days)  # fmt: skip
     return removed
 
 
@@ -44,5 +45,5 @@ async def keep_tidy(
         try:
             await prune_once(storage, clock(), keep)
         except StorageError as exc:
-            log.warning("pruning failed, will try again in %s: %s", every, exc)
+            log.warning("pruning failed, will try again in %.0f h: %s", every / HOUR, exc)
         await sleep(every.total_seconds())

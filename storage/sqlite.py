@@ -105,10 +105,13 @@ class SqliteStorage:
     async def connect(cls, url: str) -> SqliteStorage:
         path = _path_of(url)
         try:
-            # We BEGIN ourselves; the connection is used from the loop's thread too (never at
-            # the same time, see `_at_once`), and it rests at busy timeout 0 (`_waiting`).
+            # We BEGIN ourselves, and the connection is used from the loop's thread too (never
+            # at the same time, see `_at_once`).
             db = await aiosqlite.connect(
-                path, isolation_level=None, check_same_thread=False, timeout=0
+                path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,  # for the set-up below; then 0 (`_waiting`)
             )
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open {path}: {exc}") from exc
@@ -123,6 +126,7 @@ class SqliteStorage:
             # transactions are the ones that switch.
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA temp_store = MEMORY")  # the import's staging table
+            await db.execute("PRAGMA busy_timeout = 0")
         except sqlite3.Error as exc:
             await db.close()
             raise StorageError(f"cannot use {path}: {exc}") from exc

@@ -1,7 +1,7 @@
 """Where SQLite work runs: a dialog turn on the loop's thread while the connection's thread is
 idle; behind that thread's queue when it is busy; on that thread, waiting for the lock, when
-another process holds it. The event loop never waits for a lock, and a transaction that failed
-can be run again."""
+another process holds it, opening included. The event loop never waits for a lock, and a
+transaction that failed can be run again."""
 
 from __future__ import annotations
 
@@ -132,3 +132,24 @@ def test_a_failed_commit_rolls_back_so_the_transaction_can_run_again() -> None:
     _in_transaction(conn, adopted, None)
     assert conn.execute("SELECT count(*) FROM child").fetchone() == (1,)
     conn.close()
+
+
+async def test_opening_waits_for_a_lock_held_elsewhere(tmp_path: Path) -> None:
+    # A file another program made (not in WAL mode yet) and is writing to: switching it to
+    # WAL needs the lock, so opening waits for it rather than failing.
+    path = tmp_path / "busy.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE elsewhere (x)")
+    other.execute("BEGIN EXCLUSIVE")
+    release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    release.start()
+    try:
+        storage = await open_storage(f"sqlite:///{path}")
+    finally:
+        release.join()
+        other.close()
+    try:
+        assert await storage.ping()
+        assert await storage.save_turn(ANNA, PROFILE, STATE, "1")
+    finally:
+        await storage.close()
