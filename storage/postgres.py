@@ -2,14 +2,15 @@
 
 Cross-process safety comes from the database, not from Python: a submission locks its meter
 row, so two submissions for one meter run one after the other; campaign rows are claimed with
-`FOR UPDATE SKIP LOCKED`; migrations run under an advisory lock.
+`FOR UPDATE SKIP LOCKED`; migrations run under an advisory lock. The pool and the migrations
+live in `storage.postgres_connection`, the reminder campaigns' methods in
+`storage.postgres_campaigns`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -26,114 +27,36 @@ from billing_core.models import (
     ReadingSource,
 )
 from dialogs.events import ChatRef
-from storage import migrations
 from storage.base import (
     PRUNE_BATCH,
     SUBJECT_HISTORY,
     Binding,
-    Campaign,
     ChatProfile,
     ChatSnapshot,
     DialogState,
     ExportedReading,
     ImportRow,
-    Recipient,
-    RecipientStatus,
     StorageError,
     StoredSubmission,
     Subject,
     UpsertCounts,
 )
+from storage.postgres_campaigns import PostgresCampaigns
 from storage.postgres_import import upsert_batch
 from storage.postgres_rows import (
     _LOAD_CHAT,
     _SAVE_TURN,
-    _campaign,
     _reading,
-    _recipient,
 )
 from storage.rows import ACCOUNT_SELECT, READING_COLUMNS, account_of, aware, register_values
 
 EXPORT_PAGE = 1000
-POOL_SIZE = 10
-MIGRATION_LOCK = 7_316_001  # pg_advisory_xact_lock key: one migrating process at a time
 
 
-class PostgresStorage:
+class PostgresStorage(PostgresCampaigns):
     """`Storage` on PostgreSQL. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
     engine = "postgres"
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
-    @classmethod
-    async def connect(cls, url: str) -> PostgresStorage:
-        try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE, timeout=10)
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-            raise StorageError(f"cannot connect to PostgreSQL: {exc}") from exc
-        return cls(pool)
-
-    # -- plumbing --------------------------------------------------------------------------
-    @asynccontextmanager
-    async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
-        try:
-            async with self._pool.acquire() as conn:
-                yield conn
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise StorageError(str(exc)) from exc
-
-    @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[asyncpg.Connection]:
-        async with self._conn() as conn, conn.transaction():
-            yield conn
-
-    # -- lifecycle ---------------------------------------------------------------------------
-    async def migrate(self) -> list[int]:
-        applied: list[int] = []
-        async with self._tx() as conn:
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
-            await conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
-                "name text NOT NULL, applied_at timestamptz NOT NULL)"
-            )
-            done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_version")}
-            for migration in migrations.load("postgres"):
-                if migration.version in done:
-                    continue
-                await conn.execute(migration.sql)
-                await conn.execute(
-                    "INSERT INTO schema_version VALUES ($1, $2, $3)",
-                    migration.version,
-                    migration.name,
-                    datetime.now(UTC),
-                )
-                applied.append(migration.version)
-        return applied
-
-    async def schema_versions(self) -> list[int]:
-        async with self._conn() as conn:
-            rows = await conn.fetch("SELECT version FROM schema_version ORDER BY version")
-        return [r["version"] for r in rows]
-
-    async def table_names(self) -> list[str]:
-        async with self._conn() as conn:
-            rows = await conn.fetch(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-            )
-        return sorted(r["tablename"] for r in rows)
-
-    async def ping(self) -> bool:
-        try:
-            async with self._conn() as conn:
-                await conn.fetchval("SELECT 1")
-        except StorageError:
-            return False
-        return True
-
-    async def close(self) -> None:
-        await self._pool.close()
 
     # -- accounts and meters -----------------------------------------------------------------
     async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts:
@@ -553,137 +476,6 @@ class PostgresStorage:
             if len(rows) < EXPORT_PAGE:
                 return
             after = (rows[-1]["account"], rows[-1]["id"])
-
-    # -- reminder campaigns ------------------------------------------------------------------
-    async def campaign_candidates(self, period: Period, *, only_missing: bool) -> list[Recipient]:
-        async with self._conn() as conn:
-            rows = await conn.fetch(
-                "SELECT b.channel, b.user_id, b.account, b.alias FROM bindings b "
-                "JOIN accounts a ON a.number = b.account AND a.status = 'active' "
-                "LEFT JOIN chat_profiles p ON p.channel = b.channel AND p.user_id = b.user_id "
-                "WHERE coalesce(p.reminders_on, true) AND NOT coalesce(p.blocked, false) "
-                "AND EXISTS (SELECT 1 FROM meters m WHERE m.account = b.account AND m.active) "
-                "AND (NOT $2 OR NOT EXISTS (SELECT 1 FROM readings r "
-                "WHERE r.account = b.account AND r.period = $1 AND r.is_current)) "
-                "ORDER BY b.channel, b.user_id, b.account",
-                str(period),
-                only_missing,
-            )
-        return [
-            Recipient(0, 0, ChatRef(r["channel"], r["user_id"]), r["account"], r["alias"])
-            for r in rows
-        ]
-
-    async def create_campaign(
-        self, kind: str, period: Period, recipients: Sequence[Recipient], at: datetime
-    ) -> tuple[int, bool]:
-        async with self._tx() as conn:
-            campaign_id = await conn.fetchval(
-                "INSERT INTO campaigns (kind, period, created_at) VALUES ($1, $2, $3) "
-                "ON CONFLICT DO NOTHING RETURNING id",
-                kind,
-                str(period),
-                aware(at),
-            )
-            if campaign_id is None:
-                existing: int = await conn.fetchval(
-                    "SELECT id FROM campaigns WHERE kind = $1 AND period = $2", kind, str(period)
-                )
-                return existing, False
-            await conn.executemany(
-                "INSERT INTO campaign_recipients (campaign_id, channel, user_id, account, alias) "
-                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                [
-                    (campaign_id, r.chat.channel, r.chat.user_id, r.account, r.alias)
-                    for r in recipients
-                ],
-            )
-        return int(campaign_id), True
-
-    async def claim_recipients(
-        self, campaign_id: int, limit: int, *, channel: str | None = None
-    ) -> list[Recipient]:
-        async with self._conn() as conn:
-            rows = await conn.fetch(
-                "UPDATE campaign_recipients SET status = 'sending' WHERE id IN ("
-                "SELECT id FROM campaign_recipients WHERE campaign_id = $1 "
-                "AND status = 'pending' AND ($3::text IS NULL OR channel = $3) "
-                "ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) "
-                "RETURNING id, campaign_id, channel, user_id, account, alias, attempts",
-                campaign_id,
-                limit,
-                channel,
-            )
-        return sorted((_recipient(r) for r in rows), key=lambda r: r.id)
-
-    async def finish_recipient(self, recipient_id: int, status: str, detail: str = "") -> None:
-        async with self._conn() as conn:
-            await conn.execute(
-                "UPDATE campaign_recipients SET status = $1, detail = $2, "
-                "attempts = attempts + 1 WHERE id = $3",
-                status,
-                detail,
-                recipient_id,
-            )
-
-    async def finish_recipients(self, outcomes: Sequence[tuple[int, str, str]]) -> None:
-        async with self._tx() as conn:
-            await conn.executemany(
-                "UPDATE campaign_recipients SET status = $1, detail = $2, "
-                "attempts = attempts + 1 WHERE id = $3",
-                [(status, detail, recipient_id) for recipient_id, status, detail in outcomes],
-            )
-
-    async def release_recipient(self, recipient_id: int) -> None:
-        async with self._conn() as conn:
-            await conn.execute(
-                "UPDATE campaign_recipients SET status = 'pending', attempts = attempts + 1 "
-                "WHERE id = $1 AND status = 'sending'",
-                recipient_id,
-            )
-
-    async def campaign_counts(self, campaign_id: int) -> dict[str, int]:
-        """Rows per status; every status is present, zero when it has none."""
-        async with self._conn() as conn:
-            rows = await conn.fetch(
-                "SELECT status, count(*) AS n FROM campaign_recipients WHERE campaign_id = $1 "
-                "GROUP BY status",
-                campaign_id,
-            )
-        counts = dict.fromkeys(
-            (
-                RecipientStatus.PENDING, RecipientStatus.SENDING, RecipientStatus.SENT,
-                RecipientStatus.BLOCKED, RecipientStatus.FAILED, RecipientStatus.SKIPPED,
-            ),
-            0,
-        )  # fmt: skip
-        counts.update({r["status"]: r["n"] for r in rows})
-        return counts
-
-    async def open_campaigns(self) -> list[int]:
-        async with self._conn() as conn:
-            rows = await conn.fetch(
-                "SELECT c.id FROM campaigns c WHERE EXISTS (SELECT 1 FROM campaign_recipients r "
-                "WHERE r.campaign_id = c.id AND r.status = 'pending') ORDER BY c.id"
-            )
-        return [r["id"] for r in rows]
-
-    async def get_campaign(self, campaign_id: int) -> Campaign | None:
-        async with self._conn() as conn:
-            row = await conn.fetchrow(
-                "SELECT id, kind, period, created_at FROM campaigns WHERE id = $1", campaign_id
-            )
-        return None if row is None else _campaign(row)
-
-    async def find_campaign(self, kind: str, period: Period) -> Campaign | None:
-        async with self._conn() as conn:
-            row = await conn.fetchrow(
-                "SELECT id, kind, period, created_at FROM campaigns "
-                "WHERE kind = $1 AND period = $2",
-                kind,
-                str(period),
-            )
-        return None if row is None else _campaign(row)
 
 
 async def _store_bill(conn: asyncpg.Connection, bill: Bill, reading_id: int) -> None:
