@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 KEEP = timedelta(days=7)
 EVERY = timedelta(hours=24)
-HOUR = timedelta(hours=1)
 
 
 async def prune_once(storage: Storage, now: datetime, keep: timedelta = KEEP) -> int:
@@ -45,5 +44,6 @@ async def keep_tidy(
         try:
             await prune_once(storage, clock(), keep)
         except StorageError as exc:
-            log.warning("pruning failed, will try again in %.0f h: %s", every / HOUR, exc)
+            log.warning("pruning failed, will try again in %.0f h: %s",
+                        every / timedelta(hours=1), exc)  # fmt: skip
         await sleep(every.total_seconds())

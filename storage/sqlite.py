@@ -68,7 +68,7 @@ from storage.sqlite_rows import (
     _subject,
     _subject_rows,
 )
-from storage.sqlite_thread import _NO_FOREIGN_KEYS, _in_transaction
+from storage.sqlite_transactions import _NO_FOREIGN_KEYS, _in_transaction
 
 EXPORT_PAGE = 1000
 

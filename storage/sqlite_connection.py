@@ -12,7 +12,7 @@ import aiosqlite
 
 from storage import migrations
 from storage.base import StorageError
-from storage.sqlite_thread import _FULL, T, Work, _in_transaction, _migrate
+from storage.sqlite_transactions import _FULL, T, Work, _in_transaction, _migrate
 
 BUSY_TIMEOUT_MS = 5000
 

@@ -16,7 +16,7 @@ import pytest
 
 from dialogs.events import ChatRef
 from storage.base import ChatProfile, DialogState, Storage, open_storage
-from storage.sqlite_thread import _in_transaction
+from storage.sqlite_transactions import _in_transaction
 from tests.storage.factories import account, row
 
 ANNA = ChatRef("telegram", "1001")
