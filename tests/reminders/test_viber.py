@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 
 from bot.config import Settings
 from bot.reminders.model import ReminderKind
@@ -20,21 +19,15 @@ from dialogs.events import ChatRef
 from storage.base import RecipientStatus, Storage
 from tests.reminders.fakes import add_resident
 from tests.viber.conftest import TOKEN, viber_settings
-from tests.viber.emulator import Answer, ViberEmulator
+from tests.viber.emulator import Answer, ViberEmulator, served
 
 OPENING_AT = datetime(2026, 11, 15, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[ViberEmulator]:
-    emulator = ViberEmulator(TOKEN)
-    server = TestServer(emulator.app(), host="127.0.0.1")
-    await server.start_server()
-    emulator.api_base = str(server.make_url("/pa"))
-    try:
-        yield emulator
-    finally:
-        await server.close()
+    async with served(TOKEN) as api:
+        yield api
 
 
 @pytest.fixture

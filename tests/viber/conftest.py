@@ -20,7 +20,7 @@ from dialogs.events import ChatRef, Inbound
 from dialogs.replies import Button, Reply
 from storage.base import ChatProfile, Storage
 from tests.viber import callbacks
-from tests.viber.emulator import ViberEmulator
+from tests.viber.emulator import ViberEmulator, served
 
 TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
 LONG_NAME = "Мосэнергосбыт — показания электроэнергии"  # 40 characters
@@ -125,12 +125,8 @@ class Harness:
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[ViberEmulator]:
-    emulator = ViberEmulator(TOKEN)
-    server = TestServer(emulator.app(), host="127.0.0.1")
-    await server.start_server()
-    emulator.api_base = str(server.make_url("/pa"))
-    yield emulator
-    await server.close()
+    async with served(TOKEN) as api:
+        yield api
 
 
 @pytest.fixture

@@ -14,11 +14,14 @@ import hmac
 import itertools
 import json
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 
 @dataclass(frozen=True)
@@ -108,3 +111,16 @@ class ViberEmulator:
         async with aiohttp.ClientSession() as session, session.get(url) as response:
             if response.status == 200:
                 self.media[url] = await response.read()
+
+
+@asynccontextmanager
+async def served(auth_token: str) -> AsyncIterator[ViberEmulator]:
+    """An emulator listening on 127.0.0.1 with its `api_base` set, closed at the end."""
+    emulator = ViberEmulator(auth_token)
+    server = TestServer(emulator.app(), host="127.0.0.1")
+    await server.start_server()
+    emulator.api_base = str(server.make_url("/pa"))
+    try:
+        yield emulator
+    finally:
+        await server.close()
