@@ -263,8 +263,9 @@ class PostgresStorage(PostgresCampaigns):
                     aware(before),
                     batch,
                 )
-            removed += _deleted(status)
-            if _deleted(status) < batch:
+            gone = _deleted(status)
+            removed += gone
+            if gone < batch:
                 return removed
 
     async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
