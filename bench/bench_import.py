@@ -7,11 +7,19 @@ command line's `.import` into a plain table (no keys, no checks, no meters, no p
 moving the bytes into SQLite costs at the least. Ours is `meterbot import-accounts`, run as the
 operator runs it (a fresh process, the real configuration path). Prints figures; asserts only
 that every row arrived.
+
+Two more rows say where the import's time goes. The import reads and checks the file in one
+process while it writes the previous batch in another, so its wall time is about the longer of
+the two; here they run one after the other in this process and are timed apart: reading and
+checking the rows (`storage.accounts_csv.read_batches`), and writing them
+(`Storage.upsert_accounts` into a fresh database). Neither includes the pipe between the two
+processes.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import resource
 import shutil
@@ -21,6 +29,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.operator import BATCH_ROWS  # noqa: E402
+from storage.accounts_csv import read_batches  # noqa: E402
+from storage.base import open_storage  # noqa: E402
+from storage.import_rows import RowBatch  # noqa: E402
 
 COLUMNS = (
     "account;meter_serial;zones;digits;stove;phone;address;residents;area_m2;"
@@ -84,6 +100,33 @@ def time_meterbot(csv_path: Path, work: Path) -> float:
     return elapsed if stored else float("nan")
 
 
+def time_halves(csv_path: Path, work: Path) -> tuple[float, float]:
+    """Seconds spent reading and checking the rows, and writing them, one after the other."""
+    db = work / "halves.sqlite3"
+    _remove_database(db)
+    return asyncio.run(_halves(csv_path, f"sqlite:///{db}"))
+
+
+async def _halves(csv_path: Path, url: str) -> tuple[float, float]:
+    storage = await open_storage(url)
+    reading = writing = 0.0
+    try:
+        # Opened as `meterbot import-accounts` opens it (bot/operator.py).
+        with csv_path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
+            batches = read_batches(text, BATCH_ROWS)
+            while True:
+                started = time.perf_counter()
+                batch = next(batches, None)
+                reading += time.perf_counter() - started
+                if batch is None:
+                    return reading, writing
+                started = time.perf_counter()
+                await storage.upsert_accounts(RowBatch(batch.rows))
+                writing += time.perf_counter() - started
+    finally:
+        await storage.close()
+
+
 def time_floor(sqlite_cli: str, csv_path: Path, work: Path) -> float:
     db = work / "floor.sqlite3"
     _remove_database(db)
@@ -121,6 +164,9 @@ def main() -> int:
         floor = time_floor(sqlite_cli, csv_path, work)
         print(f"sqlite3 .import (floor):  {floor:8.2f} s  {args.rows / floor:>10,.0f} rows/s")
         print(f"ratio: {ours / floor:.2f}x the floor (aim: within 3x)")
+        reading, writing = time_halves(csv_path, work)
+        print(f"  reading and checking alone: {reading:6.2f} s  {reading / floor:5.2f}x the floor")
+        print(f"  writing alone:              {writing:6.2f} s  {writing / floor:5.2f}x the floor")
     finally:
         if args.dir is None:
             shutil.rmtree(work, ignore_errors=True)
