@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
@@ -106,3 +107,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+# What a shell reports for a program stopped by SIGPIPE (128 + 13).
+READER_GONE = 141
+
+
+def _reader_gone() -> int:
+    """Whoever read our output stopped (`meterbot export-readings … | head`): stop without a
+    traceback, as a program in a pipeline does. What the command had committed stays
+    committed (an import prints its report after its last batch). Python would fail once more
+    flushing stdout at exit, so stdout is pointed at /dev/null (the `signal` module's notes on
+    SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return READER_GONE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 from pathlib import Path
 
@@ -263,3 +264,25 @@ def test_the_reading_process_failing_is_reported_with_what_was_committed(
     err = capsys.readouterr().err
     assert err.startswith(f"meterbot: import-accounts: {path}: cannot read further: ")
     assert err.endswith("committed before it: added 0, updated 0, rejected 0\n")
+
+
+def test_a_reader_that_stops_early_ends_the_import_quietly(config: Path, tmp_path: Path) -> None:
+    # More report than a pipe holds (64 KiB on Linux), so the writer meets the closed end.
+    bad = "".join(f"{1000000000 + i},SN{i:06d},4\n" for i in range(20_000))
+    good = "2000000000,SN999999,1\n"
+    path = write(tmp_path, "account,meter_serial,zones\n" + good + bad)
+    command = [sys.executable, "-m", "bot", "--config", str(config), "import-accounts", path]
+    with subprocess.Popen(  # noqa: S603 — our own interpreter and module
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as importer:
+        assert importer.stdout is not None
+        assert importer.stderr is not None
+        first = importer.stdout.readline()
+        importer.stdout.close()  # `| head -1`
+        errors = importer.stderr.read().decode()
+        code = importer.wait(timeout=60)
+
+    assert first == b"added 1, updated 0, rejected 20000\n"
+    assert code == 141
+    assert errors == ""  # no traceback, no complaint while Python shuts down
+    assert asyncio.run(stored(config, "2000000000"))[1] == 1
