@@ -167,6 +167,8 @@ async def export_command(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError:
         return _fail("export-readings", f"--period must look like YYYY-MM (got {args.period!r})")
     target = Path(args.output) if args.output else None
+    if target is not None and target.is_dir():
+        return _fail("export-readings", f"{target}: cannot write: it is a folder; name a file")
     partial = target.with_name(target.name + ".part") if target else None
     try:
         out = partial.open("w", encoding="utf-8", newline="") if partial else None
@@ -187,11 +189,7 @@ async def export_command(settings: Settings, args: argparse.Namespace) -> int:
                 row.reading.submitted_at.astimezone(tz).isoformat(),
             ))  # fmt: skip
             count += 1
-    except BrokenPipeError:
-        # `export-readings … | head`: the reader left; stop quietly, as cat and grep do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except BaseException:
+    except BaseException:  # a reader that left (`| head`) included: bot/cli.py answers it
         if out and partial:
             out.close()
             partial.unlink(missing_ok=True)
@@ -200,7 +198,11 @@ async def export_command(settings: Settings, args: argparse.Namespace) -> int:
         await storage.close()
     if out and partial and target:
         out.close()
-        partial.replace(target)  # the file appears whole or not at all
+        try:
+            partial.replace(target)  # the file appears whole or not at all
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            return _fail("export-readings", f"{target}: cannot write: {exc.strerror or exc}")
         print(f"exported {count} readings for {period} to {target}", file=sys.stderr)
     return 0
 

@@ -201,6 +201,41 @@ def test_export_writes_the_periods_readings(
     )
 
 
+def test_export_into_a_folder_is_refused_before_anything_is_written(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+
+    assert run(config, "export-readings", "--period", "2026-02", "--output", str(folder)) == 2
+
+    assert capsys.readouterr().err == (
+        f"meterbot: export-readings: {folder}: cannot write: it is a folder; name a file\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "exports"]
+
+
+def test_export_that_cannot_be_put_in_place_leaves_no_part_file(
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(self: Path, target: Path) -> Path:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "replace", refuse)
+    output = tmp_path / "february.csv"
+
+    assert run(config, "export-readings", "--period", "2026-02", "--output", str(output)) == 2
+
+    assert capsys.readouterr().err == (
+        f"meterbot: export-readings: {output}: cannot write: Permission denied\n"
+    )
+    assert not output.exists()
+    assert not (tmp_path / "february.csv.part").exists()
+
+
 @pytest.mark.parametrize("period", ["2026-13", "03.2026", "2026-3", ""])
 def test_export_refuses_a_bad_period(
     config: Path, capsys: pytest.CaptureFixture[str], period: str
