@@ -37,8 +37,9 @@ def parse_line(chat: ChatRef, line: str, buttons: list[Button], lang: str | None
     for button in buttons:
         if line == button.label:
             return Choice(chat, button.action_id)
-    if line.isascii() and line.isdigit() and 1 <= int(line) <= len(buttons):
-        return Choice(chat, buttons[int(line) - 1].action_id)
+    for number, button in enumerate(buttons, 1):
+        if line == str(number):  # compared as text: a line of 5,000 digits is just text
+            return Choice(chat, button.action_id)
     return Text(chat, line)
 
 

@@ -33,6 +33,11 @@ def test_lines_become_events() -> None:
         chat, "+79991234567", is_own=True
     )
     assert parse_line(chat, "/bind 1 2", [], None) == Command(chat, "bind", ("1", "2"))
+    # A label wins over a button's number; any run of digits is at worst text.
+    keypad = [Button("7", "key:7"), Button("1", "key:1")]
+    assert parse_line(chat, "1", keypad, None) == Choice(chat, "key:1")
+    assert parse_line(chat, "2", keypad, None) == Choice(chat, "key:1")
+    assert parse_line(chat, "9" * 5000, buttons, None) == Text(chat, "9" * 5000)
 
 
 async def test_piped_script_binds_and_submits(tmp_path: Path) -> None:
