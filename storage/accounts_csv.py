@@ -41,6 +41,7 @@ _STATUSES = {s.value: s.value for s in AccountStatus}
 _DIGITS = {str(n): n for n in range(4, 9)}
 _RESIDENTS = {str(n): n for n in range(100)}
 _T = TypeVar("_T")
+NOT_UTF8 = "not UTF-8 text; save the file as CSV UTF-8"
 
 
 class HeaderError(ValueError):
@@ -57,7 +58,7 @@ def read_header(text: TextIO) -> tuple[str, dict[str, int]]:
     if not line.strip():
         raise HeaderError("empty file: expected a header row (account, meter_serial, zones, …)")
     if not _is_utf8(line):
-        raise HeaderError("line 1: not UTF-8 text; save the file as CSV UTF-8")
+        raise HeaderError(f"line 1: {NOT_UTF8}")
     delimiter = ";" if line.count(";") > line.count(",") else ","
     names = [name.strip().lower() for name in next(csv.reader([line], delimiter=delimiter))]
     columns: dict[str, int] = {}
@@ -104,7 +105,7 @@ def read_account_rows(text: TextIO) -> Iterator[tuple[int, AccountRow | str]]:
         end = reader.line_num + 1
         if len(cells) != width:
             if cells and (len(cells) > 1 or cells[0].strip()):
-                yield start, f"expected {width} cells, got {len(cells)}"
+                yield start, _wrong_width(width, len(cells), start, end)
             continue  # otherwise a blank line
         try:
             row = parse(list(map(strip, cells)))
@@ -182,7 +183,7 @@ class _RowParser:
 
     def parse(self, cells: list[str]) -> AccountRow:
         if not _is_utf8("".join(cells)):
-            raise RowError("not UTF-8 text")
+            raise RowError(NOT_UTF8)
         cells.append("")
         (account_text, serial_text, zones_text, digits_text, stove_text, status_text, phone_text,
          residents_text, area_text, address) = self.cells_of(cells)  # fmt: skip
@@ -271,6 +272,13 @@ def _keep_of(empty: tuple[str, ...]) -> frozenset[str]:
 @functools.lru_cache(maxsize=256)
 def _period(text: str) -> str:
     return str(Period.parse(text))
+
+
+def _wrong_width(width: int, got: int, first: int, last: int) -> str:
+    if first == last:
+        return f"expected {width} cells, got {got}"
+    # A quote left open takes in every line up to the next quote: say where it ended.
+    return f"expected {width} cells, got {got} in lines {first}–{last} (is a quote not closed?)"
 
 
 def _is_utf8(text: str) -> bool:

@@ -114,7 +114,7 @@ def test_semicolons_undecodable_row_and_decimal_commas(
 
     assert capsys.readouterr().out.splitlines() == [
         "added 1, updated 0, rejected 1",
-        "line 3: not UTF-8 text",
+        "line 3: not UTF-8 text; save the file as CSV UTF-8",
     ]
     account, _ = asyncio.run(stored(config, "1234567890"))
     assert str(account.area_m2) == "54.3"

@@ -103,6 +103,20 @@ def test_line_numbers_count_blank_and_quoted_multiline_rows() -> None:
     assert [line for line, _ in multiline] == [2, 4]
 
 
+def test_a_quote_left_open_is_reported_with_the_lines_it_took_in() -> None:
+    rows = read(
+        "1234567890;0012345;1;;;;;;;;;;",
+        '"2234567890;0012345;1;;;;;;;;;;',
+        "3234567890;0012345;1;;;;;;;;;;",
+        "4234567890;0012345;1;;;;;;;;;;",
+    )
+
+    assert [(line, r if isinstance(r, str) else "ok") for line, r in rows] == [
+        (2, "ok"),
+        (3, "expected 13 cells, got 1 in lines 3–5 (is a quote not closed?)"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("header", "message"),
     [
