@@ -23,7 +23,10 @@ def _path_of(url: str) -> str:
     path = url.removeprefix("sqlite:///")
     if path in ("", ":memory:"):
         return ":memory:"
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create the folder for {path}: {exc.strerror or exc}") from exc
     return path
 
 

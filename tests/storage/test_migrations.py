@@ -58,3 +58,10 @@ async def test_sqlite_folder_is_created(tmp_path: Path, monkeypatch: pytest.Monk
 async def test_unknown_url_is_refused() -> None:
     with pytest.raises(StorageError, match="sqlite:///"):
         await open_storage("mysql://localhost/meterbot")
+
+
+async def test_a_folder_that_cannot_be_made_is_one_storage_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")  # a file where the folder should be
+
+    with pytest.raises(StorageError, match=r"cannot create the folder for .*file/db/m\.sqlite3"):
+        await open_storage(f"sqlite:///{tmp_path}/file/db/m.sqlite3")
