@@ -217,6 +217,27 @@ async def test_webhook_without_the_secret_gets_401_and_changes_nothing(
     assert await storage.claim_update("telegram", "50")  # never claimed: nothing stored
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"hello", b'{"update_id": "x", "message": 5}', b"[]", b'{"update_id": 1}\xff'],
+    ids=["not-json", "wrong-shape", "not-an-object", "not-utf8"],
+)
+async def test_webhook_body_that_is_not_an_update_gets_400(
+    emulator: BotApiEmulator, webhook: Any, body: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, server, _, _ = webhook
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(server.make_url("/telegram/webhook"), data=body, headers=headers) as response,
+    ):
+        assert response.status == 400
+    assert emulator.calls == []
+    assert "telegram webhook: not an update" in caplog.text
+    assert "Traceback" not in caplog.text
+    assert await post(server, updates.message(70, ALICE, "/start"), SECRET) == 200  # still serves
+
+
 async def test_webhook_group_is_refused(emulator: BotApiEmulator, webhook: Any) -> None:
     _, server, _, _ = webhook
     group = -100777
