@@ -85,12 +85,13 @@ class DialogEngine:
         async with lock:
             locale = DEFAULT_LOCALE
             try:
-                snapshot = await self.storage.load_chat(event.chat, event.update_id)
-                if snapshot.seen:
-                    return []
-                if snapshot.profile is not None:
-                    locale = snapshot.profile.locale
-                return await self._step(event, snapshot)
+                async with self.storage.chat_turn(event.chat):  # and apart from other processes
+                    snapshot = await self.storage.load_chat(event.chat, event.update_id)
+                    if snapshot.seen:
+                        return []
+                    if snapshot.profile is not None:
+                        locale = snapshot.profile.locale
+                    return await self._step(event, snapshot)
             except Exception as exc:
                 log.exception("dialog step failed for %s", event.chat.channel)
                 if isinstance(exc, StorageError):

@@ -8,6 +8,7 @@ one that must be atomic across several tables.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -202,6 +203,13 @@ class Storage(Protocol):
         keep them longer than any platform redelivers."""
 
     # -- one dialog turn: one read at its start, one write at its end ------------------------
+    def chat_turn(self, chat: ChatRef) -> AbstractAsyncContextManager[None]:
+        """Held around one dialog turn of `chat`, from `load_chat` to `save_turn`: another
+        process's turn of the same chat waits until this one is left, so two updates of one
+        chat handled by two processes at once never both start from the same step. Within a
+        process the engine keeps its own lock per chat. Raises StorageError when the database
+        cannot be reached."""
+
     async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
         """The chat's profile and dialog state, and whether `save_turn` (or `claim_update`)
         recorded `update_id` for the chat's channel, in one round trip; with them the chat's

@@ -1,27 +1,42 @@
 """The pool under `PostgresStorage`: opening it, a connection or a transaction per
-operation, and the schema's lifecycle (migrations under an advisory lock)."""
+operation, one chat's turns kept apart across processes, and the schema's lifecycle
+(migrations under an advisory lock)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from typing import Self
 
 import asyncpg
 
+from dialogs.events import ChatRef
 from storage import migrations
 from storage.base import StorageError
 
 POOL_SIZE = 10
 MIGRATION_LOCK = 7_316_001  # pg_advisory_xact_lock key: one migrating process at a time
+# pg_advisory_lock(class, key) for chat turns: the two-key form is a key space of its own.
+TURN_LOCKS = 7_316
+TURN_WAIT = 10.0  # seconds a turn waits for another process's turn of the same chat
+_DISCONNECTED = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+_LOCK_TURN = "SELECT pg_advisory_lock($1, $2)"
+
+
+def _turn_key(chat: ChatRef) -> int:
+    # Two chats that share a key only take turns with each other: harmless.
+    digest = hashlib.blake2b(f"{chat.channel}\0{chat.user_id}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class PostgresConnection:
     """An asyncpg pool, and the plumbing every `PostgresStorage` method goes through."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, turns: asyncpg.Pool) -> None:
         self._pool = pool
+        self._turns = turns  # connections that only hold turn locks (`chat_turn`)
 
     @classmethod
     async def connect(cls, url: str) -> Self:
@@ -29,7 +44,9 @@ class PostgresConnection:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE, timeout=10)
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             raise StorageError(f"cannot connect to PostgreSQL: {exc}") from exc
-        return cls(pool)
+        # Connects on first use (min_size 0): only a process that runs dialogs holds these.
+        turns = await asyncpg.create_pool(url, min_size=0, max_size=POOL_SIZE, timeout=10)
+        return cls(pool, turns)
 
     # -- plumbing --------------------------------------------------------------------------
     @asynccontextmanager
@@ -44,6 +61,31 @@ class PostgresConnection:
     async def _tx(self) -> AsyncIterator[asyncpg.Connection]:
         async with self._conn() as conn, conn.transaction():
             yield conn
+
+    @asynccontextmanager
+    async def chat_turn(self, chat: ChatRef) -> AsyncIterator[None]:
+        """A session advisory lock on the chat, held on a connection of a pool of its own: the
+        turn's queries meanwhile take connections from the main pool, so turns waiting for
+        locks can never hold every connection their queries need."""
+        try:
+            conn = await self._turns.acquire()
+        except _DISCONNECTED as exc:
+            raise StorageError(f"cannot connect to PostgreSQL: {exc}") from exc
+        try:
+            key = _turn_key(chat)
+            try:
+                await conn.execute(_LOCK_TURN, TURN_LOCKS, key, timeout=TURN_WAIT)
+            except TimeoutError as exc:
+                raise StorageError(f"the chat's last turn held on for {TURN_WAIT:g} s") from exc
+            except _DISCONNECTED as exc:
+                raise StorageError(str(exc)) from exc
+            yield
+        finally:
+            # Releasing unlocks: asyncpg resets a connection it takes back (that runs
+            # pg_advisory_unlock_all), and closes one it cannot reset, which ends the session
+            # and its locks. A turn that has committed is not failed for that.
+            with suppress(*_DISCONNECTED):
+                await self._turns.release(conn)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def migrate(self) -> list[int]:
@@ -89,4 +131,5 @@ class PostgresConnection:
         return True
 
     async def close(self) -> None:
+        await self._turns.close()
         await self._pool.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import partial
@@ -241,6 +242,11 @@ class SqliteStorage(SqliteCampaigns):
             removed += gone
             if gone < batch:
                 return removed
+
+    def chat_turn(self, chat: ChatRef) -> AbstractAsyncContextManager[None]:
+        # One process serves a SQLite file (README, "Do not scale out on SQLite"), and the
+        # engine's own lock per chat already keeps its turns apart.
+        return nullcontext()
 
     async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
         def load(conn: sqlite3.Connection) -> tuple[Any, tuple[Any, list[Any]] | None]:
