@@ -36,16 +36,6 @@ class Callback:
         return ChatRef(CHANNEL, self.user_id)
 
 
-@dataclass(frozen=True, slots=True)
-class Unsupported:
-    """A message type the dialog cannot read (sticker, picture, location, a new type…)."""
-
-    chat: ChatRef
-    message_type: str
-    update_id: str | None
-    language: str | None = None  # the client's, for a chat the bot does not know yet
-
-
 def parse_callback(data: object) -> Callback:
     """The parts of a callback this bot uses; BadCallback when the shape is wrong."""
     if not isinstance(data, dict) or not isinstance(data.get("event"), str):
@@ -85,9 +75,12 @@ def start_event(callback: Callback) -> Start:
     return Start(callback.chat, callback.message_token, language_hint(callback.language))
 
 
-def message_event(callback: Callback) -> Inbound | Unsupported:
+def message_event(callback: Callback) -> Inbound:
     """A `message` callback as the dialog's event: a keyboard press (ActionBody behind
-    ACTION_PREFIX) is a Choice, `/name args` a Command, a contact a ContactShared."""
+    ACTION_PREFIX) is a Choice, `/name args` a Command, a contact a ContactShared. Any other
+    type (a sticker, a picture, a location, a type Viber adds later) is the Text of its caption,
+    often empty, as in the Telegram channel: the dialog answers it where the conversation stands,
+    with that step's buttons, so the resident's keyboard is never replaced by none."""
     chat, update_id = callback.chat, callback.message_token
     message = callback.message
     kind = message.get("type")
@@ -100,7 +93,7 @@ def message_event(callback: Callback) -> Inbound | Unsupported:
         # other way (not answering our keyboard) may be someone else's.
         is_own = message.get("tracking_data") == SHARE_PHONE_TRACKING
         return ContactShared(chat, str(contact["phone_number"]), is_own, update_id)
-    return Unsupported(chat, str(kind), update_id, language_hint(callback.language))
+    return Text(chat, text if isinstance(text, str) else "", update_id)
 
 
 def text_event(chat: ChatRef, text: str, update_id: str | None) -> Inbound:

@@ -24,7 +24,6 @@ from bot.viber.events import (
     CHANNEL,
     BadCallback,
     Callback,
-    Unsupported,
     message_event,
     parse_callback,
     start_event,
@@ -33,8 +32,7 @@ from bot.viber.render import render_welcome
 from bot.viber.sender import ViberSender
 from dialogs.events import ChatRef, Inbound
 from dialogs.replies import Reply
-from dialogs.texts import say
-from storage.base import ChatProfile, Storage
+from storage.base import Storage
 
 log = logging.getLogger(__name__)
 
@@ -127,32 +125,20 @@ class ViberWebhook:
             return web.Response(status=200)
         return web.json_response(welcome)
 
-    async def _welcome_back(self, chat: ChatRef) -> ChatProfile | None:
-        """Clear the unsubscribed mark. A chat never seen gets no profile here, so that the
-        dialog still creates it (with the client's language) on the first message."""
+    async def _welcome_back(self, chat: ChatRef) -> None:
+        """Clear the unsubscribed mark. A chat never seen gets no profile here: the dialog
+        creates it on the first message."""
         profile = await self._storage.get_profile(chat)
         if profile is not None and profile.blocked:
             await self._storage.set_blocked(chat, False)
-        return profile
 
-    async def _converse(self, inbound: Inbound | Unsupported) -> None:
+    async def _converse(self, inbound: Inbound) -> None:
         with log_context(channel=CHANNEL, update_id=inbound.update_id):
-            chat = inbound.chat
             # Writing again means the resident is back: a message subscribes them.
-            profile = await self._welcome_back(chat)
-            if isinstance(inbound, Unsupported):
-                locale = profile.locale if profile else inbound.language
-                replies = await self._polite_refusal(inbound, locale)
-            else:
-                replies = await self._engine.handle(inbound)
+            await self._welcome_back(inbound.chat)
+            replies = await self._engine.handle(inbound)
             if replies:
-                await self._sender.send(chat.user_id, replies)
-
-    async def _polite_refusal(self, inbound: Unsupported, locale: str | None) -> list[Reply]:
-        log.info("viber message type %r answered with a hint", inbound.message_type)
-        if inbound.update_id and not await self._storage.claim_update(CHANNEL, inbound.update_id):
-            return []
-        return [Reply(say(locale or "ru", "not_understood"))]
+                await self._sender.send(inbound.chat.user_id, replies)
 
     def _in_order(self, user_id: str, work: Callable[[], Awaitable[object]]) -> None:
         previous = self._tails.get(user_id)

@@ -33,6 +33,9 @@ class ViberResident:
             callbacks.text(self.user_id, text, tracking_data=self._tracking())
         )
 
+    async def send_sticker(self) -> list[dict[str, Any]]:
+        return await self._callback(callbacks.sticker(self.user_id))
+
     async def press(self, label: str) -> list[dict[str, Any]]:
         button = self.button(label)
         assert button["ActionType"] == "reply", button

@@ -113,6 +113,22 @@ async def test_a_redelivered_confirmation_is_stored_once(bot: Harness, storage: 
     assert len(history) == 1
 
 
+async def test_a_sticker_on_the_keypad_keeps_the_resident_where_they_were(bot: Harness) -> None:
+    resident = await consented(bot)
+    await resident.send(f"/bind {ACCOUNT} {SERIAL}")
+    await resident.press("Передать показания")
+    await resident.press("По цифрам")
+    await resident.press("4")
+
+    await resident.send_sticker()
+
+    # The dialog answers where the conversation stands, and Viber keeps showing its buttons.
+    assert resident.text().startswith("Введите показание цифрами")
+    assert "По цифрам" in resident.labels()
+    await resident.send("46700")
+    assert "Проверьте показания" in resident.text()
+
+
 async def test_bind_by_shared_phone(bot: Harness, storage: Storage) -> None:
     resident = await consented(bot)
     await resident.share_phone("+79990000001")  # on file for the demo account

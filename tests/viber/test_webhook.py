@@ -11,8 +11,6 @@ from viberbot.api.bot_configuration import BotConfiguration
 from bot.viber.render import ACTION_PREFIX, SHARE_PHONE_TRACKING
 from dialogs.events import ChatRef, Choice, Command, ContactShared, Inbound, Start, Text
 from dialogs.replies import Reply
-from dialogs.texts import say
-from storage.base import ChatProfile
 from tests.viber import callbacks
 from tests.viber.conftest import LONG_NAME, TOKEN, Harness
 
@@ -182,21 +180,19 @@ async def test_a_redelivered_message_is_handled_once(harness: Harness) -> None:
     assert len(harness.emulator.sent) == 1
 
 
-async def test_a_sticker_gets_a_polite_hint_once(harness: Harness) -> None:
-    harness.storage.profiles[ALICE_CHAT] = ChatProfile(ALICE_CHAT, locale="en")
+async def test_a_sticker_reaches_the_dialog_once_as_empty_text(harness: Harness) -> None:
     token = callbacks.next_token()
     await harness.post(callbacks.sticker(ALICE, token))
     await harness.post(callbacks.sticker(ALICE, token))  # redelivered
-    assert harness.engine.events == []
-    [sent] = harness.emulator.sent
-    assert sent["text"] == say("en", "not_understood")
+    assert harness.engine.events == [Text(ALICE_CHAT, "", str(token))]
+    assert len(harness.emulator.sent) == 1
 
 
-async def test_a_new_residents_hint_follows_their_client_language(harness: Harness) -> None:
-    body = callbacks.sticker(ALICE)
-    body["sender"]["language"] = "en-US"
+async def test_a_picture_reaches_the_dialog_as_its_caption(harness: Harness) -> None:
+    token = callbacks.next_token()
+    body = callbacks.message(ALICE, {"type": "picture", "text": "46700", "media": "x"}, token)
     await harness.post(body)
-    assert [m["text"] for m in harness.emulator.sent] == [say("en", "not_understood")]
+    assert harness.engine.events == [Text(ALICE_CHAT, "46700", str(token))]
 
 
 async def test_unknown_events_and_message_types_never_fail(harness: Harness) -> None:
@@ -205,8 +201,8 @@ async def test_unknown_events_and_message_types_never_fail(harness: Harness) -> 
     for body in (unknown_event, new_type):
         response = await harness.post(body)
         assert response.status == 200
-    assert harness.engine.events == []
-    assert [m["text"] for m in harness.emulator.sent] == [say("ru", "not_understood")]
+    assert [type(event) for event in harness.engine.events] == [Text]
+    assert len(harness.emulator.sent) == 1
 
 
 async def test_delivery_reports_are_recorded(harness: Harness) -> None:
