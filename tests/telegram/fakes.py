@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from dialogs.events import ChatRef, Inbound
 from dialogs.replies import Reply
+from storage.base import ChatProfile
 
 
 class FakeEngine:
@@ -35,6 +36,10 @@ class FakeStorage:
     def __init__(self) -> None:
         self.claimed: set[tuple[str, str]] = set()
         self.blocked: dict[ChatRef, bool] = {}
+        self.profiles: dict[ChatRef, ChatProfile] = {}
+
+    async def get_profile(self, chat: ChatRef) -> ChatProfile | None:
+        return self.profiles.get(chat)
 
     async def claim_update(self, channel: str, update_id: str) -> bool:
         if (channel, update_id) in self.claimed:

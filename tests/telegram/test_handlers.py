@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from dialogs.events import ChatRef, Choice, Command, ContactShared, Start, Text
 from dialogs.replies import Button, Picture, Reply
+from storage.base import ChatProfile
 from tests.telegram import updates
 from tests.telegram.fakes import FakeEngine, FakeStorage
 from tests.telegram.recording import RecordingSession
@@ -115,6 +116,25 @@ async def test_a_picture_becomes_text_of_its_caption(
 ) -> None:
     await feed(updates.photo(24, ALICE, caption))
     assert engine.events == [Text(ChatRef("telegram", str(ALICE)), text, "24")]
+
+
+async def test_an_edited_message_is_answered_with_a_hint_once(
+    feed: Any, engine: FakeEngine, session: RecordingSession, storage: FakeStorage
+) -> None:
+    await feed(updates.edited(27, ALICE, "46701"))
+    await feed(updates.edited(27, ALICE, "46701"))  # redelivered
+    storage.profiles[ChatRef("telegram", str(BOB))] = ChatProfile(
+        ChatRef("telegram", str(BOB)), locale="en"
+    )
+    await feed(updates.edited(28, BOB, "46701"))
+
+    assert engine.events == []  # the dialog's step has moved on: nothing re-read
+    assert [(c.chat_id, c.text) for c in session.calls] == [
+        (ALICE, "Исправленные сообщения я не перечитываю. Отправьте, пожалуйста, верное значение "
+         "новым сообщением."),
+        (BOB, "I do not read edited messages again. Please send the correct value as a new "
+         "message."),
+    ]  # fmt: skip
 
 
 async def test_the_same_buttons_share_one_keyboard_that_nobody_can_alter(

@@ -63,6 +63,12 @@ def press(
     }
 
 
+def edited(update_id: int, user_id: int, text: str) -> dict[str, Any]:
+    """A message the resident sent earlier, changed afterwards."""
+    body = message(update_id, user_id, text)["message"]
+    return {"update_id": update_id, "edited_message": {**body, "edit_date": DATE + 60}}
+
+
 def photo(update_id: int, user_id: int, caption: str | None = None) -> dict[str, Any]:
     """A picture sent to the bot, with or without a caption."""
     body: dict[str, Any] = {

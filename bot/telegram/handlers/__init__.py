@@ -14,21 +14,32 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.telegram.handlers import callbacks, commands, contacts, errors, groups, membership, text
+from bot.telegram.handlers import (
+    callbacks,
+    commands,
+    contacts,
+    edits,
+    errors,
+    groups,
+    membership,
+    text,
+)
 from bot.telegram.handlers.common import private_message, private_press
 
 
 def private_router() -> Router:
-    """Messages and presses in private chats, membership changes and every handler error."""
+    """Messages, edits and presses in private chats, membership changes and every handler
+    error."""
     router = Router(name="private")
     router.message.filter(private_message)
+    router.edited_message.filter(private_message)
     router.callback_query.filter(private_press)
     # A message goes to the first handler whose filters pass: typed text first (the most
     # common), then commands and contacts, then whatever is left back to the text handler.
     for module in (text, commands, contacts):
         module.register(router)
     text.register_fallback(router)
-    for module in (callbacks, membership, errors):
+    for module in (edits, callbacks, membership, errors):
         module.register(router)
     return router
 
