@@ -58,6 +58,7 @@ from billing_core.readings import (
     latest_actual,
     parse_value,
     parse_values,
+    read_line,
 )
 from billing_core.tariffs import Tariff, TariffBook
 from billing_core.window import SubmissionWindow
@@ -117,4 +118,5 @@ __all__ = [
     "parse_value",
     "parse_values",
     "penalty",
+    "read_line",
 ]

@@ -235,6 +235,29 @@ def parse_values(texts_or_line: str | Sequence[str], meter: Meter) -> Readings:
     }
 
 
+def read_line(line: str, meter: Meter, previous: MeterReading | None) -> Readings:
+    """`parse_values` of a line typed from the first register on, where it may also be the first
+    register alone, written with a thousands space as the bot itself shows readings.
+
+    '46 700' reads both ways on a two-register meter: T1 = 46 and T2 = 700, or T1 = 46 700. It
+    is the first register alone (a dict of one) when the split puts it below the previous
+    reading and the single number does not; otherwise one value per register, as
+    `parse_values` reads it (and raises)."""
+    values = parse_values(line, meter)
+    first = meter.kind.registers[0]
+    last = None if previous is None else previous.values.get(first)
+    if len(values) < 2 or last is None or values[first] >= last:
+        return values
+    tokens = [t for t in _VALUE_SEPARATOR.split(line.strip()) if t]
+    if len(_join_thousands(tokens)) != 1:
+        return values
+    try:
+        single = parse_value(line, meter, first)
+    except ReadingRejected:
+        return values
+    return {first: single} if single >= last else values
+
+
 def _has_digit(text: str) -> bool:
     return any(ch.isascii() and ch.isdigit() for ch in normalize_number_text(text))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from billing_core.bills import compute_bill
 from billing_core.errors import BillingError, MissingBaseReading, TariffNotFound
-from billing_core.models import Bill, MeterReading, ReadingSource
+from billing_core.models import Bill, MeterReading, Readings, ReadingSource
 from billing_core.readings import (
     CheckedSubmission,
     Confirmation,
@@ -19,8 +19,9 @@ from billing_core.readings import (
     check_eligibility,
     check_submission,
     check_window,
+    latest_actual,
     parse_value,
-    parse_values,
+    read_line,
 )
 from dialogs.flows.accounts import binding_of, current_binding, need_account
 from dialogs.flows.draft import (
@@ -124,10 +125,10 @@ async def _take_value(turn: Turn, draft: Draft, text: str) -> list[Reply]:
     meter = draft.account.meter
     if draft.index == 0 and len(draft.registers) > 1 and len(text.split()) > 1:
         try:
-            values = parse_values(text, meter)
+            values = _read_line(text, draft)
         except ReadingRejected:
             values = {}
-        if values:
+        if len(values) == len(draft.registers):  # else one value, read below as the first
             return await review(turn, amend(draft, values=values, index=len(values)))
     register = draft.registers[draft.index]
     try:
@@ -302,7 +303,7 @@ async def submit_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
     if draft is None:
         return expired(turn)
     try:
-        values = parse_values(" ".join(args), draft.account.meter)
+        values = _read_line(" ".join(args), draft)
     except ReadingRejected as refusal:
         if refusal.register is not None:
             index = draft.registers.index(refusal.register)
@@ -311,4 +312,13 @@ async def submit_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
         draft = amend(draft, index=0, values={})
         save(turn, ENTER, draft)
         return [reply, prompt(turn, draft)]
-    return await review(turn, amend(draft, values=values, index=len(values)))
+    draft = amend(draft, values=values, index=len(values))
+    if draft.index < len(draft.registers):  # '/submit 46 700': the first value only
+        save(turn, ENTER, draft)
+        return [prompt(turn, draft)]
+    return await review(turn, draft)
+
+
+def _read_line(line: str, draft: Draft) -> Readings:
+    """Every register's value from one line, or the first alone ('46 700', see `read_line`)."""
+    return read_line(line, draft.account.meter, latest_actual(draft.history, before=draft.period))

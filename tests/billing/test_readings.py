@@ -11,6 +11,7 @@ from billing_core import (
     Confirmation,
     Meter,
     MeterKind,
+    MeterReading,
     Period,
     ReadingRejected,
     ReadingSource,
@@ -25,6 +26,7 @@ from billing_core import (
     latest_actual,
     parse_value,
     parse_values,
+    read_line,
 )
 
 from .factories import account, monthly, reading
@@ -121,6 +123,38 @@ TWO = Meter("1", MeterKind.TWO_ZONE)
 def test_parse_values_line(line: str, meter: Meter, expected: tuple[str, ...]) -> None:
     values = parse_values(line, meter)
     assert values == dict(zip(meter.kind.registers, map(D, expected), strict=True))
+
+
+LAST = reading("2026-10", 46470, 21675)
+
+
+@pytest.mark.parametrize(
+    ("line", "previous", "expected"),
+    [
+        # The split is below last month's T1 and the grouped number is not: one value.
+        pytest.param("46 700", LAST, {Register.T1: D(46700)}, id="thousands-space"),
+        pytest.param("46\u00a0700", LAST, {Register.T1: D(46700)}, id="as-the-bot-shows-it"),
+        # Both registers, whenever the split agrees with the last reading or nothing says no.
+        pytest.param("46700 21775", LAST, {Register.T1: D(46700), Register.T2: D(21775)},
+                     id="two-values"),
+        pytest.param("46 700", None, {Register.T1: D(46), Register.T2: D(700)},
+                     id="no-previous-reading"),
+        pytest.param("46 700", reading("2026-10", 40, 650),
+                     {Register.T1: D(46), Register.T2: D(700)}, id="split-fits"),
+        # Below last month both ways: the split stands, and its check will say so.
+        pytest.param("45 100", LAST, {Register.T1: D(45), Register.T2: D(100)},
+                     id="single-too-low"),
+        pytest.param("4 67 00", LAST, None, id="not-thousands-grouping"),
+    ],
+)  # fmt: skip
+def test_read_line_takes_a_thousands_space_for_one_value(
+    line: str, previous: MeterReading | None, expected: dict[Register, Decimal] | None
+) -> None:
+    if expected is None:
+        with pytest.raises(ReadingRejected):
+            read_line(line, TWO, previous)
+        return
+    assert read_line(line, TWO, previous) == expected
 
 
 def test_parse_values_one_text_per_register_keeps_inner_spaces() -> None:

@@ -73,6 +73,23 @@ async def test_two_zone_preview_matches_the_bill_example(bound: Bound) -> None:
     assert "предварительный" in text  # 2026 electric zone tariffs are estimates
 
 
+async def test_a_reading_typed_with_a_thousands_space_is_one_value(bound: Bound) -> None:
+    # The bot shows "46 470": a resident who types "46 700" back means one number, not T1 = 46
+    # and T2 = 700 (below last month's 46 470), typed at the prompt or after /submit.
+    chat = await bound(TWO_ZONE)
+    await chat.press("Передать показания")
+    await chat.send("46 700")
+    assert chat.text().startswith("Т2 (ночь, 23:00–07:00)")
+    await chat.send("21 775")
+    assert "Т1 день  46\u00a0700 → 230\u00a0кВт·ч" in chat.text()
+    await chat.press("Отмена")
+
+    await chat.send("/submit 46 700")
+    assert chat.text().startswith("Т2 (ночь, 23:00–07:00)")
+    await chat.send("21775")
+    assert "Итого к оплате: 2\u00a0387,20\u00a0₽" in chat.text()
+
+
 async def test_submit_command_shows_preview_and_waits(bound: Bound, storage: Storage) -> None:
     chat = await bound(TWO_ZONE)
     await chat.send("/submit 46700 21775")
