@@ -167,6 +167,7 @@ async def route(turn: Turn, event: Inbound) -> list[Reply]:
 
 async def on_command(turn: Turn, name: str, args: tuple[str, ...]) -> list[Reply]:
     args = tuple(arg[:MAX_TEXT] for arg in args[:10])
+    name = _ALIASES.get(name, name)
     if name in _CONSENTED_COMMANDS and turn.profile.consent_at is None:
         return general.ask_consent(turn)
     match name:
@@ -204,6 +205,8 @@ async def on_command(turn: Turn, name: str, args: tuple[str, ...]) -> list[Reply
 
 
 _CONSENTED_COMMANDS = {"bind", "submit", "bill", "history", "accounts", "remind"}
+# What residents type after reading a button ("Напоминания" → /reminders): the command meant.
+_ALIASES = {"reminders": "remind", "account": "accounts", "office": "offices", "language": "lang"}
 
 
 async def on_choice(turn: Turn, action_id: str) -> list[Reply]:

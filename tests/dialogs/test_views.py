@@ -46,6 +46,10 @@ async def test_reminders_on_off(bound: Bound, storage: Storage) -> None:
     assert profile.reminders_on
     await chat.send("/remind maybe")
     assert "/remind on или /remind off" in chat.text()
+    await chat.send("/reminders off")  # as the button reads: the command meant
+    profile = await storage.get_profile(chat.chat)
+    assert profile is not None
+    assert not profile.reminders_on
 
 
 async def test_offices_search_by_district_and_street(chat: Conversation) -> None:
