@@ -69,7 +69,7 @@ from storage.sqlite_rows import (
     _subject,
     _subject_rows,
 )
-from storage.sqlite_transactions import _NO_FOREIGN_KEYS, _in_transaction
+from storage.sqlite_transactions import _IMPORT, _in_transaction
 
 EXPORT_PAGE = 1000
 
@@ -84,8 +84,8 @@ class SqliteStorage(SqliteCampaigns):
         """New accounts go through a temporary table and set-based inserts; known ones are
         upserted row by row, keeping what `keep` names (storage/sqlite_import.py)."""
         plan = ImportPlan(_stamp(datetime.now(UTC)), rows)
-        # One transaction without fsync or foreign key checks (see `_NO_FOREIGN_KEYS`).
-        await self._on_thread(_in_transaction, partial(write_plan, plan=plan), _NO_FOREIGN_KEYS)
+        # One transaction without fsync, foreign key or CHECK constraints (see `_IMPORT`).
+        await self._on_thread(_in_transaction, partial(write_plan, plan=plan), _IMPORT)
         return UpsertCounts(added=plan.added, updated=plan.updated)
 
     async def get_account(self, number: str) -> Account | None:

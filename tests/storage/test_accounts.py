@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
 from typing import Any
 
@@ -165,8 +166,8 @@ async def test_sqlite_import_relaxes_durability_only_for_its_own_transaction(
     storage: Storage,
 ) -> None:
     if getattr(storage, "engine", "") != "sqlite":
-        pytest.skip("synchronous and foreign_keys are SQLite settings")
-    normal, on = 1, 1  # the connection's settings at rest
+        pytest.skip("synchronous, foreign_keys and CHECK constraints are SQLite settings")
+    normal, on, off = 1, 1, 0  # the connection's settings at rest
     # Over 200 rows: the multi-row insert goes through whole chunks and a remainder.
     numbers = [f"{4000000000 + n:010d}" for n in range(450)]
     await storage.upsert_accounts(
@@ -181,8 +182,15 @@ async def test_sqlite_import_relaxes_durability_only_for_its_own_transaction(
     )
     assert await _pragma(storage, "synchronous") == normal
     assert await _pragma(storage, "foreign_keys") == on
+    assert await _pragma(storage, "ignore_check_constraints") == off
     db: Any = getattr(storage, "_db")  # noqa: B009
     assert await db.execute_fetchall("PRAGMA foreign_key_check") == []
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):  # checked again after it
+        await db.execute(
+            "INSERT INTO meters (account, serial, zones, digits, decimals, active) "
+            "VALUES (?, 'X1', 4, 6, 0, 0)",
+            (numbers[0],),
+        )
     assert await storage.count_accounts() == len(numbers)
     assert [a.number for a in await storage.find_accounts_by_phone("+79990000449")] == [
         numbers[-1]
@@ -193,6 +201,7 @@ async def test_sqlite_import_relaxes_durability_only_for_its_own_transaction(
         await storage.upsert_accounts([None])  # type: ignore[list-item]
     assert await _pragma(storage, "synchronous") == normal
     assert await _pragma(storage, "foreign_keys") == on
+    assert await _pragma(storage, "ignore_check_constraints") == off
 
 
 async def test_a_row_batch_writes_what_its_import_rows_say(storage: Storage) -> None:
