@@ -24,7 +24,7 @@ _FULL: Pragmas = (("PRAGMA synchronous = FULL",), ("PRAGMA synchronous = NORMAL"
 # CHECK constraint tests (zones, stove, status, source, the account's length) comes from the
 # parser's own checks or from an enum, so those checks only cost time. The CHECK constraints'
 # `IN (…)` lists cost the most: SQLite built each one as a temporary b-tree for every row,
-# 40 % of a batch's instructions (measured with callgrind). Its synchronous stays NORMAL: in
+# 30 % of a batch's instructions (measured with callgrind). Its synchronous stays NORMAL: in
 # WAL mode a power cut may lose the last committed batches but never corrupts the file, and an
 # import is repeatable (upsert by account number).
 _IMPORT: Pragmas = (
