@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import itertools
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import TextIO, TypeVar
 
 from billing_core.identifiers import normalize_account, normalize_phone, normalize_serial
 from billing_core.models import AccountStatus, MeterKind, Period, Stove
+from storage.account_lines import LineRows
 from storage.base import ImportRow
 from storage.import_rows import AccountRow, import_row, keep_text
 
@@ -84,34 +86,40 @@ def read_accounts(text: TextIO) -> Iterator[tuple[int, ImportRow | str]]:
 
 
 def read_account_rows(text: TextIO) -> Iterator[tuple[int, AccountRow | str]]:
-    """`read_accounts` with each good row as column values (`storage.import_rows`)."""
+    """`read_accounts` with each good row as column values (`storage.import_rows`). A line in
+    the common spelling is read whole (`storage.account_lines`); any other record goes through
+    the `csv` module and the full checks, from its first line to its last."""
     delimiter, columns = read_header(text)
-    parse = _RowParser(columns).parse
-    reader = csv.reader(text, delimiter=delimiter)
+    parser = _RowParser(columns)
+    parse = parser.parse
+    line_row = LineRows(columns, delimiter, parser.keep_for, _period).row
     seen: dict[int, int] = {}  # account as an int: a third of the memory of the string
     width = len(columns)
     strip = str.strip
-    end = 1
-    while True:
-        start = end + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            end = reader.line_num + 1
-            yield start, f"not valid CSV: {exc}"
-            continue
-        end = reader.line_num + 1
-        if len(cells) != width:
-            if cells and (len(cells) > 1 or cells[0].strip()):
-                yield start, _wrong_width(width, len(cells), start, end)
-            continue  # otherwise a blank line
-        try:
-            row = parse(list(map(strip, cells)))
-        except RowError as exc:
-            yield start, str(exc)
-            continue
+    end = 1  # the last line read
+    for line in text:
+        end += 1
+        start = end
+        row = line_row(line)
+        if row is None:
+            # The record may go on over the next lines (a quoted cell with line breaks).
+            reader = csv.reader(itertools.chain((line,), text), delimiter=delimiter)
+            try:
+                cells = next(reader)
+            except csv.Error as exc:
+                end += reader.line_num - 1
+                yield start, f"not valid CSV: {exc}"
+                continue
+            end += reader.line_num - 1
+            if len(cells) != width:
+                if cells and (len(cells) > 1 or cells[0].strip()):
+                    yield start, _wrong_width(width, len(cells), start, end)
+                continue  # otherwise a blank line
+            try:
+                row = parse(list(map(strip, cells)))
+            except RowError as exc:
+                yield start, str(exc)
+                continue
         number = row[0]
         first = seen.setdefault(int(number), start)
         if first != start:
@@ -173,8 +181,7 @@ class _RowParser:
         # A missing optional column reads as the empty cell appended at position `width`.
         width = len(columns)
         self.at = {name: columns.get(name, width) for name in REQUIRED + OPTIONAL}
-        # A tuple even for one name: itemgetter of one position would return the bare cell.
-        self.kept_cells = operator.itemgetter(*(self.at[name] for name in _KEPT_WHEN_EMPTY), width)
+        self.kept_cells = operator.itemgetter(*(self.at[name] for name in _KEPT_WHEN_EMPTY))
         self.kept_cache: dict[tuple[bool, ...], str] = {}
         self.cells_of = operator.itemgetter(
             *(self.at[name] for name in ("account", "meter_serial", "zones", "digits", "stove",
@@ -217,11 +224,14 @@ class _RowParser:
         period, t1, t2, t3 = self._last(cells, zones, digits)
         return (
             number, address, stove, status, residents, None if area is None else str(area),
-            phones, None, None, serial, zones, digits, 0, period, t1, t2, t3, self._keep(cells),
+            phones, None, None, serial, zones, digits, 0, period, t1, t2, t3, self.keep(cells),
         )  # fmt: skip
 
-    def _keep(self, cells: list[str]) -> str:
-        empty = tuple(map(operator.not_, self.kept_cells(cells)))
+    def keep(self, cells: list[str]) -> str:
+        return self.keep_for(tuple(map(operator.not_, self.kept_cells(cells))))
+
+    def keep_for(self, empty: tuple[bool, ...]) -> str:
+        """`AccountRow.keep` when the `_KEPT_WHEN_EMPTY` cells are empty as `empty` says."""
         keep = self.kept_cache.get(empty)
         if keep is None:
             names = zip(_KEPT_WHEN_EMPTY, empty, strict=False)
