@@ -16,7 +16,8 @@ import io
 import os
 import sys
 import tempfile
-from contextlib import aclosing
+from collections.abc import Iterator, Sequence
+from contextlib import aclosing, contextmanager
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -27,13 +28,14 @@ from bot.config import Settings
 from bot.import_reader import read_chunks
 from storage.accounts_csv import HeaderError
 from storage.base import (
+    ImportRow,
     Storage,
     StorageError,
     UpsertCounts,
     connect_storage,
     open_storage,
 )
-from storage.import_rows import RowBatch
+from storage.import_rows import RowBatch, StagedRows
 
 BATCH_ROWS = 20_000
 IMPORT_SWITCH_INTERVAL = 0.0002  # seconds
@@ -75,20 +77,24 @@ async def import_stream(db: Storage, text: TextIO, name: str, out: TextIO) -> in
     writer = _BatchWriter(db)
     rejected = 0
     # Rejections go to a spooled file: a million bad rows must not sit in memory, and the
-    # summary line comes first in the output.
+    # summary line comes first in the output. Staged batches (bot/import_reader.py) are files
+    # in a folder that outlives the reading: the last batch is written after it.
     with (
         tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8") as reasons,
+        _staging_folder(db) as stage_in,
         tqdm(
             total=size, unit="B", unit_scale=True, desc="import", disable=not _on_terminal()
         ) as progress,
     ):
         try:
-            async with aclosing(read_chunks(text, name, size, BATCH_ROWS)) as chunks:
+            chunks = read_chunks(text, name, size, BATCH_ROWS, stage_in)
+            async with aclosing(chunks):
                 async for first_line, rows, rejections, position in chunks:
                     rejected += len(rejections)
                     reasons.writelines(f"line {line}: {reason}\n" for line, reason in rejections)
                     if rows:
-                        await writer.submit(RowBatch(rows), first_line)
+                        batch = rows if isinstance(rows, StagedRows) else RowBatch(rows)
+                        await writer.submit(batch, first_line)
                     progress.update(max(position - progress.n, 0))
             await writer.drain()
             progress.update(max(size - progress.n, 0))
@@ -127,7 +133,7 @@ class _BatchWriter:
         self.added = 0
         self.updated = 0
 
-    async def submit(self, batch: RowBatch, first_line: int) -> None:
+    async def submit(self, batch: Sequence[ImportRow], first_line: int) -> None:
         await self.drain()
         self._pending = asyncio.create_task(self._db.upsert_accounts(batch))
         self._pending_line = first_line
@@ -143,6 +149,22 @@ class _BatchWriter:
             raise
         self.added += counts.added
         self.updated += counts.updated
+
+
+@contextmanager
+def _staging_folder(db: Storage) -> Iterator[str | None]:
+    """A temporary folder for staged batches, if `db` reads them and one can be made (else
+    the rows go through the pipe)."""
+    if not db.reads_staged_rows:
+        yield None
+        return
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="meterbot-import-")
+    except OSError:
+        yield None
+        return
+    with folder as path:
+        yield path
 
 
 def _size(raw: BinaryIO | None) -> int:

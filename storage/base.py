@@ -153,6 +153,10 @@ class Storage(Protocol):
     async def close(self) -> None: ...
 
     # -- accounts and meters ---------------------------------------------------------------
+    # Whether `upsert_accounts` reads a `storage.import_rows.StagedRows` batch from its file
+    # itself; an engine that does not would only load the rows back (any batch still works).
+    reads_staged_rows: bool
+
     async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts: ...
 
     async def get_account(self, number: str) -> Account | None: ...

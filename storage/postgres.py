@@ -57,6 +57,7 @@ class PostgresStorage(PostgresCampaigns):
     """`Storage` on PostgreSQL. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
     engine = "postgres"
+    reads_staged_rows = False
 
     # -- accounts and meters -----------------------------------------------------------------
     async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts:

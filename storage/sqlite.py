@@ -41,6 +41,7 @@ from storage.base import (
     Subject,
     UpsertCounts,
 )
+from storage.import_rows import StagedRows
 from storage.rows import (
     ACCOUNT_SELECT,
     READING_COLUMNS,
@@ -50,7 +51,7 @@ from storage.rows import (
     text_or_none,
 )
 from storage.sqlite_campaigns import SqliteCampaigns
-from storage.sqlite_import import ImportPlan, write_plan
+from storage.sqlite_import import ImportPlan, write_plan, write_staged
 from storage.sqlite_rows import (
     _CLAIM_UPDATE,
     _LOAD_CHAT,
@@ -78,12 +79,17 @@ class SqliteStorage(SqliteCampaigns):
     """`Storage` on SQLite. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
     engine = "sqlite"
+    reads_staged_rows = True
 
     # -- accounts and meters -----------------------------------------------------------------
     async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts:
-        """New accounts go through a temporary table and set-based inserts; known ones are
-        upserted row by row, keeping what `keep` names (storage/sqlite_import.py)."""
-        plan = ImportPlan(_stamp(datetime.now(UTC)), rows)
+        """New accounts go through a temporary table (or the file a `StagedRows` batch is in)
+        and set-based inserts; known ones are upserted row by row, keeping what `keep` names
+        (storage/sqlite_import.py)."""
+        now = _stamp(datetime.now(UTC))
+        if isinstance(rows, StagedRows):
+            return await self._on_thread(write_staged, now, rows)
+        plan = ImportPlan(now, rows)
         # One transaction without fsync, foreign key or CHECK constraints (see `_IMPORT`).
         await self._on_thread(_in_transaction, partial(write_plan, plan=plan), _IMPORT)
         return UpsertCounts(added=plan.added, updated=plan.updated)

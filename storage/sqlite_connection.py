@@ -6,24 +6,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Self, cast
+from typing import Any, Self
 
 import aiosqlite
 
-from storage import migrations
+from storage import migrations, sqlite_binding  # noqa: F401 (binds None as NULL directly)
 from storage.base import StorageError
 from storage.sqlite_transactions import _FULL, T, Work, _in_transaction, _migrate
 
 BUSY_TIMEOUT_MS = 5000
-
-# The sqlite3 module looks every None it binds up in its adapter registry and then probes it
-# for `__adapt__` and `__conform__` before binding NULL; an adapter registered for NoneType
-# (returning None, a C call) ends that search at the first look. Binding None cost 3 times
-# what binding a string does; an import batch binds about four per row: 13 % of its
-# instructions (callgrind). The registry is the module's, for the whole process, and NULL is
-# still what is bound.
-_null: Callable[[None], None] = cast(Callable[[None], None], {}.get)  # {}.get(None) is None
-sqlite3.register_adapter(type(None), _null)
 
 
 def _path_of(url: str) -> str:

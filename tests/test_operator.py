@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,9 @@ import pytest
 from billing_core.models import AccountStatus, MeterKind, Period, Register, Stove
 from bot import import_reader
 from bot.cli import main
-from storage.base import open_storage
+from storage.base import ImportRow, UpsertCounts, open_storage
+from storage.import_rows import StagedRows
+from storage.sqlite import SqliteStorage
 
 SAMPLE = Path(__file__).parents[1] / "examples" / "accounts.sample.csv"
 
@@ -177,6 +181,70 @@ def test_the_file_is_streamed_in_batches(
         "added 50, updated 0, rejected 1",
         "line 52: account 1000000003 already on line 5",
     ]
+
+
+def test_the_reading_process_stages_batches_a_few_at_a_time(
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot import operator as commands
+
+    monkeypatch.setattr(import_reader, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(import_reader, "STAGED_AHEAD", 2)
+    monkeypatch.setattr(commands, "BATCH_ROWS", 7)
+    written = SqliteStorage.upsert_accounts
+    files_seen: list[list[str]] = []
+    folders: set[str] = set()
+
+    async def watched(self: SqliteStorage, rows: Iterable[ImportRow]) -> UpsertCounts:
+        assert isinstance(rows, StagedRows)
+        folder = os.path.dirname(rows.path)
+        folders.add(folder)
+        await asyncio.sleep(0.05)  # time for the reader to run ahead as far as it may
+        files_seen.append(sorted(os.listdir(folder)))
+        return await written(self, rows)
+
+    monkeypatch.setattr(SqliteStorage, "upsert_accounts", watched)
+    rows = "".join(f"{1000000000 + i},SN{i:06d},1\n" for i in range(50))
+
+    assert (
+        run(config, "import-accounts", write(tmp_path, "account,meter_serial,zones\n" + rows)) == 0
+    )
+
+    assert capsys.readouterr().out == "added 50, updated 0, rejected 0\n"
+    assert len(files_seen) == 8  # 50 rows, 7 a batch
+    # The batch being written and at most one read ahead; written ones are deleted.
+    assert max(map(len, files_seen)) == 2
+    assert files_seen[3] == ["batch-3.sqlite3", "batch-4.sqlite3"]
+    [folder] = folders
+    assert not os.path.exists(folder)
+    assert asyncio.run(stored(config, "1000000049"))[1] == 50
+
+
+def test_without_a_temporary_folder_the_rows_go_through_the_pipe(
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tempfile
+
+    monkeypatch.setattr(import_reader, "PARALLEL_FROM_BYTES", 0)
+
+    def no_folder(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError("No usable temporary directory found")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_folder)
+    rows = "".join(f"{1000000000 + i},SN{i:06d},1\n" for i in range(5))
+
+    assert (
+        run(config, "import-accounts", write(tmp_path, "account,meter_serial,zones\n" + rows)) == 0
+    )
+
+    assert capsys.readouterr().out == "added 5, updated 0, rejected 0\n"
+    assert asyncio.run(stored(config, "1000000004"))[1] == 5
 
 
 def test_export_writes_the_periods_readings(

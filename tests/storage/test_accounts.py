@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from billing_core.models import AccountStatus, MeterKind, Period, ReadingSource, Register, Stove
 from storage.base import Storage, UpsertCounts
-from storage.import_rows import RowBatch, account_row
+from storage.import_rows import RowBatch, account_row, stage_rows
 from tests.storage.factories import account, row
 
 
@@ -233,6 +234,51 @@ async def test_a_row_batch_writes_what_its_import_rows_say(storage: Storage) -> 
     assert [a.number for a in await storage.find_accounts_by_phone("+74950000002")] == [
         "2222222222"
     ]
+
+
+async def test_a_staged_batch_writes_what_its_rows_say(storage: Storage, tmp_path: Path) -> None:
+    feb = Period(2026, 2)
+    two_zone = account(
+        "2222222222", "0000222", MeterKind.TWO_ZONE, address="Арбат, 1",
+        phones=("+79990000002", "+74950000002"),
+    )  # fmt: skip
+    fresh = [
+        row(account("1111111111", serial="0000111", phones=("+79990000001",))),
+        row(
+            two_zone,
+            last_period=feb,
+            last_values={Register.T1: Decimal(7), Register.T2: Decimal(3)},
+        ),
+    ]
+    staged = stage_rows(str(tmp_path / "fresh.sqlite3"), [account_row(r) for r in fresh])
+    assert list(staged) == fresh  # what an engine that iterates the batch reads
+
+    # All new: the set-based path on SQLite.
+    assert await storage.upsert_accounts(staged) == UpsertCounts(added=2, updated=0)
+
+    assert await storage.get_account("2222222222") == two_zone
+    current = await storage.current_reading("2222222222", feb)
+    assert current is not None
+    assert current.values == {Register.T1: Decimal(7), Register.T2: Decimal(3)}
+    assert [a.number for a in await storage.find_accounts_by_phone("+74950000002")] == [
+        "2222222222"
+    ]
+    assert await storage.find_account("1111111111", "0000111") is not None
+
+    # One known, one new: row by row, keeping what the row says to keep.
+    mixed = [
+        row(account("1111111111", serial="0000999"), keep=frozenset({"phones"})),
+        row(account("3333333333", serial="0000333")),
+    ]
+    staged = stage_rows(str(tmp_path / "mixed.sqlite3"), [account_row(r) for r in mixed])
+
+    assert await storage.upsert_accounts(staged) == UpsertCounts(added=1, updated=1)
+
+    kept = await storage.find_account("1111111111", "0000999")
+    assert kept is not None
+    assert kept.phones == ("+79990000001",)
+    assert await storage.find_account("3333333333", "0000333") is not None
+    assert await storage.count_accounts() == 3
 
 
 async def test_a_new_phone_list_replaces_the_stored_one(storage: Storage) -> None:
