@@ -202,7 +202,14 @@ def test_the_reading_process_stages_batches_a_few_at_a_time(
         assert isinstance(rows, StagedRows)
         folder = os.path.dirname(rows.path)
         folders.add(folder)
-        await asyncio.sleep(0.05)  # time for the reader to run ahead as far as it may
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        # Wait for the reader to stage the next batch (the last batch has none)...
+        while not rows.path.endswith("batch-7.sqlite3") and loop.time() < deadline:
+            if len(os.listdir(folder)) >= 2:
+                break
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.02)  # ...and give it time to run further ahead, were it let
         files_seen.append(sorted(os.listdir(folder)))
         return await written(self, rows)
 
@@ -214,10 +221,10 @@ def test_the_reading_process_stages_batches_a_few_at_a_time(
     )
 
     assert capsys.readouterr().out == "added 50, updated 0, rejected 0\n"
-    assert len(files_seen) == 8  # 50 rows, 7 a batch
-    # The batch being written and at most one read ahead; written ones are deleted.
-    assert max(map(len, files_seen)) == 2
-    assert files_seen[3] == ["batch-3.sqlite3", "batch-4.sqlite3"]
+    # 50 rows, 7 a batch: the one being written and one read ahead; written ones are deleted.
+    assert files_seen == [[f"batch-{n}.sqlite3", f"batch-{n + 1}.sqlite3"] for n in range(7)] + [
+        ["batch-7.sqlite3"]
+    ]
     [folder] = folders
     assert not os.path.exists(folder)
     assert asyncio.run(stored(config, "1000000049"))[1] == 50
