@@ -33,11 +33,15 @@ _UPSERT_METER = (
     f"digits = {_keep_case('digits', '$6::text', 'meters')}, "
     "decimals = EXCLUDED.decimals, active = true, replaced_at = NULL"
 )
+# A current reading for the meter and period is kept: the unique index finds it. Not a
+# NOT EXISTS subquery: during an import the statistics still describe the tables before it,
+# and the planner read that subquery through readings_by_period, every reading of the period
+# for each row (a batch of 20,000 took 13 s instead of 0.4 s).
 _IMPORT_READING = (
     "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, submitted_at) "
     "SELECT $1, m.id, $2, $3, $4, $5, 'control', 'import', $6 FROM meters m "
-    "WHERE m.account = $1 AND m.active AND NOT EXISTS ("
-    "SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.period = $2 AND r.is_current)"
+    "WHERE m.account = $1 AND m.active "
+    "ON CONFLICT (meter_id, period) WHERE is_current DO NOTHING"
 )
 
 
