@@ -1,6 +1,6 @@
 """Import one million generated accounts on SQLite, beside the sqlite3 shell's `.import`.
 
-    python bench/bench_import.py [--rows N] [--dir PATH]
+    python bench/bench_import.py [--rows N] [--dir PATH] [--postgres postgresql://user@host:port]
 
 Both sides read the same CSV file into a database on the same disk. The floor is the sqlite3
 command line's `.import` into a plain table (no keys, no checks, no meters, no phones): what
@@ -14,21 +14,26 @@ batch in another, so its wall time is about the longer of the two; here they run
 other in this process and are timed apart: reading, checking and staging the rows
 (`storage.accounts_csv.read_batches`, `storage.import_rows.stage_rows`), and writing them
 (`Storage.upsert_accounts` of each staged batch into a fresh database).
+
+With `--postgres` the same file is also imported into a fresh database on that server (created
+and dropped by the benchmark): a figure for operators, with no floor beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import resource
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import asyncpg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -81,11 +86,14 @@ def _remove_database(db: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def time_meterbot(csv_path: Path, work: Path) -> float:
-    db = work / "meterbot.sqlite3"
-    _remove_database(db)
+def time_meterbot(csv_path: Path, work: Path, url: str | None = None) -> float:
+    """Seconds `meterbot import-accounts` takes into `url` (default: a fresh SQLite file)."""
+    if url is None:
+        db = work / "meterbot.sqlite3"
+        _remove_database(db)
+        url = f"sqlite:///{db}"
     config = work / "config.toml"
-    config.write_text(f'[storage]\nurl = "sqlite:///{db}"\n', encoding="utf-8")
+    config.write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
     command = [sys.executable, "-m", "bot", "--config", str(config), "import-accounts"]
     started = time.perf_counter()
     done = subprocess.run([*command, str(csv_path)], capture_output=True, text=True, check=False)  # noqa: S603
@@ -94,10 +102,33 @@ def time_meterbot(csv_path: Path, work: Path) -> float:
         raise SystemExit(f"meterbot import failed ({done.returncode}): {done.stderr.strip()}")
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"  meterbot says: {done.stdout.splitlines()[0]}  (peak memory {peak_mb:.0f} MB)")
-    with sqlite3.connect(db) as conn:
-        stored = conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
-    conn.close()
-    return elapsed if stored else float("nan")
+    return elapsed if asyncio.run(_count(url)) else float("nan")
+
+
+async def _count(url: str) -> int:
+    storage = await open_storage(url)
+    try:
+        return await storage.count_accounts()
+    finally:
+        await storage.close()
+
+
+def time_postgres(csv_path: Path, work: Path, server: str) -> float:
+    """`time_meterbot` into a fresh database on the PostgreSQL `server`, dropped afterwards."""
+    name = f"meterbot_bench_{os.getpid()}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    try:
+        return time_meterbot(csv_path, work, f"{server.rstrip('/')}/{name}")
+    finally:
+        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+async def _admin(server: str, statement: str) -> None:
+    conn = await asyncpg.connect(f"{server.rstrip('/')}/postgres")
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
 
 
 def time_halves(csv_path: Path, work: Path) -> tuple[float, float]:
@@ -147,6 +178,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp one)")
+    parser.add_argument(
+        "--postgres",
+        metavar="SERVER",
+        help="also import into a fresh database on this server (postgresql://user@host:port)",
+    )
     args = parser.parse_args()
     sqlite_cli = shutil.which("sqlite3")
     work = Path(args.dir or tempfile.mkdtemp(prefix="meterbot-bench-"))
@@ -170,6 +206,10 @@ def main() -> int:
         reading, writing = time_halves(csv_path, work)
         for name, seconds in (("reading, checking, staging", reading), ("writing", writing)):
             print(f"  {name + ' alone:':<34}{seconds:6.2f} s  {seconds / floor:5.2f}x the floor")
+        if args.postgres:
+            postgres = time_postgres(csv_path, work, args.postgres)
+            rate = args.rows / postgres
+            print(f"meterbot into PostgreSQL: {postgres:8.2f} s  {rate:>10,.0f} rows/s")
     finally:
         if args.dir is None:
             shutil.rmtree(work, ignore_errors=True)
