@@ -99,21 +99,27 @@ async def import_stream(db: Storage, text: TextIO, name: str, out: TextIO) -> in
             await writer.drain()
             progress.update(max(size - progress.n, 0))
         except HeaderError as exc:
+            # Every ending closes the bar before it prints: the bar ends its line on closing,
+            # and a line printed under an open bar on a terminal is drawn over by its redraw.
+            progress.close()
             return _fail("import-accounts", f"{name}: {exc}")
         except OSError as exc:
             await writer.drain()
+            progress.close()
             return _fail(
                 "import-accounts",
                 f"{name}: cannot read further: {exc.strerror or exc}; committed before it: "
                 f"added {writer.added}, updated {writer.updated}, rejected {rejected}",
             )
         except StorageError as exc:
+            progress.close()
             return _fail(
                 "import-accounts",
                 f"{name}: storage failed on the rows from line {writer.failed_line}: {exc}; "
                 f"committed before them: added {writer.added}, updated {writer.updated}",
                 code=1,
             )
+        progress.close()
         print(f"added {writer.added}, updated {writer.updated}, rejected {rejected}", file=out)
         reasons.seek(0)
         for reason in reasons:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import subprocess
 import sys
@@ -252,6 +253,67 @@ def test_without_a_temporary_folder_the_rows_go_through_the_pipe(
 
     assert capsys.readouterr().out == "added 5, updated 0, rejected 0\n"
     assert asyncio.run(stored(config, "1000000004"))[1] == 5
+
+
+async def import_to(config: Path, path: Path, out: io.StringIO) -> int:
+    from bot import operator as commands
+
+    storage = await open_storage(url_of(config))
+    try:
+        # As `meterbot import-accounts` opens it.
+        with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as text:
+            return await commands.import_stream(storage, text, str(path), out=out)
+    finally:
+        await storage.close()
+
+
+def visible_lines(terminal: str) -> list[str]:
+    """What stays on screen of each line: a carriage return draws over what came before it."""
+    return [line.rsplit("\r", 1)[-1] for line in terminal.split("\n")]
+
+
+@pytest.mark.parametrize("reader", ["in-process", "reader-process"])
+def test_on_a_terminal_the_report_comes_after_the_progress_bar(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reader: str
+) -> None:
+    from bot import operator as commands
+
+    if reader == "reader-process":
+        monkeypatch.setattr(import_reader, "PARALLEL_FROM_BYTES", 0)
+    monkeypatch.setattr(commands, "_on_terminal", lambda: True)
+    terminal = io.StringIO()  # standard output and error on one screen, as in a terminal
+    monkeypatch.setattr(sys, "stderr", terminal)
+    good = "".join(f"{1000000000 + i},SN{i:06d},1\n" for i in range(3))
+    path = Path(write(tmp_path, "account,meter_serial,zones\n" + good + "1000000009,SN000009,4\n"))
+
+    assert asyncio.run(import_to(config, path, terminal)) == 0
+
+    screen = visible_lines(terminal.getvalue())
+    assert "import: 100%" in screen[0]
+    assert screen[1:] == [
+        "added 3, updated 0, rejected 1",
+        "line 5: zones must be 1, 2 or 3 (got 4)",
+        "",
+    ]
+
+
+def test_on_a_terminal_a_failure_comes_after_the_progress_bar(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import operator as commands
+
+    monkeypatch.setattr(commands, "_on_terminal", lambda: True)
+    terminal = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    path = Path(write(tmp_path, "account,meter_serial\n1000000000,SN000001\n"))
+
+    assert asyncio.run(import_to(config, path, terminal)) == 2
+
+    screen = visible_lines(terminal.getvalue())
+    assert screen[-2] == (
+        f"meterbot: import-accounts: {path}: line 1: missing column zones "
+        "(required: account, meter_serial, zones)"
+    )
 
 
 def test_export_writes_the_periods_readings(
