@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Self
 
 import asyncpg
@@ -23,6 +24,15 @@ TURN_LOCKS = 7_316
 TURN_WAIT = 10.0  # seconds a turn waits for another process's turn of the same chat
 _DISCONNECTED = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 _LOCK_TURN = "SELECT pg_advisory_lock($1, $2)"
+
+
+async def _numerics_as_text(conn: asyncpg.Connection) -> None:
+    """NUMERIC values cross as PostgreSQL spells them ('40000', '10000.00'), as SQLite's TEXT
+    columns hold them. asyncpg's binary form gives 40000 back as Decimal('4E+4'): equal, but
+    written as '4E+4' wherever it is printed (the readings export, for one)."""
+    await conn.set_type_codec(
+        "numeric", schema="pg_catalog", encoder=str, decoder=Decimal, format="text"
+    )
 
 
 def _turn_key(chat: ChatRef) -> int:
@@ -41,7 +51,9 @@ class PostgresConnection:
     @classmethod
     async def connect(cls, url: str) -> Self:
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE, timeout=10)
+            pool = await asyncpg.create_pool(
+                url, min_size=1, max_size=POOL_SIZE, timeout=10, init=_numerics_as_text
+            )
         except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
             raise StorageError(f"cannot connect to PostgreSQL: {exc}") from exc
         # Connects on first use (min_size 0): only a process that runs dialogs holds these.

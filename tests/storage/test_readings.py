@@ -50,6 +50,23 @@ async def test_redelivered_update_is_stored_once(storage: Storage) -> None:
     assert len(await storage.bills(NUMBER)) == 1
 
 
+async def test_round_values_read_back_as_they_were_written(storage: Storage) -> None:
+    # PostgreSQL's binary form gave 40000 back as Decimal('4E+4'): equal, but the export wrote
+    # "4E+4" into the billing system's file.
+    await seed(storage)
+    await storage.record_submission(NUMBER, reading("40000"), bill(total="10000.00"))
+
+    stored = await storage.current_reading(NUMBER, MARCH)
+    [exported] = [e async for e in storage.export_readings(MARCH)]
+    [stored_bill] = await storage.bills(NUMBER)
+
+    assert stored is not None
+    assert [str(v) for v in stored.values.values()] == ["40000"]
+    assert [str(v) for v in exported.reading.values.values()] == ["40000"]
+    assert str(stored_bill.total) == "10000.00"
+    assert [str(line.quantity_kwh) for line in stored_bill.lines] == ["100", "0"]
+
+
 async def test_claimed_update_may_still_be_submitted(storage: Storage) -> None:
     await seed(storage)
     assert await storage.claim_update("telegram", "900") is True
