@@ -303,6 +303,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     if turn.profile.consent_at is None:
         if state == general.OFFICES_SEARCH:
             return general.offices_search(turn, text)
+        if state == general.CONSENT and general.is_agreement(text):
+            return await general.give_consent(turn)
         return general.ask_consent(turn)
     if state == binding.ASK_ACCOUNT:
         return await binding.on_account_text(turn, text)

@@ -35,6 +35,14 @@ async def start(turn: Turn) -> list[Reply]:
     return [menu_reply(turn, "welcome_back")]
 
 
+# Typed answers to the consent question that say yes as plainly as its button does.
+AGREEMENT = frozenset({"да", "согласен", "согласна", "согласны", "yes", "agree", "i agree"})
+
+
+def is_agreement(text: str) -> bool:
+    return text.strip().strip(".!").strip().lower().replace("ё", "е") in AGREEMENT
+
+
 def ask_consent(turn: Turn) -> list[Reply]:
     turn.goto(CONSENT)
     return [Reply(turn.t("consent_needed"), consent_buttons(turn))]

@@ -16,7 +16,10 @@ TEXTS: dict[str, str] = {
         "setting. Your phone number only if you share it, and only to find your account.\n"
         "Nothing is passed to third parties. You can erase it all at any time with /forget."
     ),
-    "consent_needed": "First I need your consent to the processing of personal data.",
+    "consent_needed": (
+        "First I need your consent to the processing of personal data: tap “I agree” or "
+        "type “yes”."
+    ),
     "consent_given": "Thank you! Consent received.",
     "menu_prompt": "What would you like to do?",
     "not_understood": "I did not quite understand. Choose an action below or type /help.",

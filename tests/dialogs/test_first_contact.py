@@ -25,6 +25,31 @@ async def test_welcome_asks_for_consent_once(chat: Conversation, storage: Storag
     assert "согласие" not in chat.text().lower()
 
 
+async def test_consent_may_be_typed_as_a_plain_yes(chat: Conversation, storage: Storage) -> None:
+    await chat.send("/start")
+    await chat.send("не знаю")
+    assert "нажмите «Согласен» или напишите «да»" in chat.text()
+    assert chat.labels() == ["Согласен", "Что вы храните?"]
+    before = await storage.get_profile(chat.chat)
+    assert before is None or before.consent_at is None
+
+    await chat.send("Да!")
+
+    assert "Согласие получено" in chat.text()
+    assert "10 цифр" in chat.text()
+    profile = await storage.get_profile(chat.chat)
+    assert profile is not None
+    assert profile.consent_at is not None
+
+
+async def test_a_yes_in_english_too(chat: Conversation, storage: Storage) -> None:
+    await chat.send("/lang en")
+    await chat.send("sure")
+    assert "tap “I agree” or type “yes”" in chat.text()
+    await chat.send("Yes.")
+    assert "Consent received" in chat.text()
+
+
 async def test_everything_personal_waits_for_consent(chat: Conversation, storage: Storage) -> None:
     for command in ("/bill", "/submit 45000", "/bind 12345-678-90 0012345", "/accounts"):
         await chat.send(command)
