@@ -74,6 +74,15 @@ class TariffBook:
             )
         return self._schedules[(stove, kind)][index]
 
+    def missing_on(self, day: date) -> list[tuple[Stove, MeterKind]]:
+        """Every (stove, meter kind) without a schedule in force on `day`."""
+        return [
+            (stove, kind)
+            for stove in Stove
+            for kind in MeterKind
+            if bisect.bisect_right(self._starts.get((stove, kind), []), day) == 0
+        ]
+
     def for_period(self, period: Period, stove: Stove, kind: MeterKind) -> Tariff:
         """The schedule in force on the period's first day."""
         return self.for_date(period.first_day(), stove, kind)

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
+from billing_core.models import Period
 from bot.channels import ChannelSender
-from bot.config import Settings
+from bot.config import Settings, require_tariffs
 from bot.housekeeping import keep_tidy
 from bot.http import build_http_app, start_http
 from bot.logs import secrets_of, setup_logging
@@ -72,6 +73,12 @@ def build_engine(
     return DialogEngine(storage, config, clock, observer)
 
 
+def require_tariffs_now(settings: Settings) -> None:
+    """ConfigError unless the current period's bills can be computed (bot/config.py)."""
+    period = Period.of(datetime.now(settings.billing.tz))
+    require_tariffs(settings, period.first_day())
+
+
 def _has_channel_token(settings: Settings) -> bool:
     return bool(
         settings.telegram.token.get_secret_value() or settings.viber.auth_token.get_secret_value()
@@ -86,6 +93,7 @@ async def run_command(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    require_tariffs_now(settings)
     storage = await open_storage(settings.storage.url)
     try:
         if args.demo:

@@ -258,6 +258,19 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     return "".join(parts)
 
 
+def require_tariffs(settings: Settings, day: date) -> None:
+    """Raise ConfigError unless a tariff is in force on `day` for every stove and meter kind:
+    a resident's bill could not be computed otherwise. A configuration file replaces the
+    built-in defaults whole, so a file that leaves `[[tariffs]]` out has none."""
+    missing = settings.tariff_book().missing_on(day)
+    if missing:
+        names = ", ".join(f"{stove.value} {kind.config_key}" for stove, kind in missing)
+        raise ConfigError(
+            f"no [[tariffs]] in force on {day.isoformat()} for {names}: residents' bills "
+            "cannot be computed (config.example.toml has the tables)"
+        )
+
+
 def check_consistency(settings: Settings) -> str | None:
     """Rules across keys that field validation cannot see; the first broken one, or None."""
     seen: dict[tuple[date, Stove], int] = {}

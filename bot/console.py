@@ -111,8 +111,9 @@ async def run_console(
 
 
 async def chat_command(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import build_engine
+    from bot.app import build_engine, require_tariffs_now
 
+    require_tariffs_now(settings)
     storage = await open_storage(settings.storage.url)
     try:
         engine = build_engine(settings, storage)

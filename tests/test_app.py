@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import io
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +15,15 @@ from pydantic import SecretStr
 
 from billing_core.models import Period
 from bot.app import _publish_campaigns, run_command
-from bot.config import Settings, StorageSettings, TelegramSettings
+from bot.config import (
+    DEFAULTS_FILE,
+    ConfigError,
+    Settings,
+    StorageSettings,
+    TelegramSettings,
+    load_settings,
+)
+from bot.console import chat_command
 from bot.observability import Metrics
 from bot.reminders.service import ReminderService
 from storage.base import Recipient, open_storage
@@ -22,9 +31,11 @@ from tests.reminders.fakes import add_resident
 
 
 def _settings(tmp_path: Path, token: str = "") -> Settings:
-    return Settings(
-        storage=StorageSettings(url=f"sqlite:///{tmp_path}/app.sqlite3"),
-        telegram=TelegramSettings(token=SecretStr(token)),
+    return load_settings(DEFAULTS_FILE).model_copy(
+        update={
+            "storage": StorageSettings(url=f"sqlite:///{tmp_path}/app.sqlite3"),
+            "telegram": TelegramSettings(token=SecretStr(token)),
+        }
     )
 
 
@@ -51,6 +62,21 @@ async def test_demo_lists_its_accounts_on_every_run(
         assert "12345-678-90  0012345" in out
         assert "opening the console channel" in out
         assert "Здравствуйте!" in out
+
+
+@pytest.mark.parametrize("command", [run_command, chat_command])
+async def test_a_configuration_without_tariffs_is_refused_before_storage_opens(
+    tmp_path: Path, command: Callable[..., Awaitable[int]]
+) -> None:
+    # A file with only [storage] replaces the defaults whole: no bill could be computed.
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/app.sqlite3"\n')
+    settings = load_settings(config)
+
+    with pytest.raises(ConfigError, match=r"no \[\[tariffs\]\] in force on .* for gas single"):
+        await command(settings, argparse.Namespace(demo=True, account=None, language="ru"))
+
+    assert not (tmp_path / "app.sqlite3").exists()
 
 
 async def test_campaign_progress_reaches_the_metrics(tmp_path: Path) -> None:

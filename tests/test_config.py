@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from billing_core import MeterKind, Period, Register, Stove
-from bot.config import DEFAULTS_FILE, ConfigError, load_settings, resolve_config_path
+from bot.config import (
+    DEFAULTS_FILE,
+    ConfigError,
+    load_settings,
+    require_tariffs,
+    resolve_config_path,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 GAS_2026 = """
@@ -201,3 +208,17 @@ def test_billing_rules_follow_configuration(tmp_path: Path) -> None:
     assert rules.validation.implausible_factor == Decimal("2.5")
     assert rules.validation.max_missed_months_online == 4
     assert rules.validation.rollover_max_kwh == Decimal(1000)
+
+
+def test_tariffs_needed_on_a_day_are_named(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GAS_2026))
+
+    with pytest.raises(ConfigError) as caught:
+        require_tariffs(settings, date(2026, 11, 1))
+    assert "on 2026-11-01 for electric single, electric two_zone, electric three_zone:" in str(
+        caught.value
+    )
+    assert "gas" not in str(caught.value).split(":")[0]
+    with pytest.raises(ConfigError, match="for gas single, gas two_zone"):
+        require_tariffs(settings, date(2025, 12, 1))  # before the gas table starts
+    require_tariffs(load_settings(DEFAULTS_FILE), date(2026, 11, 1))  # the defaults cover it
