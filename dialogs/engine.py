@@ -18,11 +18,9 @@ first is kept and answers; the other writes nothing and returns no reply.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -33,6 +31,7 @@ from dialogs.config import DialogConfig
 from dialogs.events import ChatRef, Choice, Command, ContactShared, Inbound, Start
 from dialogs.flows import accounts, binding, general, statement, submit
 from dialogs.observer import DialogObserver, NoObserver
+from dialogs.ordering import TurnQueue
 from dialogs.replies import Reply
 from dialogs.texts import DEFAULT_LOCALE, LOCALES, say
 from dialogs.turn import Turn
@@ -66,9 +65,7 @@ class DialogEngine:
         self.clock = clock
         self.observer: DialogObserver = observer or NoObserver()
         # One event at a time per chat in this process: a double tap must not interleave steps.
-        self._locks: weakref.WeakValueDictionary[ChatRef, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._turns = TurnQueue()
 
     async def handle(self, event: Inbound) -> list[Reply]:
         started = time.perf_counter()
@@ -78,11 +75,7 @@ class DialogEngine:
             self.observer.on_handled(event.chat.channel, time.perf_counter() - started)
 
     async def _handle(self, event: Inbound) -> list[Reply]:
-        lock = self._locks.get(event.chat)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[event.chat] = lock
-        async with lock:
+        async with self._turns.turn(event.chat):
             locale = DEFAULT_LOCALE
             try:
                 async with self.storage.chat_turn(event.chat):  # and apart from other processes

@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.observability import Metrics
 from bot.telegram.deps import DialogHandler, TelegramDeps
 from bot.telegram.handlers import get_routers
-from bot.telegram.middlewares import InFlight, Throttle
+from bot.telegram.middlewares import InFlight, InOrder, Throttle
 from bot.telegram.retry import RetryRequests
 from bot.telegram.sender import TelegramSender
 from bot.telegram.texts import COMMANDS
@@ -77,9 +77,11 @@ def build_dispatcher(
     dispatcher.workflow_data.update(deps)
     in_flight = InFlight(metrics)
     # Outer middlewares run in the order added, after aiogram's own (errors, then user context,
-    # which finds the sender the throttle needs): count first, so a dropped update is counted too.
+    # which finds the sender the throttle needs): count first, so a dropped update is counted too,
+    # and drop a flood before it queues for its turn.
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(throttle or Throttle())
+    dispatcher.update.outer_middleware(InOrder())
     dispatcher.include_routers(*get_routers())
     dispatcher["in_flight"] = in_flight
     return dispatcher

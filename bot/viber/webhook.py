@@ -31,6 +31,7 @@ from bot.viber.events import (
 from bot.viber.render import render_welcome
 from bot.viber.sender import ViberSender
 from dialogs.events import ChatRef, Inbound
+from dialogs.ordering import TurnQueue
 from dialogs.replies import Reply
 from storage.base import Storage
 
@@ -60,7 +61,7 @@ class ViberWebhook:
         self._storage = storage
         self._sender = sender
         self._tasks: set[asyncio.Task[None]] = set()
-        self._tails: dict[str, asyncio.Task[None]] = {}  # each resident's latest task
+        self._turns = TurnQueue()  # one resident's callbacks one after another
         self.events = Counter[str]()  # callbacks seen per event, delivery reports included
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -141,27 +142,16 @@ class ViberWebhook:
                 await self._sender.send(inbound.chat.user_id, replies)
 
     def _in_order(self, user_id: str, work: Callable[[], Awaitable[object]]) -> None:
-        previous = self._tails.get(user_id)
-        task = asyncio.create_task(self._after(previous, work))
-        self._tails[user_id] = task
+        task = asyncio.create_task(self._in_turn(user_id, work))
         self._tasks.add(task)
-        task.add_done_callback(lambda done: self._forget(user_id, done))
+        task.add_done_callback(self._tasks.discard)
 
-    def _forget(self, user_id: str, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if self._tails.get(user_id) is task:
-            del self._tails[user_id]
-
-    @staticmethod
-    async def _after(
-        previous: asyncio.Task[None] | None, work: Callable[[], Awaitable[object]]
-    ) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        try:
-            await work()
-        except Exception:  # one resident's failure must not stop the others' callbacks
-            log.exception("viber callback handling failed")
+    async def _in_turn(self, user_id: str, work: Callable[[], Awaitable[object]]) -> None:
+        async with self._turns.turn(user_id):
+            try:
+                await work()
+            except Exception:  # one resident's failure must not stop the others' callbacks
+                log.exception("viber callback handling failed")
 
     async def wait_idle(self) -> None:
         """Return once every callback received so far has been handled."""

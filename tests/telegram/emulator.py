@@ -3,7 +3,8 @@
 It answers getMe, getUpdates (long polling with `offset`, confirming as Telegram does),
 sendMessage, sendPhoto, editMessageText, answerCallbackQuery, setWebhook, deleteWebhook,
 setMyCommands and leaveChat; records every call in arrival order; and answers the next calls
-of a method with scripted failures (`fail(...)`: 429 with retry_after, 5xx, 403).
+of a method with scripted failures (`fail(...)`: 429 with retry_after, 5xx, 403) or late
+(`slow(...)`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class BotApiEmulator:
         self.updates: list[dict[str, Any]] = []
         self.confirmed = 0  # updates up to this id were confirmed by a later getUpdates offset
         self._failures: dict[str, deque[tuple[int, dict[str, Any]]]] = defaultdict(deque)
+        self._delays: dict[str, float] = {}
         self._new_update = asyncio.Event()
         self._message_ids = itertools.count(5000)
         self._server: TestServer | None = None
@@ -75,6 +77,10 @@ class BotApiEmulator:
             body["parameters"] = {"retry_after": retry_after}
         self._failures[method].extend([(status, body)] * times)
 
+    def slow(self, method: str, seconds: float) -> None:
+        """Answer every later call of `method` only after `seconds`, as a congested API does."""
+        self._delays[method] = seconds
+
     def called(self, method: str) -> list[ApiCall]:
         return [call for call in self.calls if call.method == method]
 
@@ -95,6 +101,8 @@ class BotApiEmulator:
         params = await self._params(request)
         if method != "getUpdates":
             self.calls.append(ApiCall(method, params))
+        if method in self._delays:
+            await asyncio.sleep(self._delays[method])
         if self._failures[method]:
             status, body = self._failures[method].popleft()
             return web.json_response(body, status=status)

@@ -91,6 +91,30 @@ async def test_polling_conversation_with_menu_contact_and_commands(
     assert [c.method for c in emulator.called("answerCallbackQuery")] == ["answerCallbackQuery"]
 
 
+async def test_a_residents_updates_in_one_batch_are_handled_in_order(
+    emulator: BotApiEmulator, settings: Settings, storage: Storage
+) -> None:
+    # Polling hands each update of a batch to a task of its own; a press waits for its
+    # answerCallbackQuery, and the contact sent after it must not overtake it.
+    emulator.slow("answerCallbackQuery", 0.3)
+    emulator.push(updates.message(1, ALICE, "/start"))
+    emulator.push(updates.press(2, ALICE, "consent:yes"))
+    emulator.push(updates.contact(3, ALICE, "+79990000001", owner_id=ALICE))
+    engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
+    runtime = await start_telegram(settings, engine, storage, web.Application())
+    try:
+        await emulator.wait_for(lambda: len(emulator.sent_to(ALICE)) >= 5)
+        await asyncio.sleep(0.1)
+    finally:
+        await runtime.stop()
+    texts = [call.text for call in emulator.sent_to(ALICE)]
+    assert texts[0].startswith("Здравствуйте!")
+    assert texts[1] == say("ru", "consent_given")
+    assert "Готово: лицевой счёт 12345-678-90" in texts[4]
+    assert len(texts) == 5
+    assert len(await storage.bindings(updates_chat(ALICE))) == 1
+
+
 def updates_chat(user_id: int) -> Any:
     from dialogs.events import ChatRef
 

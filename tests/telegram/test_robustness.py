@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, cast
 
 import pytest
@@ -52,6 +53,21 @@ async def test_a_flooding_chat_gets_one_notice_and_cannot_starve_others(
     for update_id in range(201, 205):
         await feed(updates.message(update_id, FLOODER, "ещё"))
     assert len([c for c in session.sent() if "Слишком много" in c.text]) == 1
+
+
+async def test_a_users_next_update_waits_for_the_one_in_hand_and_others_do_not(
+    dp: Any, bot: Bot, engine: FakeEngine
+) -> None:
+    engine.gate = asyncio.Event()  # the dialog holds every update until released
+    first = asyncio.create_task(dp.feed_raw_update(bot, updates.message(1, FLOODER, "45230")))
+    second = asyncio.create_task(dp.feed_raw_update(bot, updates.message(2, FLOODER, "21100")))
+    neighbour = asyncio.create_task(dp.feed_raw_update(bot, updates.message(3, NEIGHBOUR, "1")))
+    await asyncio.sleep(0.05)
+    # the first update and the neighbour's reached the dialog; the second waits its turn
+    assert [e.update_id for e in engine.events] == ["1", "3"]
+    engine.gate.set()
+    await asyncio.gather(first, second, neighbour)
+    assert [e.update_id for e in engine.events] == ["1", "3", "2"]
 
 
 def retrying_bot(session: RecordingSession, sleeps: list[float]) -> Bot:
