@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.methods import EditMessageText, SendMessage
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 from aiogram.types import (
     BufferedInputFile,
     InlineKeyboardMarkup,
@@ -93,6 +93,22 @@ async def test_press_with_an_unchanged_answer_sends_nothing_more(
     session.script(True, TelegramBadRequest(EditMessageText(text="x"), "message is not modified"))
     await feed(updates.press(11, ALICE, "kp:del"))
     assert session.names() == ["answerCallbackQuery", "editMessageText"]
+
+
+async def test_a_press_answered_too_late_still_reaches_the_dialog(
+    feed: Any, engine: FakeEngine, session: RecordingSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A press that waited its turn behind a slow update may outlive Telegram's few seconds for
+    # answering it; the spinner is gone by then, but what the resident chose still counts.
+    too_old = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    session.script(TelegramBadRequest(AnswerCallbackQuery(callback_query_id="q"), too_old))
+    engine.answer([Reply("Принято")])
+    with caplog.at_level(logging.INFO):
+        await feed(updates.press(13, ALICE, "sub:ok"))
+    assert engine.events == [Choice(ChatRef("telegram", str(ALICE)), "sub:ok", "13")]
+    assert session.names() == ["answerCallbackQuery", "sendMessage"]
+    assert session.calls[1].text == "Принято"
+    assert "query is too old" in caplog.text
 
 
 async def test_press_with_several_replies_sends_them_anew(
