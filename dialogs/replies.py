@@ -26,6 +26,9 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
     request_contact: str | None = None  # label of a "share my phone" button, when asked for
     picture: Picture | None = None
+    # The message whose button was pressed still says what the resident needs (the receipt of
+    # accepted readings): a channel that can replace that message in place must not.
+    keep_pressed: bool = False
 
     def all_buttons(self) -> tuple[Button, ...]:
         return tuple(button for row in self.buttons for button in row)

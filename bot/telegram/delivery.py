@@ -1,7 +1,8 @@
 """Showing the dialog's replies in one chat: render them and call the Bot API in order.
 
 A button press whose answer is one message with buttons edits the pressed message in place
-(the keypad, menus), so the chat does not fill with stale keyboards; anything else is sent anew.
+(the keypad, menus), so the chat does not fill with stale keyboards; anything else is sent anew,
+and so is a reply that must leave the pressed message as it is (`Reply.keep_pressed`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ async def deliver(
     """Send `replies` to `chat_id`; with `pressed` (the message whose button was pressed), edit
     it instead when the answer fits in it. Bot API errors propagate to the caller."""
     calls = [call for reply in replies for call in render(chat_id, reply, language_code)]
+    if any(reply.keep_pressed for reply in replies):
+        pressed = None
     if pressed is not None and len(calls) == 1 and await _edited(bot, pressed, calls[0]):
         return
     for call in calls:

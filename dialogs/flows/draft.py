@@ -15,13 +15,16 @@ from billing_core.window import SubmissionWindow
 from dialogs.flows.accounts import binding_of
 from dialogs.replies import Reply
 from dialogs.turn import Turn
-from dialogs.ui import menu_reply
+from dialogs.ui import back_to_menu, menu_reply
 from storage.base import Binding
 
 ENTER = "submit.value"
 CONFIRM = "submit.confirm"
 PREVIEW = "submit.preview"
 STATES = (ENTER, CONFIRM, PREVIEW)
+# In the menu's data once readings are accepted, until the next step: a second tap on the
+# preview's buttons (a double tap, or an old message) is told so, not "start again".
+ACCEPTED = "accepted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,4 +105,12 @@ def amend(draft: Draft, **changes: Any) -> Draft:
 
 def expired(turn: Turn) -> list[Reply]:
     """The answer to a press or a value that no longer matches a draft in progress."""
+    if turn.data.get(ACCEPTED):
+        return already_accepted(turn)
     return [menu_reply(turn, "submit_expired")]
+
+
+def already_accepted(turn: Turn) -> list[Reply]:
+    """A press on the preview after its readings were accepted: the receipt stays as it is."""
+    buttons = ((turn.button("btn_bill", "m:bill"), *back_to_menu(turn)),)
+    return [Reply(turn.t("submit_already_accepted"), buttons, keep_pressed=True)]

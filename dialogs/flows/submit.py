@@ -25,11 +25,13 @@ from billing_core.readings import (
 )
 from dialogs.flows.accounts import binding_of, current_binding, need_account
 from dialogs.flows.draft import (
+    ACCEPTED,
     CONFIRM,
     ENTER,
     PREVIEW,
     STATES,
     Draft,
+    already_accepted,
     amend,
     expired,
     load,
@@ -234,6 +236,8 @@ async def fix(turn: Turn) -> list[Reply]:
 
 
 def cancel(turn: Turn) -> list[Reply]:
+    if turn.data.get(ACCEPTED):  # "Cancel" under a preview already accepted cancels nothing
+        return already_accepted(turn)
     return [menu_reply(turn, "submit_cancelled")]
 
 
@@ -288,6 +292,7 @@ async def confirm(turn: Turn) -> list[Reply]:
     if stored.superseded:
         text += "\n" + turn.t("accepted_replaced", period=period(turn, draft.period))
     turn.goto(MENU)
+    turn.data[ACCEPTED] = True
     buttons = ((turn.button("btn_bill", "m:bill"), *back_to_menu(turn)),)
     return [Reply(text, buttons)]
 

@@ -152,6 +152,9 @@ TEXTS: dict[str, str] = {
     "press_a_button": "Please press a button below, or type the readings again.",
     "submit_cancelled": "All right, nothing is submitted.",
     "submit_fix": "Let us enter them again.",
+    "submit_already_accepted": (
+        "These readings have already been accepted: the confirmation is in the message above."
+    ),
     "submit_expired": "These readings are out of date. Let us start again.",
     "submit_usage": "Type the readings after the command: /submit 45230 (one number per zone).",
     "rollover_ask": (

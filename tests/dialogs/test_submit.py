@@ -296,6 +296,27 @@ async def test_stale_confirmation_press_stores_nothing(bound: Bound, storage: St
     assert await storage.current_reading("1234567890", NOVEMBER) is None
 
 
+async def test_a_second_tap_under_accepted_readings_leaves_them_and_the_receipt(
+    bound: Bound, storage: Storage
+) -> None:
+    chat = await bound(SINGLE)
+    await chat.send("/submit 46720")
+    await chat.press("sub:ok")
+    assert "Показания приняты" in chat.text()
+    for stale in ("sub:ok", "sub:cancel", "sub:fix"):  # a double tap, or the preview's others
+        [reply] = await chat.event(Choice(chat.chat, stale))
+        assert reply.text == "Эти показания уже приняты, подтверждение — в сообщении выше."
+        assert reply.keep_pressed  # the receipt above is not replaced
+        assert chat.labels() == ["Мой счёт", "Главное меню"]
+    assert len(await storage.reading_history("1234567890", NOVEMBER)) == 1
+    current = await storage.current_reading("1234567890", NOVEMBER)
+    assert current is not None and current.values == {Register.T1: Decimal(46720)}
+    await chat.press("Главное меню")  # moving on: an old button is just out of date again
+    await chat.event(Choice(chat.chat, "sub:ok"))
+    assert "не актуальны" in chat.text()
+    assert not chat.last_reply().keep_pressed
+
+
 async def test_words_under_the_preview_show_it_again(bound: Bound, storage: Storage) -> None:
     chat = await bound(SINGLE)
     await chat.send("/submit 46720")

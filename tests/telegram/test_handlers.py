@@ -111,6 +111,16 @@ async def test_a_press_answered_too_late_still_reaches_the_dialog(
     assert "query is too old" in caplog.text
 
 
+async def test_press_whose_answer_keeps_the_pressed_message_sends_it_anew(
+    feed: Any, engine: FakeEngine, session: RecordingSession
+) -> None:
+    buttons = ((Button("Мой счёт", "m:bill"),),)
+    engine.answer([Reply("Эти показания уже приняты", buttons, keep_pressed=True)])
+    await feed(updates.press(14, ALICE, "sub:ok", message_id=777))
+    assert session.names() == ["answerCallbackQuery", "sendMessage"]  # the receipt stays
+    assert callback_data(session.calls[1].reply_markup) == [["m:bill"]]
+
+
 async def test_press_with_several_replies_sends_them_anew(
     feed: Any, engine: FakeEngine, session: RecordingSession
 ) -> None:
