@@ -13,7 +13,7 @@ from billing_core.models import Account, MeterReading, Period, Readings, Registe
 from billing_core.readings import Confirmation
 from billing_core.window import SubmissionWindow
 from dialogs.flows.accounts import binding_of
-from dialogs.replies import Reply
+from dialogs.replies import Button, Reply
 from dialogs.turn import Turn
 from dialogs.ui import back_to_menu, menu_reply
 from storage.base import Binding
@@ -110,7 +110,11 @@ def expired(turn: Turn) -> list[Reply]:
     return [menu_reply(turn, "submit_expired")]
 
 
+def receipt_buttons(turn: Turn) -> tuple[tuple[Button, ...], ...]:
+    """Under the receipt of accepted readings, and under any reminder of it."""
+    return ((turn.button("btn_bill", "m:bill"), *back_to_menu(turn)),)
+
+
 def already_accepted(turn: Turn) -> list[Reply]:
     """A press on the preview after its readings were accepted: the receipt stays as it is."""
-    buttons = ((turn.button("btn_bill", "m:bill"), *back_to_menu(turn)),)
-    return [Reply(turn.t("submit_already_accepted"), buttons, keep_pressed=True)]
+    return [Reply(turn.t("submit_already_accepted"), receipt_buttons(turn), keep_pressed=True)]

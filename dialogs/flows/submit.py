@@ -35,6 +35,7 @@ from dialogs.flows.draft import (
     amend,
     expired,
     load,
+    receipt_buttons,
     save,
 )
 from dialogs.flows.keypad import draft_at_value, keypad_open, press_key
@@ -43,7 +44,7 @@ from dialogs.flows.screens import preview, prompt, question
 from dialogs.render import day, days_count, money, period, values_text
 from dialogs.replies import Reply
 from dialogs.turn import Turn
-from dialogs.ui import MENU, back_to_menu, menu_reply
+from dialogs.ui import MENU, menu_reply
 
 __all__ = [
     "CONFIRM",
@@ -293,8 +294,7 @@ async def confirm(turn: Turn) -> list[Reply]:
         text += "\n" + turn.t("accepted_replaced", period=period(turn, draft.period))
     turn.goto(MENU)
     turn.data[ACCEPTED] = True
-    buttons = ((turn.button("btn_bill", "m:bill"), *back_to_menu(turn)),)
-    return [Reply(text, buttons)]
+    return [Reply(text, receipt_buttons(turn))]
 
 
 # -- /submit ---------------------------------------------------------------------------------

@@ -310,7 +310,8 @@ async def test_a_second_tap_under_accepted_readings_leaves_them_and_the_receipt(
         assert chat.labels() == ["Мой счёт", "Главное меню"]
     assert len(await storage.reading_history("1234567890", NOVEMBER)) == 1
     current = await storage.current_reading("1234567890", NOVEMBER)
-    assert current is not None and current.values == {Register.T1: Decimal(46720)}
+    assert current is not None
+    assert current.values == {Register.T1: Decimal(46720)}
     await chat.press("Главное меню")  # moving on: an old button is just out of date again
     await chat.event(Choice(chat.chat, "sub:ok"))
     assert "не актуальны" in chat.text()
