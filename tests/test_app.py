@@ -74,7 +74,7 @@ async def test_a_configuration_without_tariffs_is_refused_before_storage_opens(
     settings = load_settings(config)
 
     with pytest.raises(ConfigError, match=r"no \[\[tariffs\]\] in force on .* for gas single"):
-        await command(settings, argparse.Namespace(demo=True, account=None, language="ru"))
+        await command(settings, argparse.Namespace(demo=True, user="console", lang=None))
 
     assert not (tmp_path / "app.sqlite3").exists()
 
