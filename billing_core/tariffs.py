@@ -66,13 +66,12 @@ class TariffBook:
 
     def for_date(self, day: date, stove: Stove, kind: MeterKind) -> Tariff:
         """The schedule in force on `day`; TariffNotFound when none has started yet."""
-        starts = self._starts.get((stove, kind), [])
-        index = bisect.bisect_right(starts, day) - 1
-        if index < 0:
+        tariff = self._in_force(day, stove, kind)
+        if tariff is None:
             raise TariffNotFound(
                 f"no {stove.value} {kind.config_key} tariff in force on {day.isoformat()}"
             )
-        return self._schedules[(stove, kind)][index]
+        return tariff
 
     def missing_on(self, day: date) -> list[tuple[Stove, MeterKind]]:
         """Every (stove, meter kind) without a schedule in force on `day`."""
@@ -80,8 +79,12 @@ class TariffBook:
             (stove, kind)
             for stove in Stove
             for kind in MeterKind
-            if bisect.bisect_right(self._starts.get((stove, kind), []), day) == 0
+            if self._in_force(day, stove, kind) is None
         ]
+
+    def _in_force(self, day: date, stove: Stove, kind: MeterKind) -> Tariff | None:
+        index = bisect.bisect_right(self._starts.get((stove, kind), []), day) - 1
+        return self._schedules[(stove, kind)][index] if index >= 0 else None
 
     def for_period(self, period: Period, stove: Stove, kind: MeterKind) -> Tariff:
         """The schedule in force on the period's first day."""
