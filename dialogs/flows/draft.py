@@ -116,5 +116,7 @@ def receipt_buttons(turn: Turn) -> tuple[tuple[Button, ...], ...]:
 
 
 def already_accepted(turn: Turn) -> list[Reply]:
-    """A press on the preview after its readings were accepted: the receipt stays as it is."""
-    return [Reply(turn.t("submit_already_accepted"), receipt_buttons(turn), keep_pressed=True)]
+    """A press on the preview after its readings were accepted: the receipt stays as it is,
+    and a resident who meant to correct them is shown how."""
+    buttons = ((turn.button("btn_submit", "m:submit"),), *receipt_buttons(turn))
+    return [Reply(turn.t("submit_already_accepted"), buttons, keep_pressed=True)]

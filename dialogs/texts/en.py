@@ -153,7 +153,8 @@ TEXTS: dict[str, str] = {
     "submit_cancelled": "All right, nothing is submitted.",
     "submit_fix": "Let us enter them again.",
     "submit_already_accepted": (
-        "These readings have already been accepted: the confirmation is in the message above."
+        "These readings have already been accepted: the confirmation is in the message above. "
+        "To correct them, submit the readings again."
     ),
     "submit_expired": "These readings are out of date. Let us start again.",
     "submit_usage": "Type the readings after the command: /submit 45230 (one number per zone).",

@@ -305,14 +305,19 @@ async def test_a_second_tap_under_accepted_readings_leaves_them_and_the_receipt(
     assert "Показания приняты" in chat.text()
     for stale in ("sub:ok", "sub:cancel", "sub:fix"):  # a double tap, or the preview's others
         [reply] = await chat.event(Choice(chat.chat, stale))
-        assert reply.text == "Эти показания уже приняты, подтверждение — в сообщении выше."
+        assert reply.text == (
+            "Эти показания уже приняты, подтверждение — в сообщении выше. "
+            "Чтобы исправить их, передайте показания ещё раз."
+        )
         assert reply.keep_pressed  # the receipt above is not replaced
-        assert chat.labels() == ["Мой счёт", "Главное меню"]
+        assert chat.labels() == ["Передать показания", "Мой счёт", "Главное меню"]
     assert len(await storage.reading_history("1234567890", NOVEMBER)) == 1
     current = await storage.current_reading("1234567890", NOVEMBER)
     assert current is not None
     assert current.values == {Register.T1: Decimal(46720)}
-    await chat.press("Главное меню")  # moving on: an old button is just out of date again
+    await chat.press("Передать показания")  # a correction starts as a new submission
+    assert "Прошлое показание: 46\u00a0470" in chat.text()
+    await chat.press("Отмена")  # moving on: an old button is just out of date again
     await chat.event(Choice(chat.chat, "sub:ok"))
     assert "не актуальны" in chat.text()
     assert not chat.last_reply().keep_pressed
