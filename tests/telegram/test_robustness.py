@@ -62,7 +62,11 @@ async def test_a_users_next_update_waits_for_the_one_in_hand_and_others_do_not(
     first = asyncio.create_task(dp.feed_raw_update(bot, updates.message(1, FLOODER, "45230")))
     second = asyncio.create_task(dp.feed_raw_update(bot, updates.message(2, FLOODER, "21100")))
     neighbour = asyncio.create_task(dp.feed_raw_update(bot, updates.message(3, NEIGHBOUR, "1")))
-    await asyncio.sleep(0.05)
+    async with asyncio.timeout(2):
+        while len(engine.events) < 2:  # noqa: ASYNC110 - FakeEngine has no event to await
+            await asyncio.sleep(0.001)
+    for _ in range(20):  # ample chances for the second update to overtake, were it free to
+        await asyncio.sleep(0)
     # the first update and the neighbour's reached the dialog; the second waits its turn
     assert [e.update_id for e in engine.events] == ["1", "3"]
     engine.gate.set()
