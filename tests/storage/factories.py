@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from billing_core.models import (
     Account,
@@ -66,3 +68,15 @@ def bill(number: str = "1234567890", total: str = "787.00", period: Period = MAR
 
 async def seed(storage: Storage, *accounts: Account) -> None:
     await storage.upsert_accounts([row(a) for a in accounts or (account(),)])
+
+
+async def traced(storage: Storage, step: Callable[[], Awaitable[object]]) -> list[str]:
+    """The statements SQLite ran during `step` (SQLite only)."""
+    db: Any = getattr(storage, "_db")  # noqa: B009 - the connection's own trace
+    ran: list[str] = []
+    await db.set_trace_callback(ran.append)
+    try:
+        await step()
+    finally:
+        await db.set_trace_callback(None)
+    return ran

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from billing_core.models import MeterKind, Period, ReadingSource, Register
 from storage import postgres, sqlite
 from storage.base import Storage, StoredSubmission, open_storage
-from tests.storage.factories import AT, MARCH, account, bill, reading, row, seed
+from tests.storage.factories import AT, MARCH, account, bill, reading, row, seed, traced
 
 NUMBER = "1234567890"
 
@@ -193,3 +194,39 @@ async def test_export_pages_through_current_readings(
 
     assert [(e.account, e.meter_serial) for e in exported] == [(n, f"SN{n}") for n in numbers]
     assert exported[0].reading.values[Register.T1] == Decimal("2")
+
+
+async def test_sqlite_reaches_current_rows_without_reading_superseded_ones(
+    storage: Storage,
+) -> None:
+    # A resident may correct a period's readings as often as the window allows, and each
+    # correction keeps the rows before it as history. Read through an index of every row, that
+    # history was scanned again by each later turn of the account, slower with every correction.
+    if getattr(storage, "engine", "") != "sqlite":
+        pytest.skip("query plans are SQLite's here; PostgreSQL plans by its statistics")
+    await seed(storage)
+    for n in range(3):
+        await storage.record_submission(NUMBER, reading(f"45{n}0"), bill(total=f"7{n}0.00"))
+
+    async def turn_reads() -> None:
+        await storage.load_subject(NUMBER)
+        await storage.readings(NUMBER)
+        await storage.current_reading(NUMBER, MARCH)
+        await storage.bills(NUMBER)
+        await storage.record_submission(NUMBER, reading("4600"), bill(total="800.00"))
+
+    ran = await traced(storage, turn_reads)
+    by_account = [
+        sql for sql in ran
+        if "account = '1234567890'" in sql and "is_current = 1" in sql
+    ]  # fmt: skip
+    db: Any = getattr(storage, "_db")  # noqa: B009 - the connection's own query planner
+    plans = {}
+    for sql in by_account:
+        async with db.execute(f"EXPLAIN QUERY PLAN {sql}") as cursor:
+            plans[sql] = " ".join(str(step[3]) for step in await cursor.fetchall())
+
+    assert any("FROM readings" in sql for sql in plans)
+    assert any("FROM bills" in sql or "UPDATE bills" in sql for sql in plans)
+    for sql, plan in plans.items():
+        assert "_current_by_account" in plan, (sql, plan)

@@ -3,7 +3,6 @@ writes the update id, state and profile in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -21,7 +20,7 @@ from storage.base import (
     Storage,
     Subject,
 )
-from tests.storage.factories import AT, MARCH, account, bill, reading, seed
+from tests.storage.factories import AT, MARCH, account, bill, reading, seed, traced
 
 ANNA = ChatRef("telegram", "1001")
 BORIS = ChatRef("viber", "1001")
@@ -109,18 +108,6 @@ async def test_submission_guard_is_independent_of_the_turn_record(storage: Stora
     assert await storage.reading_history("1234567890", MARCH) == [reading("4521")]
 
 
-async def _traced(storage: Storage, step: Callable[[], Awaitable[object]]) -> list[str]:
-    """The statements SQLite ran during `step` (SQLite only)."""
-    db: Any = getattr(storage, "_db")  # noqa: B009 - the connection's own trace
-    ran: list[str] = []
-    await db.set_trace_callback(ran.append)
-    try:
-        await step()
-    finally:
-        await db.set_trace_callback(None)
-    return ran
-
-
 async def test_sqlite_commits_what_a_resident_is_told_with_full_and_turns_without(
     storage: Storage,
 ) -> None:
@@ -129,17 +116,17 @@ async def test_sqlite_commits_what_a_resident_is_told_with_full_and_turns_withou
     await seed(storage)
     full = ["PRAGMA synchronous = FULL", "BEGIN IMMEDIATE"]
 
-    turn = await _traced(storage, lambda: storage.save_turn(ANNA, PROFILE, STATE, "1"))
-    submission = await _traced(
+    turn = await traced(storage, lambda: storage.save_turn(ANNA, PROFILE, STATE, "1"))
+    submission = await traced(
         storage, lambda: storage.record_submission("1234567890", reading("4521"), bill(), "2")
     )
-    binding = await _traced(storage, lambda: storage.bind(ANNA, "1234567890", "Дом", AT))
+    binding = await traced(storage, lambda: storage.bind(ANNA, "1234567890", "Дом", AT))
 
     async def unserialisable_turn() -> None:
         with pytest.raises(TypeError):
             await storage.save_turn(ANNA, None, DialogState("menu", {"oops": object()}), "3")
 
-    failed = await _traced(storage, unserialisable_turn)
+    failed = await traced(storage, unserialisable_turn)
 
     assert turn[0] == "BEGIN IMMEDIATE"
     assert "PRAGMA synchronous = FULL" not in turn
