@@ -10,7 +10,12 @@ no Telegram), and the Telegram layer alone (the engine's answers replayed, no st
 last row feeds `--residents` conversations at once, each resident's updates in order, as
 polling does on a busy day (aiogram handles updates as concurrent tasks).
 
-    .venv/bin/python bench/bench_telegram.py [--conversations 300] [--residents 20] [--profile]
+The machine's speed drifts from minute to minute, so the rows are taken in `--rounds`, each
+round every row once with new residents, and each row prints its median and range; the ratio is
+taken within each round, where full and echo ran seconds apart.
+
+    .venv/bin/python bench/bench_telegram.py [--conversations 300] [--residents 20] [--rounds 5]
+                                             [--profile]  (SORT=tottime for another order)
 """
 
 from __future__ import annotations
@@ -18,10 +23,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import os
 import pstats
+import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -164,6 +172,7 @@ async def engine_alone(settings: Any, url: str, events: list[Inbound]) -> float:
         await storage.close()
 
 
+SORT = os.environ.get("SORT", "cumulative")  # --profile's order, as pstats names it
 WARM_UP = 30  # conversations before the timed ones
 
 
@@ -179,84 +188,119 @@ def telegram_settings(url: str) -> Any:
     })  # fmt: skip
 
 
-async def main(conversations: int, residents: int, profile: bool) -> None:
+@dataclass
+class Rounds:
+    """Seconds per update of each row, one figure per round."""
+
+    full: list[float] = field(default_factory=list)
+    full_cpu: list[float] = field(default_factory=list)
+    echo: list[float] = field(default_factory=list)
+    dialog: list[float] = field(default_factory=list)
+    layer: list[float] = field(default_factory=list)
+    crowd: list[float] = field(default_factory=list)
+
+
+def row(label: str, seconds: list[float], note: str = "") -> str:
+    """Median updates per second, its time per update, and the range over the rounds."""
+    rates = sorted(1 / s for s in seconds)
+    median = statistics.median(rates)
+    figures = (
+        f"{median:7,.0f}/s ({1000 / median:.2f} ms each; rounds {rates[0]:,.0f}–{rates[-1]:,.0f})"
+    )
+    return f"{label:<21}{figures}{note}"
+
+
+async def main(conversations: int, residents: int, rounds: int, profile: bool) -> None:
+    figures = Rounds()
+    accepted_all = crowd_accepted = 0
+    profiler = cProfile.Profile() if profile else None
     with tempfile.TemporaryDirectory() as tmp:
         settings = telegram_settings(f"sqlite:///{tmp}/bench.sqlite3")
+        crowd_settings = telegram_settings(f"sqlite:///{tmp}/crowd.sqlite3")
         storage = await open_storage(settings.storage.url)
+        crowd_storage = await open_storage(crowd_settings.storage.url)
         try:
             await seed_demo(storage, now=OPEN_DAY)
+            await seed_demo(crowd_storage, now=OPEN_DAY)
             plans = await conversation_plans(storage)
-            raw = [u for c in build_conversations(plans, conversations) for u in c]
-            session = RecordingSession()
             engine = Recorded(build_engine(settings, storage, clock=lambda: OPEN_DAY))
             dp = build_dispatcher(engine, storage, settings)
-            # Untimed: the first conversations fill caches (SQLite's pages, aiogram's
-            # resolved handlers, text templates); the figures are for a bot that has been up.
-            warm = build_conversations(plans, WARM_UP, first_user=90_000)
-            warm_bot = build_bot(settings, RecordingSession())
-            await feed_all(dp, warm_bot, [u for c in warm for u in c])
-            engine.events.clear()
-            profiler = cProfile.Profile() if profile else None
-            if profiler:
-                profiler.enable()
-            full, full_cpu = await feed_all(dp, build_bot(settings, session), raw)
-            if profiler:
-                profiler.disable()
-            done = accepted(session)
-            echo_bot = Bot(TOKEN, session=RecordingSession(),
-                           default=DefaultBotProperties(parse_mode=ParseMode.HTML))  # fmt: skip
-            echo, echo_cpu = await feed_all(echo_dispatcher(), echo_bot, raw)
-            replay_dp = build_dispatcher(Replay(engine.answers), storage, settings)
-            layer, _ = await feed_all(replay_dp, build_bot(settings, RecordingSession()), raw)
-        finally:
-            await storage.close()
-        dialog = await engine_alone(settings, f"sqlite:///{tmp}/engine.sqlite3", engine.events)
-
-        crowd_settings = telegram_settings(f"sqlite:///{tmp}/crowd.sqlite3")
-        storage = await open_storage(crowd_settings.storage.url)
-        try:
-            await seed_demo(storage, now=OPEN_DAY)
-            crowd_session = RecordingSession()
             crowd_dp = build_dispatcher(
-                build_engine(crowd_settings, storage, clock=lambda: OPEN_DAY),
-                storage,
+                build_engine(crowd_settings, crowd_storage, clock=lambda: OPEN_DAY),
+                crowd_storage,
                 crowd_settings,
             )
-            crowd_bot = build_bot(crowd_settings, crowd_session)
-            talks = build_conversations(plans, conversations, first_user=50_000)
-            crowd = await feed_residents(crowd_dp, crowd_bot, talks, residents)
-            crowd_done = accepted(crowd_session)
+            # Untimed: the first conversations fill caches (SQLite's pages, aiogram's
+            # resolved handlers, text templates); the figures are for a bot that has been up.
+            warm = build_conversations(plans, WARM_UP, first_user=10_000)
+            warm_bot = build_bot(settings, RecordingSession())
+            await feed_all(dp, warm_bot, [u for c in warm for u in c])
+            # Each round: new residents, and the rows one after another in the same minute,
+            # so that the machine's drift moves both sides of the ratio alike.
+            for number in range(rounds):
+                first_user = 10_000 + WARM_UP + number * conversations
+                talks = build_conversations(plans, conversations, first_user=first_user)
+                raw = [u for c in talks for u in c]
+                n = len(raw)
+                engine.events.clear()
+                session = RecordingSession()
+                if profiler:
+                    profiler.enable()
+                full, full_cpu = await feed_all(dp, build_bot(settings, session), raw)
+                if profiler:
+                    profiler.disable()
+                accepted_all += accepted(session)
+                echo, _ = await feed_all(echo_dispatcher(), echo_bot(), raw)
+                replay_dp = build_dispatcher(Replay(engine.answers), storage, settings)
+                layer, _ = await feed_all(replay_dp, build_bot(settings, RecordingSession()), raw)
+                url = f"sqlite:///{tmp}/engine{number}.sqlite3"
+                dialog = await engine_alone(settings, url, engine.events)
+                crowd_session = RecordingSession()
+                crowd_bot = build_bot(crowd_settings, crowd_session)
+                crowd = await feed_residents(crowd_dp, crowd_bot, talks, residents)
+                crowd_accepted += accepted(crowd_session)
+                figures.full.append(full / n)
+                figures.full_cpu.append(full_cpu / n)
+                figures.echo.append(echo / n)
+                figures.layer.append(layer / n)
+                figures.dialog.append(dialog / n)
+                figures.crowd.append(crowd / n)
+                engine.answers.clear()
         finally:
             await storage.close()
+            await crowd_storage.close()
 
-    n = len(raw)
-    full_rate, echo_rate = n / full, n / echo
-    print(f"conversations: {conversations}, updates: {n}, accepted: {done}; SQLite on disk")
-    print(
-        f"full conversation:   {full_rate:7,.0f} updates/s wall "
-        f"({full * 1000 / n:.2f} ms each), {n / full_cpu:,.0f} updates per CPU second"
-    )
-    print(
-        f"echo floor:          {echo_rate:7,.0f} updates/s wall "
-        f"({echo * 1000 / n:.2f} ms each), {n / echo_cpu:,.0f} updates per CPU second"
-    )
-    print(f"ratio full/echo:     {full_rate / echo_rate:7.2f}")
-    print(
-        f"  dialog + storage:  {n / dialog:7,.0f} events/s ({dialog * 1000 / n:.2f} ms each), "
-        "the same events without Telegram"
-    )
-    print(
-        f"  telegram layer:    {n / layer:7,.0f} updates/s ({layer * 1000 / n:.2f} ms each), "
-        "the dialog's answers replayed (no engine, no storage)"
-    )
-    print(
-        f"{residents} residents at once: {n / crowd:7,.0f} updates/s wall "
-        f"({crowd * 1000 / n:.2f} ms each), accepted: {crowd_done}"
-    )
-    if done != conversations or crowd_done != conversations:
-        raise SystemExit(f"only {done} and {crowd_done} of {conversations} were accepted")
+    report(figures, conversations, residents, accepted_all, crowd_accepted)
+    expected = conversations * rounds
+    if accepted_all != expected or crowd_accepted != expected:
+        raise SystemExit(f"only {accepted_all} and {crowd_accepted} of {expected} were accepted")
     if profiler:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        pstats.Stats(profiler).sort_stats(SORT).print_stats(40)
+
+
+def echo_bot() -> Bot:
+    return Bot(TOKEN, session=RecordingSession(),
+               default=DefaultBotProperties(parse_mode=ParseMode.HTML))  # fmt: skip
+
+
+def report(
+    figures: Rounds, conversations: int, residents: int, accepted_all: int, crowd_accepted: int
+) -> None:
+    ratios = sorted(e / f for f, e in zip(figures.full, figures.echo, strict=True))
+    print(
+        f"{len(figures.full)} rounds of {conversations} conversations, accepted: {accepted_all}; "
+        "SQLite on disk; medians, with each row's range over the rounds"
+    )
+    cpu = statistics.median(1 / s for s in figures.full_cpu)
+    print(row("full conversation:", figures.full, f", {cpu:,.0f} per CPU second"))
+    print(row("echo floor:", figures.echo))
+    print(f"{'ratio full/echo:':<21}{statistics.median(ratios):7.2f}   "
+          f"(rounds {ratios[0]:.2f}–{ratios[-1]:.2f})")  # fmt: skip
+    print(row("  dialog + storage:", figures.dialog, ", the same events without Telegram"))
+    print(
+        row("  telegram layer:", figures.layer, ", the answers replayed (no engine, no storage)")
+    )
+    print(row(f"{residents} residents at once:", figures.crowd, f", accepted: {crowd_accepted}"))
 
 
 if __name__ == "__main__":
@@ -264,6 +308,7 @@ if __name__ == "__main__":
     parser.add_argument("--conversations", type=int, default=300)
     parser.add_argument("--residents", type=int, default=20,
                         help="conversations in flight at once in the last row")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    asyncio.run(main(args.conversations, args.residents, args.profile))
+    asyncio.run(main(args.conversations, args.residents, args.rounds, args.profile))
