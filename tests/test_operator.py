@@ -384,7 +384,7 @@ def test_export_refuses_a_bad_period(
 
 def test_db_migrate_then_up_to_date(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(config, "db", "migrate") == 0
-    assert capsys.readouterr().out == "applied migrations 1, 2, 3\n"
+    assert capsys.readouterr().out == "applied migrations 1, 2, 3, 4\n"
     assert run(config, "db", "migrate") == 0
     assert capsys.readouterr().out == "schema up to date\n"
 
