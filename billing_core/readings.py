@@ -430,10 +430,7 @@ def check_submission(
             continue
         used = consumption_between(last, value, meter.digits)
         if value < last:
-            if used > rules.rollover_max_kwh:
-                raise ReadingRejected(
-                    RejectionReason.LOWER_THAN_LAST, register=register, last_value=last
-                )
+            _refuse_unexplained_drop(meter, register, value, last, rules)
             if Confirmation.ROLLOVER not in confirmed:
                 needed.append(ConfirmationNeeded(Confirmation.ROLLOVER, register, used))
         consumption[register] = used
@@ -449,3 +446,28 @@ def check_submission(
                 ConfirmationNeeded(Confirmation.IMPLAUSIBLE, register, used, usual, ratio)
             )
     return CheckedSubmission(period, dict(values), consumption, previous, tuple(needed))
+
+
+def check_register_value(
+    account: Account,
+    register: Register,
+    value: Decimal,
+    history: Sequence[MeterReading],
+    period: Period,
+    rules: ValidationRules,
+) -> None:
+    """Refuse one register's value as soon as it is typed when `check_submission` would refuse
+    it for being lower than the last (and no rollover explains it), so that a resident fixes day
+    before typing night. Rollover and plausibility questions wait for the whole submission."""
+    previous = latest_actual(history, before=period)
+    last = previous.values.get(register) if previous else None
+    if last is not None and value < last:
+        _refuse_unexplained_drop(account.meter, register, value, last, rules)
+
+
+def _refuse_unexplained_drop(
+    meter: Meter, register: Register, value: Decimal, last: Decimal, rules: ValidationRules
+) -> None:
+    """A value below the last one is a rollover only when the consumption it implies is small."""
+    if consumption_between(last, value, meter.digits) > rules.rollover_max_kwh:
+        raise ReadingRejected(RejectionReason.LOWER_THAN_LAST, register=register, last_value=last)

@@ -17,6 +17,7 @@ from billing_core.readings import (
     ReadingRejected,
     RejectionReason,
     check_eligibility,
+    check_register_value,
     check_submission,
     check_window,
     latest_actual,
@@ -136,6 +137,14 @@ async def _take_value(turn: Turn, draft: Draft, text: str) -> list[Reply]:
     register = draft.registers[draft.index]
     try:
         value = parse_value(text, meter, register)
+        check_register_value(
+            draft.account,
+            register,
+            value,
+            draft.history,
+            draft.period,
+            turn.config.billing.validation,
+        )
     except ReadingRejected as refusal:
         save(turn, ENTER, amend(draft, keypad=None))
         return [Reply(value_refusal(turn, draft, refusal)), prompt(turn, draft)]

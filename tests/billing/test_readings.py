@@ -21,6 +21,7 @@ from billing_core import (
     ValidationRules,
     average_consumption,
     check_eligibility,
+    check_register_value,
     check_submission,
     check_window,
     latest_actual,
@@ -288,6 +289,31 @@ def test_lower_than_last_refused_with_last_value() -> None:
     assert caught.value.reason is R.LOWER_THAN_LAST
     assert caught.value.register is Register.T1
     assert caught.value.last_value == D(45700)
+
+
+@pytest.mark.parametrize(
+    ("last", "value", "refused"),
+    [
+        pytest.param(45700, 45699, True, id="lower"),
+        pytest.param(45700, 45700, False, id="same"),
+        pytest.param(45700, 45800, False, id="higher"),
+        pytest.param(999700, 150, False, id="rollover-asked-later"),
+    ],
+)
+def test_one_register_value_is_checked_against_its_last(
+    last: int, value: int, refused: bool
+) -> None:
+    history = [reading("2026-10", last)]
+    if refused:
+        with pytest.raises(ReadingRejected) as caught:
+            check_register_value(account(), Register.T1, D(value), history, NOV, RULES)
+        assert (caught.value.reason, caught.value.last_value) == (R.LOWER_THAN_LAST, D(last))
+    else:
+        check_register_value(account(), Register.T1, D(value), history, NOV, RULES)
+
+
+def test_a_register_without_a_last_value_is_not_refused() -> None:
+    check_register_value(account(), Register.T1, D(1), [], NOV, RULES)
 
 
 ROLLOVER_HISTORY = monthly("2026-03", 8, 100, first=999000)  # 999 700 in October

@@ -169,6 +169,21 @@ async def test_two_zone_lower_value_asks_that_register_again(bound: Bound) -> No
     assert "Итого к оплате" in chat.text()
 
 
+async def test_a_lower_day_value_is_refused_before_night_is_asked(bound: Bound) -> None:
+    chat = await bound(TWO_ZONE)
+    await chat.press("Передать показания")
+    await chat.send("21700")  # the night's value typed as the day's
+
+    assert "Т1 день меньше прошлого показания (46\u00a0470)" in chat.text()
+    assert "перепутаны день и ночь" in chat.text()
+    assert "Т1 (день" in chat.text()
+    assert "Т2 (ночь" not in chat.text()
+    await chat.send("46700")
+    assert "Т2 (ночь" in chat.text()
+    await chat.send("21775")
+    assert "Итого к оплате" in chat.text()
+
+
 async def test_implausible_consumption_asks_to_confirm(bound: Bound) -> None:
     chat = await bound(SINGLE)
     await chat.send("/submit 47470")
