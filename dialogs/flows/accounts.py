@@ -66,10 +66,12 @@ async def open_account(turn: Turn, number: str) -> list[Reply]:
     account = await turn.storage.get_account(number) if binding else None
     if binding is None or account is None:
         return [Reply(turn.t("account_unknown")), *await list_accounts(turn)]
-    return [_card(turn, binding, account)]
+    current = await current_binding(turn)
+    is_current = current is not None and current.account == binding.account
+    return [_card(turn, binding, account, is_current=is_current)]
 
 
-def _card(turn: Turn, binding: Binding, account: Account) -> Reply:
+def _card(turn: Turn, binding: Binding, account: Account, *, is_current: bool) -> Reply:
     text = turn.t(
         "account_card",
         alias=binding.alias,
@@ -79,11 +81,11 @@ def _card(turn: Turn, binding: Binding, account: Account) -> Reply:
         kind=kind_name(turn, account.meter.kind),
     )
     n = account.number
+    first: tuple[Button, ...] = (turn.button("btn_submit", f"submit:{n}"),)
+    if not is_current:  # the current one is marked in the list; choosing it again does nothing
+        first += (turn.button("btn_make_current", f"acc:use:{n}"),)
     buttons = (
-        (
-            turn.button("btn_submit", f"submit:{n}"),
-            turn.button("btn_make_current", f"acc:use:{n}"),
-        ),
+        first,
         (turn.button("btn_rename", f"acc:ren:{n}"), turn.button("btn_unbind", f"acc:del:{n}")),
         (turn.button("btn_accounts", "m:accounts"), *back_to_menu(turn)),
     )

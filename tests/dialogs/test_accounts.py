@@ -26,7 +26,11 @@ async def test_aliases_current_rename_unbind(bound: Bound, storage: Storage) -> 
     await chat.press("Передать показания")
     assert "«дача» (12345-678-90)" in chat.text()
     await chat.send("/accounts")
+    await chat.press("дача")
+    assert "Сделать текущим" not in chat.labels()  # it is the current one already
+    await chat.send("/accounts")
     await chat.press("счёт 2")
+    assert "Сделать текущим" in chat.labels()
     await chat.press("Отвязать")
     assert "Отвязать «счёт 2»" in chat.text()
     await chat.press("Да, отвязать")
