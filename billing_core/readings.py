@@ -430,7 +430,7 @@ def check_submission(
             continue
         used = consumption_between(last, value, meter.digits)
         if value < last:
-            _refuse_unexplained_drop(meter, register, value, last, rules)
+            _refuse_unexplained_drop(register, last, used, rules)
             if Confirmation.ROLLOVER not in confirmed:
                 needed.append(ConfirmationNeeded(Confirmation.ROLLOVER, register, used))
         consumption[register] = used
@@ -462,12 +462,13 @@ def check_register_value(
     previous = latest_actual(history, before=period)
     last = previous.values.get(register) if previous else None
     if last is not None and value < last:
-        _refuse_unexplained_drop(account.meter, register, value, last, rules)
+        used = consumption_between(last, value, account.meter.digits)
+        _refuse_unexplained_drop(register, last, used, rules)
 
 
 def _refuse_unexplained_drop(
-    meter: Meter, register: Register, value: Decimal, last: Decimal, rules: ValidationRules
+    register: Register, last: Decimal, used: Decimal, rules: ValidationRules
 ) -> None:
     """A value below the last one is a rollover only when the consumption it implies is small."""
-    if consumption_between(last, value, meter.digits) > rules.rollover_max_kwh:
+    if used > rules.rollover_max_kwh:
         raise ReadingRejected(RejectionReason.LOWER_THAN_LAST, register=register, last_value=last)
