@@ -6,6 +6,7 @@ account number exists; after `bind_max_failures` wrong pairs within an hour the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from billing_core.identifiers import normalize_account, normalize_phone, normalize_serial
@@ -39,19 +40,20 @@ def _locked_reply(turn: Turn, until: datetime) -> Reply:
     )
 
 
-async def ask_account(turn: Turn) -> list[Reply]:
+async def ask_account(turn: Turn, lead: str | None = None) -> list[Reply]:
+    """Ask for the account number (or a shared phone); `lead` is a line to say before it."""
     until = await locked_until(turn)
     if until is not None:
-        return [_locked_reply(turn, until)]
-    turn.goto(ASK_ACCOUNT)
-    share = turn.t("btn_share_phone")
-    return [
-        Reply(
+        reply = _locked_reply(turn, until)
+    else:
+        turn.goto(ASK_ACCOUNT)
+        share = turn.t("btn_share_phone")
+        reply = Reply(
             turn.t("bind_ask_account", share=share),
             (back_to_menu(turn),),
             request_contact=share,
         )
-    ]
+    return [reply if lead is None else replace(reply, text=f"{lead}\n{reply.text}")]
 
 
 async def on_account_text(turn: Turn, text: str) -> list[Reply]:

@@ -55,7 +55,8 @@ async def give_consent(turn: Turn) -> list[Reply]:
         return [menu_reply(turn, "consent_given")]
     from dialogs.flows.binding import ask_account
 
-    return [Reply(turn.t("consent_given")), *await ask_account(turn)]
+    # One message: the thanks leads the question it is followed by.
+    return await ask_account(turn, lead=turn.t("consent_given"))
 
 
 def consent_info(turn: Turn) -> list[Reply]:

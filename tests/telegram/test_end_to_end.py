@@ -74,14 +74,17 @@ async def test_polling_conversation_with_menu_contact_and_commands(
         buttons = welcome.params["reply_markup"]["inline_keyboard"]
         assert buttons[0][0]["callback_data"] == "consent:yes"
         emulator.push(updates.press(2, ALICE, "consent:yes"))
-        # consent given, the account question with a "menu" button, the contact keyboard's hint
-        await emulator.wait_for(lambda: len(emulator.sent_to(ALICE)) == 4)
-        hint = emulator.sent_to(ALICE)[3].params["reply_markup"]
+        # thanks and the account question in one message with a "menu" button, then the
+        # contact keyboard's hint
+        await emulator.wait_for(lambda: len(emulator.sent_to(ALICE)) == 3)
+        question = emulator.sent_to(ALICE)[1]
+        assert question.text.startswith("Спасибо! Согласие получено.\nВведите номер лицевого")
+        hint = emulator.sent_to(ALICE)[2].params["reply_markup"]
         assert hint["keyboard"] == [[{"text": "Поделиться номером", "request_contact": True}]]
         emulator.push(updates.contact(3, ALICE, "+79990000001", owner_id=ALICE + 1))
         not_own = say("ru", "bind_phone_not_own", share="Поделиться номером")
-        await emulator.wait_for(lambda: len(emulator.sent_to(ALICE)) == 6)
-        assert emulator.sent_to(ALICE)[4].text == not_own
+        await emulator.wait_for(lambda: len(emulator.sent_to(ALICE)) == 5)
+        assert emulator.sent_to(ALICE)[3].text == not_own
         assert await storage.bindings(updates_chat(ALICE)) == []
     finally:
         await runtime.stop()
@@ -103,15 +106,15 @@ async def test_a_residents_updates_in_one_batch_are_handled_in_order(
     engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
     runtime = await start_telegram(settings, engine, storage, web.Application())
     try:
-        await emulator.wait_for(lambda: len(emulator.sent_to(ALICE)) >= 5)
+        await emulator.wait_for(lambda: len(emulator.sent_to(ALICE)) >= 4)
         await asyncio.sleep(0.1)
     finally:
         await runtime.stop()
     texts = [call.text for call in emulator.sent_to(ALICE)]
     assert texts[0].startswith("Здравствуйте!")
-    assert texts[1] == say("ru", "consent_given")
-    assert "Готово: лицевой счёт 12345-678-90" in texts[4]
-    assert len(texts) == 5
+    assert texts[1].startswith(say("ru", "consent_given") + "\n")
+    assert "Готово: лицевой счёт 12345-678-90" in texts[3]
+    assert len(texts) == 4
     assert len(await storage.bindings(updates_chat(ALICE))) == 1
 
 
