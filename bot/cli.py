@@ -9,6 +9,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
@@ -17,12 +18,21 @@ from storage.base import StorageError
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
+def _installed_version() -> str:
+    """The version pip installed (pyproject.toml's), for bug reports and deployments."""
+    try:
+        return version("meterbot")
+    except PackageNotFoundError:  # run from a checkout without `pip install`
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="meterbot",
         description="Electricity meter readings by chat: Telegram, Viber, console.",
     )
     parser.add_argument("--config", metavar="PATH", help="configuration file (TOML)")
+    parser.add_argument("--version", action="version", version=f"meterbot {_installed_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="serve every configured channel, the scheduler and HTTP")

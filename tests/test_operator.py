@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from storage.base import ImportRow, UpsertCounts, open_storage
 from storage.import_rows import StagedRows
 from storage.sqlite import SqliteStorage
 
-SAMPLE = Path(__file__).parents[1] / "examples" / "accounts.sample.csv"
+ROOT = Path(__file__).parents[1]
+SAMPLE = ROOT / "examples" / "accounts.sample.csv"
 
 
 @pytest.fixture
@@ -458,3 +460,13 @@ def test_a_reader_that_stops_early_ends_the_import_quietly(config: Path, tmp_pat
     assert code == 141
     assert errors == ""  # no traceback, no complaint while Python shuts down
     assert asyncio.run(stored(config, "2000000000"))[1] == 1
+
+
+def test_version_is_the_projects(capsys: pytest.CaptureFixture[str]) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"meterbot {project['version']}\n"
