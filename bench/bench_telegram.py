@@ -10,6 +10,9 @@ no Telegram), and the Telegram layer alone (the engine's answers replayed, no st
 last row feeds `--residents` conversations at once, each resident's updates in order, as
 polling does on a busy day (aiogram handles updates as concurrent tasks).
 
+The aim is set for one core, so the process (and aiosqlite's thread, started after) is pinned
+to one CPU where the system allows it; the report says which.
+
 The machine's speed drifts from minute to minute, so the rows are taken in `--rounds`, each
 round every row once with new residents, and each row prints its median and range; the ratio is
 taken within each round, where full and echo ran seconds apart.
@@ -210,7 +213,17 @@ def row(label: str, seconds: list[float], note: str = "") -> str:
     return f"{label:<21}{figures}{note}"
 
 
+def pin_to_one_core() -> str:
+    """Pin this process to one CPU (the last one it may use: the first takes more interrupts)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned to one core: this system cannot"
+    cpu = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
 async def main(conversations: int, residents: int, rounds: int, profile: bool) -> None:
+    pinned = pin_to_one_core()
     figures = Rounds()
     accepted_all = crowd_accepted = 0
     profiler = cProfile.Profile() if profile else None
@@ -270,7 +283,7 @@ async def main(conversations: int, residents: int, rounds: int, profile: bool) -
             await storage.close()
             await crowd_storage.close()
 
-    report(figures, conversations, residents, accepted_all, crowd_accepted)
+    report(figures, conversations, residents, accepted_all, crowd_accepted, pinned)
     expected = conversations * rounds
     if accepted_all != expected or crowd_accepted != expected:
         raise SystemExit(f"only {accepted_all} and {crowd_accepted} of {expected} were accepted")
@@ -284,12 +297,17 @@ def echo_bot() -> Bot:
 
 
 def report(
-    figures: Rounds, conversations: int, residents: int, accepted_all: int, crowd_accepted: int
+    figures: Rounds,
+    conversations: int,
+    residents: int,
+    accepted_all: int,
+    crowd_accepted: int,
+    pinned: str,
 ) -> None:
     ratios = sorted(e / f for f, e in zip(figures.full, figures.echo, strict=True))
     print(
         f"{len(figures.full)} rounds of {conversations} conversations, accepted: {accepted_all}; "
-        "SQLite on disk; medians, with each row's range over the rounds"
+        f"SQLite on disk, {pinned}; medians, with each row's range over the rounds"
     )
     cpu = statistics.median(1 / s for s in figures.full_cpu)
     print(row("full conversation:", figures.full, f", {cpu:,.0f} per CPU second"))
