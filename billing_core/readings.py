@@ -99,22 +99,31 @@ class ReadingRejected(Exception):
 
 class Confirmation(enum.StrEnum):
     ROLLOVER = "rollover"  # the display passed through zero (FACTS §6)
-    IMPLAUSIBLE = "implausible"  # consumption above implausible_factor × the usual average
+    # consumption per month above implausible_factor × the usual average, or above
+    # implausible_max_kwh for the whole meter
+    IMPLAUSIBLE = "implausible"
 
 
 @dataclass(frozen=True, slots=True)
 class ConfirmationNeeded:
     """Something the resident must confirm before the reading is saved.
 
-    ROLLOVER: `consumption` is new + 10^digits − previous. IMPLAUSIBLE: `average` is the usual
-    monthly consumption of the register and `ratio` how many times more this month is.
+    ROLLOVER: `consumption` is new + 10^digits − previous. IMPLAUSIBLE: `consumption` is the
+    register's since the last actual reading, `months` ago; `average` is its usual monthly
+    consumption and `ratio` how many times more a month this is. With `register` None the whole
+    meter's consumption is above `ValidationRules.implausible_max_kwh` a month (no ratio).
     """
 
     kind: Confirmation
-    register: Register
+    register: Register | None
     consumption: Decimal
     average: Decimal | None = None
     ratio: Decimal | None = None
+    months: int = 1
+
+    @property
+    def per_month(self) -> Decimal:
+        return self.consumption / self.months
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +135,9 @@ class ValidationRules:
     # A rollover is plausible when the consumption it implies is at most this many kWh
     # (FACTS §6 suggests 3,900 kWh, the first consumption band's ceiling).
     rollover_max_kwh: Decimal = Decimal(3900)
+    # More than this a month for the whole meter is asked about even with no average to compare
+    # with (FACTS §6: "or above an absolute cap such as 3,900 kWh").
+    implausible_max_kwh: Decimal = Decimal(3900)
     average_months: int = 6  # Rules 354 p.59: average over at least 6 months …
     average_min_months: int = 3  # … or the whole history when it is 3–5 months
 
@@ -420,7 +432,6 @@ def check_submission(
             given_count=len(values),
         )
     previous = latest_actual(history, before=period)
-    average = average_consumption(history, period, meter, rules)
     consumption: Readings = {}
     needed: list[ConfirmationNeeded] = []
     for register in registers:
@@ -434,18 +445,33 @@ def check_submission(
             if Confirmation.ROLLOVER not in confirmed:
                 needed.append(ConfirmationNeeded(Confirmation.ROLLOVER, register, used))
         consumption[register] = used
-        usual = average.get(register) if average else None
-        if (
-            usual is not None
-            and usual > 0
-            and used > rules.implausible_factor * usual
-            and Confirmation.IMPLAUSIBLE not in confirmed
-        ):
-            ratio = (used / usual).quantize(Decimal("0.1"))
-            needed.append(
-                ConfirmationNeeded(Confirmation.IMPLAUSIBLE, register, used, usual, ratio)
-            )
+    if previous is not None and Confirmation.IMPLAUSIBLE not in confirmed:
+        # Months skipped since the last reading add up: compare a month's worth.
+        months = max(1, period.months_since(previous.period))
+        average = average_consumption(history, period, meter, rules)
+        needed += _implausible(consumption, months, average, rules)
     return CheckedSubmission(period, dict(values), consumption, previous, tuple(needed))
+
+
+def _implausible(
+    consumption: Readings, months: int, average: Readings | None, rules: ValidationRules
+) -> list[ConfirmationNeeded]:
+    """Registers using more than `implausible_factor` × their usual a month; else the whole
+    meter, when it uses more than `implausible_max_kwh` a month."""
+    found = []
+    for register, used in consumption.items():
+        usual = average.get(register) if average else None
+        if usual is not None and usual > 0 and used / months > rules.implausible_factor * usual:
+            ratio = (used / months / usual).quantize(Decimal("0.1"))
+            found.append(
+                ConfirmationNeeded(
+                    Confirmation.IMPLAUSIBLE, register, used, usual, ratio, months=months
+                )
+            )
+    total = sum(consumption.values(), Decimal(0))
+    if not found and total / months > rules.implausible_max_kwh:
+        found.append(ConfirmationNeeded(Confirmation.IMPLAUSIBLE, None, total, months=months))
+    return found
 
 
 def check_register_value(

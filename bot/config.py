@@ -76,6 +76,7 @@ class BillingSettings(_Section):
     implausible_factor: Decimal = Field(default=Decimal(3), gt=0)
     penalty_key_rate: Decimal = Field(default=Decimal("0.095"), ge=0)
     rollover_max_kwh: Decimal = Field(default=Decimal(3900), gt=0)
+    implausible_max_kwh: Decimal = Field(default=Decimal(3900), gt=0)
     overpayment_on_estimates: bool = False
     normatives: dict[Stove, list[Decimal]] = Field(default_factory=dict)
 
@@ -100,6 +101,7 @@ class BillingSettings(_Section):
             implausible_factor=self.implausible_factor,
             max_missed_months_online=self.max_missed_months_online,
             rollover_max_kwh=self.rollover_max_kwh,
+            implausible_max_kwh=self.implausible_max_kwh,
         )
 
     def billing_rules(self) -> BillingRules:

@@ -42,29 +42,37 @@ def prompt(turn: Turn, draft: Draft) -> Reply:
 def question(turn: Turn, draft: Draft, needed: ConfirmationNeeded) -> Reply:
     """Ask whether an unusual value is meant; the dialog waits in CONFIRM for the answer."""
     save(turn, CONFIRM, draft, asking=needed.kind.value)
-    kind = draft.account.meter.kind
-    register = zone_short(turn, kind, needed.register)
-    if needed.kind is Confirmation.ROLLOVER:
+    if needed.kind is Confirmation.ROLLOVER and needed.register is not None:
         previous = latest_actual(draft.history, before=draft.period)
         last = previous.values.get(needed.register, Decimal(0)) if previous else Decimal(0)
         text = turn.t(
             "rollover_ask",
-            register=register,
+            register=zone_short(turn, draft.account.meter.kind, needed.register),
             last=reading(turn, last),
             kwh=kwh(turn, needed.consumption),
         )
         yes = turn.button("btn_rollover", "sub:roll")
     else:
-        ratio = needed.ratio or Decimal(0)
-        text = turn.t(
-            "implausible_ask",
-            register=register,
-            kwh=kwh(turn, needed.consumption),
-            ratio=_ratio(turn, ratio),
-            usual=kwh(turn, (needed.average or Decimal(0)).quantize(Decimal(1))),
-        )
+        text = _implausible_text(turn, draft, needed)
         yes = turn.button("btn_yes_correct", "sub:sure")
     return Reply(text, ((yes, turn.button("btn_fix", "sub:fix")),))
+
+
+def _implausible_text(turn: Turn, draft: Draft, needed: ConfirmationNeeded) -> str:
+    if needed.register is None:  # the whole meter, above the monthly cap
+        return turn.t(
+            "implausible_cap_ask",
+            kwh=kwh(turn, needed.per_month.quantize(Decimal(1))),
+            cap=kwh(turn, turn.config.billing.validation.implausible_max_kwh),
+        )
+    return turn.t(
+        "implausible_ask" if needed.months == 1 else "implausible_ask_months",
+        register=zone_short(turn, draft.account.meter.kind, needed.register),
+        kwh=kwh(turn, needed.consumption),
+        months=needed.months,
+        ratio=_ratio(turn, needed.ratio or Decimal(0)),
+        usual=kwh(turn, (needed.average or Decimal(0)).quantize(Decimal(1))),
+    )
 
 
 def _ratio(turn: Turn, ratio: Decimal) -> str:

@@ -165,6 +165,14 @@ TEXTS: dict[str, str] = {
     "implausible_ask": (
         "{register}: consumption {kwh} is {ratio} times the usual (about {usual}). Is it correct?"
     ),
+    "implausible_ask_months": (
+        "{register}: consumption {kwh} over {months} months is {ratio} times the usual "
+        "(about {usual} a month). Is it correct?"
+    ),
+    "implausible_cap_ask": (
+        "That is {kwh} a month: unusually much for a home (usually no more than {cap}). "
+        "Is it correct?"
+    ),
     "btn_rollover": "The meter rolled over",
     "btn_yes_correct": "Yes, correct",
     "btn_remind_on_date": "Remind me on {date}",

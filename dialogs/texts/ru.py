@@ -166,6 +166,13 @@ TEXTS: dict[str, str] = {
     "implausible_ask": (
         "{register}: расход {kwh} — в {ratio} раза больше обычного (около {usual}). Всё верно?"
     ),
+    "implausible_ask_months": (
+        "{register}: расход {kwh} за {months} мес. — в {ratio} раза больше обычного "
+        "(около {usual} в месяц). Всё верно?"
+    ),
+    "implausible_cap_ask": (
+        "Расход — {kwh} в месяц: необычно много для квартиры (обычно не больше {cap}). Всё верно?"
+    ),
     "btn_rollover": "Счётчик обнулился",
     "btn_yes_correct": "Да, верно",
     "btn_remind_on_date": "Напомнить {date}",

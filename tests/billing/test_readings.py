@@ -381,9 +381,41 @@ def test_implausible_is_per_register() -> None:
     assert (needed.register, needed.average) == (Register.T2, D(50))
 
 
-def test_no_average_no_implausible_check() -> None:
+def test_without_an_average_only_the_monthly_cap_asks() -> None:
     history = [reading("2026-09", 1000), reading("2026-10", 1010)]
-    assert check_submission(account(), {Register.T1: D(9000)}, history, NOV, RULES).ready
+    assert check_submission(account(), {Register.T1: D(4910)}, history, NOV, RULES).ready
+    (needed,) = check_submission(account(), {Register.T1: D(9000)}, history, NOV, RULES).needed
+    assert (needed.kind, needed.register, needed.consumption) == (
+        Confirmation.IMPLAUSIBLE, None, D(7990),
+    )  # fmt: skip
+
+
+def test_the_monthly_cap_is_for_the_whole_meter() -> None:
+    acc = account(MeterKind.THREE_ZONE)
+    last = reading("2026-10", 1000, 1000, 1000)
+    values = {Register.T1: D(2400), Register.T2: D(2400), Register.T3: D(2400)}  # 1,400 each
+    (needed,) = check_submission(acc, values, [last], NOV, RULES).needed
+    assert (needed.register, needed.consumption) == (None, D(4200))
+    assert check_submission(
+        acc, values, [last], NOV, RULES, frozenset({Confirmation.IMPLAUSIBLE})
+    ).ready
+
+
+def test_the_monthly_cap_comes_from_rules() -> None:
+    history = [reading("2026-10", 1000)]
+    strict = ValidationRules(implausible_max_kwh=D(500))
+    assert not check_submission(account(), {Register.T1: D(1600)}, history, NOV, strict).ready
+    assert check_submission(account(), {Register.T1: D(1600)}, history, NOV, RULES).ready
+
+
+def test_months_skipped_are_compared_a_month_at_a_time() -> None:
+    history = monthly("2026-01", 8, (100,), first=1000)  # the last one: 2026-08, 100 a month
+    last = history[-1].values[Register.T1]
+    usual_use = {Register.T1: last + 300}  # Sep, Oct and Nov
+    assert check_submission(account(), usual_use, history, NOV, RULES).ready
+    (needed,) = check_submission(account(), {Register.T1: last + 1200}, history, NOV, RULES).needed
+    assert (needed.consumption, needed.months, needed.per_month) == (D(1200), 3, D(400))
+    assert (needed.average, needed.ratio) == (D(100), D("4.0"))
 
 
 def test_resubmission_in_the_same_period_compares_with_the_month_before() -> None:

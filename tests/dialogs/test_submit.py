@@ -193,6 +193,52 @@ async def test_implausible_consumption_asks_to_confirm(bound: Bound) -> None:
     assert "Итого к оплате: 8\u00a0000,00\u00a0₽" in chat.text()
 
 
+async def _bound_with_readings(
+    engine: DialogEngine, storage: Storage, number: str, readings: dict[int, int]
+) -> Conversation:
+    """A chat bound to a new single-rate account whose actual readings are {month: value}."""
+    account = Account(number, Meter(number[-5:], MeterKind.SINGLE), window_start_day=1,
+                      window_end_day=31)  # fmt: skip
+    await storage.upsert_accounts([ImportRow(account)])
+    for month, value in readings.items():
+        reading = MeterReading(
+            Period(2026, month), {Register.T1: Decimal(value)}, ReadingSource.CONTROL,
+            datetime(2026, month, 20, tzinfo=MSK),
+        )  # fmt: skip
+        await storage.record_submission(number, reading, None)
+    chat = Conversation(engine, number)
+    await chat.send("/start")
+    await chat.press("Согласен")
+    await chat.send(f"/bind {number} {number[-5:]}")
+    return chat
+
+
+async def test_a_month_above_the_cap_asks_even_without_an_average(
+    engine: DialogEngine, storage: Storage
+) -> None:
+    chat = await _bound_with_readings(engine, storage, "7700000002", {10: 1000})
+    await chat.send("/submit 6000")
+    assert "Расход — 5 000 кВт·ч в месяц: необычно много для квартиры" in chat.text()
+    assert "(обычно не больше 3 900 кВт·ч)" in chat.text()
+    assert chat.labels() == ["Да, верно", "Исправить"]
+    await chat.press("Да, верно")
+    assert "5 000 кВт·ч × 8,00 ₽ = 40 000,00 ₽" in chat.text()
+
+
+async def test_skipped_months_are_compared_with_the_usual_month(
+    engine: DialogEngine, storage: Storage
+) -> None:
+    usual = {5: 1000, 6: 1100, 7: 1200, 8: 1300}  # 100 a month, none since August
+    chat = await _bound_with_readings(engine, storage, "7700000003", usual)
+    await chat.send("/submit 1600")  # 300 over three months: as usual
+    assert "Проверьте показания" in chat.text()
+    await chat.press("Исправить")
+    await chat.send("2500")
+    assert (
+        "расход 1 200 кВт·ч за 3 мес. — в 4 раза больше обычного (около 100 кВт·ч в месяц)"
+    ) in chat.text()
+
+
 async def test_rollover_asks_to_confirm(engine: DialogEngine, storage: Storage) -> None:
     meter = Meter("77001", MeterKind.SINGLE, digits=5)
     account = Account("7700000001", meter, window_start_day=1, window_end_day=31)
