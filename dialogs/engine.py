@@ -310,7 +310,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     if state == general.OFFICES_SEARCH:
         return general.offices_search(turn, text)
     if state == general.FORGET_CONFIRM:
-        return general.forget(turn)
+        # Erasing takes the button; a typed "no" is as good as pressing "keep".
+        return general.forget_declined(turn) if general.is_refusal(text) else general.forget(turn)
     if state not in (MENU, general.CONSENT):
         log.info("unknown dialog state %r: back to the menu", state[:40])
         return general.menu(turn)

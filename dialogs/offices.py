@@ -39,6 +39,18 @@ def pretty_phone(raw: str) -> str:
     return raw
 
 
+# Cyrillic to Latin as English-speaking residents spell Moscow's names (Butovo, Smolnaya,
+# Tushino, Khimki): the offices are listed in Russian, an English query is matched against this.
+_LATIN = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
+        "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
+        "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
+        "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    }
+)  # fmt: skip
+
+
 def _fold(text: str) -> str:
     # People type «ё» as «е», skip hyphens and quotes, and shorten «проспект» as they like.
     return re.sub(r"[^\w]+", " ", text.casefold().replace("ё", "е")).strip()
@@ -47,14 +59,16 @@ def _fold(text: str) -> str:
 def search_offices(offices: tuple[Office, ...], query: str, limit: int = 8) -> list[Office]:
     """Offices whose name or address contains every word of the query (case, «ё» ignored).
 
-    A word matches the start of any word of the office, so «бутов» finds «Бутово».
+    A word matches the start of any word of the office, so «бутов» finds «Бутово», and so does
+    «Butov», matched against the name spelt in Latin letters.
     """
     words = _fold(query).split()
     if not words:
         return []
     found: list[Office] = []
     for office in offices:
-        haystack = _fold(f"{office.name} {office.address}").split()
+        folded = _fold(f"{office.name} {office.address}")
+        haystack = f"{folded} {folded.translate(_LATIN)}".split()
         if all(any(part.startswith(word) for part in haystack) for word in words):
             found.append(office)
     return found[:limit]

@@ -60,6 +60,9 @@ async def on_account_text(turn: Turn, text: str) -> list[Reply]:
     number = normalize_account(text)
     if number is None:
         return [Reply(turn.t("bind_bad_account"), (back_to_menu(turn),))]
+    until = await locked_until(turn)  # say so now, not after the serial is typed too
+    if until is not None:
+        return [_locked_reply(turn, until)]
     turn.goto(ASK_SERIAL, account=number)
     return [Reply(turn.t("bind_ask_serial"), (back_to_menu(turn),))]
 

@@ -39,8 +39,19 @@ async def start(turn: Turn) -> list[Reply]:
 AGREEMENT = frozenset({"да", "согласен", "согласна", "согласны", "yes", "agree", "i agree"})
 
 
+REFUSAL = frozenset({"нет", "не надо", "не нужно", "отмена", "no", "cancel", "do not"})
+
+
+def _plain(text: str) -> str:
+    return text.strip().strip(".!").strip().lower().replace("ё", "е")
+
+
 def is_agreement(text: str) -> bool:
-    return text.strip().strip(".!").strip().lower().replace("ё", "е") in AGREEMENT
+    return _plain(text) in AGREEMENT
+
+
+def is_refusal(text: str) -> bool:
+    return _plain(text) in REFUSAL
 
 
 def ask_consent(turn: Turn) -> list[Reply]:

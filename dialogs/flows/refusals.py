@@ -38,8 +38,9 @@ def value_refusal(turn: Turn, draft: Draft, refusal: ReadingRejected) -> str:
         if draft.account.meter.kind is MeterKind.SINGLE:
             last = reading(turn, refusal.last_value or Decimal(0))
             return turn.t("rej_lower_than_last_single", last=last)
+        two_zone = draft.account.meter.kind is MeterKind.TWO_ZONE
         return turn.t(
-            "rej_lower_than_last",
+            "rej_lower_than_last" if two_zone else "rej_lower_than_last_zones",
             register=zone_short(turn, draft.account.meter.kind, refusal.register),
             last=reading(turn, refusal.last_value or Decimal(0)),
         )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from billing_core.models import BillBasis, MeterKind, Register
+from billing_core.models import Account, AccountStatus, BillBasis, MeterKind, Register
 from dialogs.chart import consumption_chart
 from dialogs.flows.accounts import current_binding, need_account
 from dialogs.render import bill_text, kwh, period, values_text
-from dialogs.replies import Picture, Reply
+from dialogs.replies import Button, Picture, Reply
 from dialogs.turn import Turn
 from dialogs.ui import back_to_menu
 
@@ -22,15 +22,20 @@ async def last_bill(turn: Turn) -> list[Reply]:
         return need_account(turn)
     bill = await turn.storage.latest_bill(account.number)
     buttons = (
-        (
-            turn.button("btn_submit", f"submit:{account.number}"),
-            turn.button("btn_history", "m:history"),
-        ),
+        (*_submit_button(turn, account), turn.button("btn_history", "m:history")),
         back_to_menu(turn),
     )
     if bill is None:
         return [Reply(turn.t("bill_none", account=account.pretty), buttons)]
     return [Reply(bill_text(turn, account, bill), buttons)]
+
+
+def _submit_button(turn: Turn, account: Account) -> tuple[Button, ...]:
+    """«Передать показания», unless the meter reports itself or the account is closed: the
+    button would only lead to the refusal."""
+    if account.status is not AccountStatus.ACTIVE:
+        return ()
+    return (turn.button("btn_submit", f"submit:{account.number}"),)
 
 
 def _consumption(kind: MeterKind, lines: dict[str, Decimal]) -> Decimal:
@@ -49,7 +54,7 @@ async def history(turn: Turn) -> list[Reply]:
     readings = await turn.storage.readings(account.number, limit=HISTORY_PERIODS)
     bills = {b.period: b for b in await turn.storage.bills(account.number, limit=HISTORY_PERIODS)}
     buttons = (
-        (turn.button("btn_submit", f"submit:{account.number}"), turn.button("btn_bill", "m:bill")),
+        (*_submit_button(turn, account), turn.button("btn_bill", "m:bill")),
         back_to_menu(turn),
     )
     if not readings and not bills:

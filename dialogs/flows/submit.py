@@ -8,6 +8,8 @@ The draft, the keypad, the screens and the refusals live in sibling modules.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from billing_core.bills import compute_bill
 from billing_core.errors import BillingError, MissingBaseReading, TariffNotFound
 from billing_core.models import Bill, MeterReading, Readings, ReadingSource
@@ -97,16 +99,24 @@ async def start(turn: Turn, number: str | None = None) -> list[Reply]:
         alias=binding.alias,
         account=account.pretty,
     )
-    # The period's current reading, if any, is the newest of the history (one per period).
-    current = next((r for r in history if r.period == draft_period), None)
-    if current is not None:
-        head += "\n" + turn.t(
-            "submit_already",
-            period=period(turn, draft_period),
-            values=values_text(turn, account.meter.kind, current.values),
-        )
+    notice = _already_sent(turn, draft)
+    if notice is not None:
+        head += "\n" + notice
     save(turn, ENTER, draft)
     return [Reply(head), prompt(turn, draft)]
+
+
+def _already_sent(turn: Turn, draft: Draft) -> str | None:
+    """That the period has readings already, which these will replace; None when it has not."""
+    # The period's current reading, if any, is the newest of the history (one per period).
+    current = next((r for r in draft.history if r.period == draft.period), None)
+    if current is None:
+        return None
+    return turn.t(
+        "submit_already",
+        period=period(turn, draft.period),
+        values=values_text(turn, draft.account.meter.kind, current.values),
+    )
 
 
 # -- typing values ---------------------------------------------------------------------------
@@ -330,7 +340,11 @@ async def submit_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
     if draft.index < len(draft.registers):  # '/submit 46 700': the first value only
         save(turn, ENTER, draft)
         return [prompt(turn, draft)]
-    return await review(turn, draft)
+    replies = await review(turn, draft)
+    notice = _already_sent(turn, draft)  # said by `start`, whose opening is not shown here
+    if notice is not None and replies:
+        replies[0] = replace(replies[0], text=f"{notice}\n{replies[0].text}")
+    return replies
 
 
 def _read_line(line: str, draft: Draft) -> Readings:

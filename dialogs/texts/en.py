@@ -140,7 +140,7 @@ TEXTS: dict[str, str] = {
     ),
     "preview_provisional": "The tariff is provisional: the amount may change slightly.",
     "btn_confirm": "All correct, submit",
-    "btn_fix": "Correct",
+    "btn_fix": "Change",
     "accepted": (
         "Readings accepted on {date} at {time}. Bill for {period}: {total}, due by {due}.\n"
         "You can correct them until {closes_on}."
@@ -190,12 +190,16 @@ TEXTS: dict[str, str] = {
         "the whole part only."
     ),
     "rej_wrong_register_count": (
-        "The count of readings does not match your meter: it needs {expected}, and {given} "
-        "were typed. Type one number per zone, for example /submit {example}."
+        "The count of readings does not match your meter: it takes {expected} (one per zone), "
+        "you typed {given}. Type one number per zone, for example /submit {example}."
     ),
     "rej_lower_than_last": (
         "{register} is lower than the last reading ({last}). Please check the digits: day and "
         "night may be swapped. Enter {register} again."
+    ),
+    "rej_lower_than_last_zones": (
+        "{register} is lower than the last reading ({last}). Please check the digits: the zones "
+        "may be in the wrong order. Enter {register} again."
     ),
     "rej_lower_than_last_single": (
         "The reading is lower than last time ({last}). Please check the digits and enter it again."
@@ -320,12 +324,12 @@ TEXTS: dict[str, str] = {
         "the amount is recalculated on the actual consumption and any overpayment is credited "
         "to the following bills."
     ),
-    "faq_q_odn": "What is ОДН",
+    "faq_q_odn": "Common-house needs (ОДН)",
     "faq_a_odn": (
-        "ОДН is electricity for common-house needs: stairway lights, lifts. It is shared "
-        "between flats in proportion to their area. In buildings run by a management company "
-        "or an owners' association it is part of the maintenance fee, not of our bill. "
-        "Neighbours' debts do not change your share."
+        "Common-house needs (ОДН on a bill) are stairway lights, lifts and the like. They are "
+        "shared between flats in proportion to their area. In buildings run by a management "
+        "company or an owners' association they are part of the maintenance fee, not of our "
+        "bill. Neighbours' debts do not change your share."
     ),
     "faq_q_pay": "When to pay",
     "faq_a_pay": (

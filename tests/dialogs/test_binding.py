@@ -60,6 +60,9 @@ async def test_five_failures_in_an_hour_lock_the_chat(
     assert "после 15:05 (по московскому времени)" in chat.text()
     await chat.send(f"/bind {SINGLE[0]} {SINGLE[1]}")  # even the right pair waits
     assert "после 15:05" in chat.text()
+    await chat.send(SINGLE[0])  # and the serial is not asked for only to be refused
+    assert "после 15:05" in chat.text()
+    assert "номер счётчика" not in chat.text()
     assert await storage.bindings(chat.chat) == []
     clock.advance(minutes=57)
     await chat.send(f"/bind {SINGLE[0]} {SINGLE[1]}")

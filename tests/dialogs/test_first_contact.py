@@ -68,6 +68,20 @@ async def test_offices_and_help_need_no_consent(chat: Conversation) -> None:
     assert "Изюмская 46" in chat.text()
 
 
+async def test_offices_are_found_by_names_spelt_in_latin_letters(chat: Conversation) -> None:
+    await chat.send("/lang en")
+    await chat.send("/help")
+    assert "/offices Butovo" in chat.text()
+    await chat.send("/offices Butovo")
+    assert "Изюмская 46" in chat.text()
+    await chat.send("/offices smolnaya")
+    assert "Смольная 24а" in chat.text()
+    await chat.send("/offices Severnoe Tushino")
+    assert "Свободы 71" in chat.text()
+    await chat.send("/offices Bootovo")
+    assert "No office matches" in chat.text()
+
+
 async def test_language_switch_and_hint(chat: Conversation, engine: DialogEngine) -> None:
     await chat.send("/lang en")
     assert "English" in chat.text()

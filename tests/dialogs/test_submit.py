@@ -25,6 +25,7 @@ from tests.dialogs.conftest import (
     MSK,
     NORMAL_WINDOW,
     SINGLE,
+    THREE_ZONE,
     TWO_ZONE,
     Bound,
 )
@@ -135,6 +136,9 @@ async def test_correction_replaces_and_says_so(bound: Bound, storage: Storage) -
     assert [r.values[Register.T1] for r in history] == [Decimal(46720), Decimal(46750)]
     await chat.send("/submit")
     assert "уже переданы показания: 46\u00a0750" in chat.text()
+    await chat.send("/submit 46760")  # the fast path says it too, above the preview
+    assert "уже переданы показания: 46\u00a0750. Новые заменят их." in chat.text()
+    assert "Проверьте показания" in chat.text()
 
 
 async def test_fix_starts_over(bound: Bound) -> None:
@@ -167,6 +171,15 @@ async def test_two_zone_lower_value_asks_that_register_again(bound: Bound) -> No
     assert "перепутаны день и ночь" in chat.text()
     await chat.send("21775")
     assert "Итого к оплате" in chat.text()
+
+
+async def test_three_zone_lower_value_does_not_speak_of_day_and_night(bound: Bound) -> None:
+    chat = await bound(THREE_ZONE)
+    await chat.press("Передать показания")
+    await chat.send("100")
+    assert "Т1 пик меньше прошлого показания" in chat.text()
+    assert "перепутаны зоны" in chat.text()
+    assert "день и ночь" not in chat.text()
 
 
 async def test_a_lower_day_value_is_refused_before_night_is_asked(bound: Bound) -> None:
@@ -291,6 +304,9 @@ async def test_automatic_meter_needs_nothing(bound: Bound) -> None:
     chat = await bound(AUTOMATIC)
     await chat.press("Передать показания")
     assert "передаёт показания сам — ничего передавать не нужно" in chat.text()
+    for view in ("/bill", "/history"):  # and they offer no way back to that refusal
+        await chat.send(view)
+        assert "Передать показания" not in chat.labels(), view
 
 
 async def test_too_many_missed_months_call_or_visit(bound: Bound) -> None:

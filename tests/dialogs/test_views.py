@@ -87,6 +87,13 @@ async def test_forget_after_confirmation(bound: Bound, storage: Storage) -> None
     await chat.press("Нет, оставить")
     assert await storage.bindings(chat.chat)
     await chat.send("/forget")
+    await chat.send("нет")
+    assert "ничего не стираю" in chat.text()
+    await chat.send("/forget")
+    await chat.send("может быть")  # anything else asks again: erasing takes the button
+    assert chat.labels() == ["Да, стереть", "Нет, оставить"]
+    assert await storage.bindings(chat.chat)
+    await chat.send("/forget")
     await chat.press("Да, стереть")
     assert "данные этого чата стёрты" in chat.text()
     assert await storage.bindings(chat.chat) == []
@@ -104,5 +111,7 @@ async def test_english_conversation(bound: Bound) -> None:
     await chat.send("21775")
     assert "T1 day  46,700 → 230\u00a0kWh × 8.74\u00a0₽ = 2,010.20\u00a0₽" in chat.text()
     assert "Total due: 2,387.20\u00a0₽ by December 10" in chat.text()
+    # "Correct" beside "All correct" read as a second yes
+    assert chat.labels() == ["All correct, submit", "Change", "Cancel"]
     await chat.press("All correct, submit")
     assert "Readings accepted on November 20 at 14:05" in chat.text()
