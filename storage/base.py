@@ -266,6 +266,17 @@ class Storage(Protocol):
 
     async def latest_bill(self, account: str) -> Bill | None: ...
 
+    async def accounts_to_estimate(
+        self, period: Period, *, after: str = "", limit: int = 500
+    ) -> list[str]:
+        """Active accounts with an active meter and no current reading for `period`: the
+        numbers above `after`, in order, at most `limit` (page on with the last one)."""
+
+    async def record_estimates(self, estimates: Sequence[tuple[str, MeterReading, Bill]]) -> int:
+        """Store each (account, ESTIMATED reading, bill) as `record_submission` would, all in
+        one durable transaction, skipping an account that has a current reading for the period
+        by now (an estimate never replaces a reading); how many were stored."""
+
     async def bills(self, account: str, *, limit: int = 12) -> list[Bill]: ...
 
     async def balance(self, account: str) -> Decimal:

@@ -42,18 +42,20 @@ from storage.base import (
     UpsertCounts,
 )
 from storage.postgres_campaigns import PostgresCampaigns
+from storage.postgres_estimates import PostgresEstimates
 from storage.postgres_import import upsert_batch
+from storage.postgres_readings import lock_meter, write_reading
 from storage.postgres_rows import (
     _LOAD_CHAT,
     _SAVE_TURN,
     _reading,
 )
-from storage.rows import ACCOUNT_SELECT, READING_COLUMNS, account_of, aware, register_values
+from storage.rows import ACCOUNT_SELECT, READING_COLUMNS, account_of, aware
 
 EXPORT_PAGE = 1000
 
 
-class PostgresStorage(PostgresCampaigns):
+class PostgresStorage(PostgresCampaigns, PostgresEstimates):
     """`Storage` on PostgreSQL. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
     engine = "postgres"
@@ -319,7 +321,6 @@ class PostgresStorage(PostgresCampaigns):
         bill: Bill | None,
         update_id: str | None = None,
     ) -> StoredSubmission:
-        period = str(reading.period)
         async with self._tx() as conn:
             if update_id is not None:
                 fresh = await conn.fetchval(
@@ -331,38 +332,9 @@ class PostgresStorage(PostgresCampaigns):
                 )
                 if fresh is None:
                     return StoredSubmission(superseded=False, duplicate=True)
-            # The meter row lock queues concurrent submissions for one meter (other processes
-            # included): the second one then sees the first's reading and supersedes it.
-            meter_id = await conn.fetchval(
-                "SELECT id FROM meters WHERE account = $1 ORDER BY active DESC, id DESC "
-                "LIMIT 1 FOR UPDATE",
-                account,
-            )
-            if meter_id is None:
-                raise StorageError(f"no meter on account {account[:5]}-***-**")
-            status = await conn.execute(
-                "UPDATE readings SET is_current = false "
-                "WHERE meter_id = $1 AND period = $2 AND is_current",
-                meter_id,
-                period,
-            )
-            reading_id = await conn.fetchval(
-                "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, "
-                "chat_user, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-                "RETURNING id",
-                account, meter_id, period, *register_values(reading.values),
-                reading.source.value, reading.channel, reading.chat_user,
-                aware(reading.submitted_at),
-            )  # fmt: skip
-            await conn.execute(
-                "UPDATE bills SET is_current = false "
-                "WHERE account = $1 AND period = $2 AND is_current",
-                account if bill is None else bill.account,
-                period if bill is None else str(bill.period),
-            )
-            if bill is not None:
-                await _store_bill(conn, bill, reading_id)
-        return StoredSubmission(superseded=status != "UPDATE 0", duplicate=False)
+            meter_id = await lock_meter(conn, account)
+            superseded = await write_reading(conn, meter_id, account, reading, bill)
+        return StoredSubmission(superseded=superseded, duplicate=False)
 
     async def current_reading(self, account: str, period: Period) -> MeterReading | None:
         async with self._conn() as conn:
@@ -478,23 +450,6 @@ class PostgresStorage(PostgresCampaigns):
             if len(rows) < EXPORT_PAGE:
                 return
             after = (rows[-1]["account"], rows[-1]["id"])
-
-
-async def _store_bill(conn: asyncpg.Connection, bill: Bill, reading_id: int) -> None:
-    bill_id = await conn.fetchval(
-        "INSERT INTO bills (account, period, basis, total, due, notes, reading_id, created_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) RETURNING id",
-        bill.account, str(bill.period), bill.basis.value, bill.total, bill.due,
-        json.dumps(list(bill.notes), ensure_ascii=False), reading_id, datetime.now(UTC),
-    )  # fmt: skip
-    await conn.executemany(
-        "INSERT INTO bill_lines (bill_id, position, label, quantity_kwh, rate, amount) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        [
-            (bill_id, i, line.label, line.quantity_kwh, line.rate, line.amount)
-            for i, line in enumerate(bill.lines)
-        ],
-    )
 
 
 def _deleted(status: str) -> int:

@@ -46,11 +46,9 @@ from storage.rows import (
     ACCOUNT_SELECT,
     READING_COLUMNS,
     account_of,
-    aware,
-    register_values,
-    text_or_none,
 )
 from storage.sqlite_campaigns import SqliteCampaigns
+from storage.sqlite_estimates import SqliteEstimates
 from storage.sqlite_import import ImportPlan, write_plan, write_staged
 from storage.sqlite_rows import (
     _CLAIM_UPDATE,
@@ -66,16 +64,16 @@ from storage.sqlite_rows import (
     _reading,
     _readings_query,
     _stamp,
-    _store_bill,
     _subject,
     _subject_rows,
+    _write_reading,
 )
 from storage.sqlite_transactions import _IMPORT, _in_transaction
 
 EXPORT_PAGE = 1000
 
 
-class SqliteStorage(SqliteCampaigns):
+class SqliteStorage(SqliteCampaigns, SqliteEstimates):
     """`Storage` on SQLite. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
     engine = "sqlite"
@@ -316,14 +314,7 @@ class SqliteStorage(SqliteCampaigns):
         bill: Bill | None,
         update_id: str | None = None,
     ) -> StoredSubmission:
-        period = str(reading.period)
         now = _stamp(datetime.now(UTC))
-        t1, t2, t3 = register_values(reading.values)
-        values = (text_or_none(t1), text_or_none(t2), text_or_none(t3))
-        origin = (
-            reading.source.value, reading.channel, reading.chat_user,
-            aware(reading.submitted_at).isoformat(),
-        )  # fmt: skip
 
         def submit(conn: sqlite3.Connection) -> StoredSubmission:
             if (
@@ -336,30 +327,8 @@ class SqliteStorage(SqliteCampaigns):
                 != 1
             ):
                 return StoredSubmission(superseded=False, duplicate=True)
-            meter = conn.execute(
-                "SELECT id FROM meters WHERE account = ? ORDER BY active DESC, id DESC LIMIT 1",
-                (account,),
-            ).fetchone()
-            if meter is None:
-                raise StorageError(f"no meter on account {account[:5]}-***-**")
-            superseded = conn.execute(
-                "UPDATE readings SET is_current = 0 "
-                "WHERE meter_id = ? AND period = ? AND is_current = 1",
-                (meter[0], period),
-            ).rowcount
-            reading_id = conn.execute(
-                "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, "
-                "chat_user, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (account, meter[0], period, *values, *origin),
-            ).lastrowid
-            conn.execute(
-                "UPDATE bills SET is_current = 0 "
-                "WHERE account = ? AND period = ? AND is_current = 1",
-                (account, period) if bill is None else (bill.account, str(bill.period)),
-            )
-            if bill is not None:
-                _store_bill(conn, bill, reading_id, now)
-            return StoredSubmission(superseded=superseded > 0, duplicate=False)
+            superseded = _write_reading(conn, account, reading, bill, now)
+            return StoredSubmission(superseded=superseded, duplicate=False)
 
         return await self._atomically(submit)
 

@@ -22,9 +22,18 @@ from storage.base import (
     Campaign,
     ChatProfile,
     RecipientStatus,
+    StorageError,
     Subject,
 )
-from storage.rows import ACCOUNT_SELECT, READING_COLUMNS, account_of, aware, readings_of
+from storage.rows import (
+    ACCOUNT_SELECT,
+    READING_COLUMNS,
+    account_of,
+    aware,
+    readings_of,
+    register_values,
+    text_or_none,
+)
 
 
 def _stamp(moment: datetime) -> str:
@@ -128,6 +137,41 @@ def _all_statuses(rows: Iterable[Sequence[Any]]) -> dict[str, int]:
     for status, count in rows:
         counts[status] = int(count)
     return counts
+
+
+def _write_reading(
+    conn: sqlite3.Connection, account: str, reading: MeterReading, bill: Bill | None, now: str
+) -> bool:
+    """`reading` as the period's current one and `bill` as its current bill, retiring (never
+    deleting) the earlier ones; whether there was an earlier reading. Inside a transaction."""
+    period = str(reading.period)
+    meter = conn.execute(
+        "SELECT id FROM meters WHERE account = ? ORDER BY active DESC, id DESC LIMIT 1",
+        (account,),
+    ).fetchone()
+    if meter is None:
+        raise StorageError(f"no meter on account {account[:5]}-***-**")
+    superseded = conn.execute(
+        "UPDATE readings SET is_current = 0 WHERE meter_id = ? AND period = ? AND is_current = 1",
+        (meter[0], period),
+    ).rowcount
+    t1, t2, t3 = register_values(reading.values)
+    reading_id = conn.execute(
+        "INSERT INTO readings (account, meter_id, period, t1, t2, t3, source, channel, "
+        "chat_user, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            account, meter[0], period, text_or_none(t1), text_or_none(t2), text_or_none(t3),
+            reading.source.value, reading.channel, reading.chat_user,
+            aware(reading.submitted_at).isoformat(),
+        ),
+    ).lastrowid  # fmt: skip
+    conn.execute(
+        "UPDATE bills SET is_current = 0 WHERE account = ? AND period = ? AND is_current = 1",
+        (account, period) if bill is None else (bill.account, str(bill.period)),
+    )
+    if bill is not None:
+        _store_bill(conn, bill, reading_id, now)
+    return superseded > 0
 
 
 def _store_bill(conn: sqlite3.Connection, bill: Bill, reading_id: int | None, now: str) -> None:
