@@ -153,9 +153,12 @@ async def serve(settings: Settings, storage: Storage) -> int:
             await viber.register_webhook()
         reminders = None
         if settings.reminders.scheduler:
+            from bot.closing import schedule_period_close
             from bot.reminders.service import ReminderService
 
             reminders = ReminderService(settings, storage, senders)
+            # One scheduler, on this process only: it also closes each month when it ends.
+            schedule_period_close(reminders.scheduler, settings, storage, _utc_now)
             reminders.start()
         progress = asyncio.create_task(_publish_campaigns(reminders, metrics))
         tidy = asyncio.create_task(keep_tidy(storage, lambda: datetime.now(UTC)))
@@ -173,6 +176,10 @@ async def serve(settings: Settings, storage: Storage) -> int:
         if viber is not None:
             await viber.close()
     return 0
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 async def _publish_campaigns(reminders: ReminderService | None, metrics: Metrics) -> None:

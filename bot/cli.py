@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--period", required=True, metavar="YYYY-MM")
     exp.add_argument("--output", metavar="FILE", help="write here instead of standard output")
 
+    close = commands.add_parser(
+        "close-period", help="bill on estimates the accounts a past month has no reading for"
+    )
+    close.add_argument("--period", metavar="YYYY-MM", help="default: the month just ended")
+    close.add_argument("--dry-run", action="store_true", help="only count them")
+
     remind = commands.add_parser("remind", help="run a reminder campaign now")
     remind.add_argument("kind", choices=("opening", "last-call"))
     remind.add_argument("--dry-run", action="store_true", help="only print whom it would reach")
@@ -95,6 +101,10 @@ def _command(args: argparse.Namespace) -> Command:
         from bot.operator import export_command
 
         return export_command
+    if name == "close-period":
+        from bot.closing import close_period_command
+
+        return close_period_command
     if name == "remind":
         from bot.reminders.cli import remind_command
 

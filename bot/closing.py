@@ -1,0 +1,186 @@
+"""Closing a period: an estimated reading and bill for each account that sent no reading.
+
+Rules 354 p.59 and p.60 (FACTS §2.2): a month without readings is billed on the account's
+average consumption, for at most `estimate_max_periods` months in a row, then on the normative.
+Once every window of a month has closed (the month is over: an account's own window can end as
+late as the 31st), each active account without a reading for it gets an ESTIMATED reading
+(the last reading plus the estimated use) and its bill, stored together as a submission is. So
+the resident's *Мой счёт* and *История* show the estimate, as the reminders and the FAQ promise,
+`export-readings` carries it with source `estimated`, and the next actual reading is billed as a
+recalculation against it (p.61).
+
+An account that cannot be estimated is left as it is and counted by reason: no earlier reading to
+add the estimate to, neither an average nor a configured normative, or no tariff in force.
+Closing is safe to repeat: an account estimated (or submitted for) already is not listed again,
+and an estimate never replaces a reading (`Storage.record_estimates`).
+
+`meterbot close-period` does it by hand; `meterbot run` schedules it for the 1st of each month.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from billing_core.bills import compute_bill, estimated_reading
+from billing_core.errors import CannotEstimate, MissingBaseReading, TariffNotFound
+from billing_core.models import Bill, MeterReading, Period
+from bot.config import Settings
+from bot.reminders.schedule import first_run_time
+from storage.base import Storage, StorageError, open_storage
+
+log = logging.getLogger(__name__)
+
+PAGE = 500  # accounts estimated, then stored in one transaction
+CLOSE_AT = {"day": 1, "hour": 3, "minute": 0}  # local time: the night after the month ends
+CLOSE_GRACE = timedelta(days=1)  # a restart on the 1st still closes the month
+
+NO_BASE = "no earlier reading to add the estimate to"
+NO_ESTIMATE = "neither an average nor a normative"
+NO_TARIFF = "no tariff in force"
+
+
+class PeriodStillOpen(ValueError):
+    """The month has not ended: residents may still submit for it."""
+
+
+@dataclass
+class PeriodClosed:
+    period: Period
+    estimated: Counter[str] = field(default_factory=Counter)  # by basis: average, normative
+    skipped: Counter[str] = field(default_factory=Counter)  # by reason
+
+    def summary(self, *, dry_run: bool = False) -> str:
+        total = sum(self.estimated.values())
+        bases = ", ".join(f"{basis} {n:,}" for basis, n in sorted(self.estimated.items()))
+        verb = "would estimate" if dry_run else "estimated"
+        line = f"{self.period}: {verb} {total:,} accounts" + (f" ({bases})" if bases else "")
+        if self.skipped:
+            reasons = ", ".join(f"{n:,} {why}" for why, n in self.skipped.most_common())
+            line += f"; left as they are: {reasons}"
+        return line
+
+
+def last_closed_period(settings: Settings, now: datetime) -> Period:
+    """The month before the current one in the billing time zone."""
+    return Period.of(now.astimezone(settings.billing.tz)).prev()
+
+
+async def close_period(
+    storage: Storage,
+    settings: Settings,
+    period: Period,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    page: int = PAGE,
+) -> PeriodClosed:
+    """Estimate and store every account `period` still lacks a reading for (`dry_run`: only
+    count them). Raises PeriodStillOpen for the current month or a later one."""
+    if period > last_closed_period(settings, now):
+        raise PeriodStillOpen(f"{period} has not ended yet: residents may still submit for it")
+    tariffs, rules = settings.tariff_book(), settings.billing.billing_rules()
+    closed = PeriodClosed(period)
+    after = ""
+    while numbers := await storage.accounts_to_estimate(period, after=after, limit=page):
+        after = numbers[-1]
+        estimates: list[tuple[str, MeterReading, Bill]] = []
+        for number in numbers:
+            subject = await storage.load_subject(number)
+            if subject.account is None:  # removed meanwhile
+                continue
+            history = list(subject.history)
+            try:
+                reading = estimated_reading(subject.account, period, history, rules, now)
+                bill = compute_bill(subject.account, period, history, tariffs, rules)
+            except MissingBaseReading:
+                closed.skipped[NO_BASE] += 1
+                continue
+            except CannotEstimate:
+                closed.skipped[NO_ESTIMATE] += 1
+                continue
+            except TariffNotFound:
+                closed.skipped[NO_TARIFF] += 1
+                continue
+            estimates.append((number, reading, bill))
+        stored = estimates if dry_run else await _store(storage, estimates)
+        closed.estimated.update(bill.basis.value for _, _, bill in stored)
+    return closed
+
+
+async def _store(
+    storage: Storage, estimates: list[tuple[str, MeterReading, Bill]]
+) -> list[tuple[str, MeterReading, Bill]]:
+    """Store a page; what was stored (a reading that came in meanwhile keeps its account out)."""
+    if not estimates:
+        return []
+    stored = await storage.record_estimates(estimates)
+    if stored == len(estimates):
+        return estimates
+    kept = []
+    for estimate in estimates:  # rare: tell the stored ones from those a reading overtook
+        current = await storage.current_reading(estimate[0], estimate[1].period)
+        if current == estimate[1]:
+            kept.append(estimate)
+    return kept
+
+
+def schedule_period_close(
+    scheduler: AsyncIOScheduler,
+    settings: Settings,
+    storage: Storage,
+    clock: Callable[[], datetime],
+) -> None:
+    """Close the month that has just ended on the 1st at 03:00 local time (or on a restart
+    later that day)."""
+    trigger = CronTrigger(**CLOSE_AT, timezone=settings.billing.tz)
+
+    async def job() -> None:
+        now = clock()
+        period = last_closed_period(settings, now)
+        try:
+            closed = await close_period(storage, settings, period, now)
+        except StorageError as exc:
+            log.error("closing %s failed; run `meterbot close-period` to retry: %s", period, exc)
+            return
+        log.info("closed %s", closed.summary())
+
+    scheduler.add_job(
+        job,
+        trigger,
+        id="close-period",
+        name="close the month's period",
+        misfire_grace_time=int(CLOSE_GRACE.total_seconds()),
+        coalesce=True,
+        max_instances=1,
+        next_run_time=first_run_time(trigger, clock(), CLOSE_GRACE),
+    )
+
+
+async def close_period_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`meterbot close-period [--period YYYY-MM] [--dry-run]`; the month just ended by default."""
+    now = datetime.now(UTC)
+    try:
+        period = Period.parse(args.period) if args.period else last_closed_period(settings, now)
+    except ValueError:
+        print(f"meterbot: close-period: --period must look like YYYY-MM (got {args.period!r})",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    storage = await open_storage(settings.storage.url)
+    try:
+        closed = await close_period(storage, settings, period, now, dry_run=args.dry_run)
+    except PeriodStillOpen as exc:
+        print(f"meterbot: close-period: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await storage.close()
+    print(closed.summary(dry_run=args.dry_run))
+    return 0
