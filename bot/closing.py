@@ -20,6 +20,7 @@ and an estimate never replaces a reading (`Storage.record_estimates`).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 from collections import Counter
@@ -94,6 +95,10 @@ async def close_period(
         after = numbers[-1]
         estimates: list[tuple[str, MeterReading, Bill]] = []
         for number in numbers:
+            # In `meterbot run` residents are served meanwhile: a SQLite read on the loop's
+            # thread does not yield, so yield once per account (a page would hold the loop
+            # for about 70 ms).
+            await asyncio.sleep(0)
             subject = await storage.load_subject(number)
             if subject.account is None:  # removed meanwhile
                 continue
