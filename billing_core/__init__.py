@@ -23,6 +23,7 @@ from billing_core.bills import (
 from billing_core.errors import BillingError, CannotEstimate, MissingBaseReading, TariffNotFound
 from billing_core.format import (
     format_date,
+    format_day_of_month,
     format_kwh,
     format_money,
     format_number,
@@ -110,6 +111,7 @@ __all__ = [
     "estimate",
     "estimated_reading",
     "format_date",
+    "format_day_of_month",
     "format_kwh",
     "format_money",
     "format_number",

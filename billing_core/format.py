@@ -79,6 +79,14 @@ def format_date(day: date, lang: Lang = "ru", with_year: bool = False) -> str:
     return f"{text}, {day.year}" if with_year else text
 
 
+def format_day_of_month(day: int, lang: Lang = "ru") -> str:
+    """'15' / '15th' (1st, 2nd, 3rd, 11th–13th, 21st…), as in "from the 15th to the 26th"."""
+    if lang == "ru":
+        return str(day)
+    suffix = "th" if day % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
 def format_period(period: Period, lang: Lang = "ru") -> str:
     """'ноябрь 2026' / 'November 2026'."""
     return f"{_MONTHS_NOMINATIVE[lang][period.month - 1]} {period.year}"

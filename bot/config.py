@@ -213,6 +213,8 @@ def load_settings(cli_path: str | os.PathLike[str] | None = None) -> Settings:
         raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found") from None
+    except OSError as exc:  # a folder, no permission
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     try:
@@ -232,7 +234,9 @@ def _first_problem(exc: ValidationError) -> str:
         return f"unknown key {_dotted(loc[:-1])} ({error['msg']})"
     key = _dotted(loc)
     if error["type"] == "extra_forbidden":
-        return f"unknown key {key}"
+        env_name = _env_name(loc)
+        origin = f" (from environment variable {env_name})" if env_name else ""
+        return f"unknown key {key}{origin}"
     if error["type"] == "missing":
         return f"missing key {key}"
     env_name = _env_name(loc)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TextIO
 
 from billing_core.bills import compute_bill
+from billing_core.format import format_day_of_month
 from billing_core.models import (
     Account,
     AccountStatus,
@@ -135,8 +136,13 @@ async def seed_demo(
 
 
 async def demo_accounts_in(storage: Storage) -> list[DemoAccount]:
-    """The demo accounts a database already holds (a second `make run`)."""
-    return [demo for demo in DEMO if await storage.get_account(demo.account.number) is not None]
+    """The demo accounts a database already holds (a second `make run`): number and serial
+    both, so that a real account that happens to share a demo number is not shown as one."""
+    return [
+        demo
+        for demo in DEMO
+        if await storage.find_account(demo.account.number, demo.account.meter.serial) is not None
+    ]
 
 
 def print_demo_accounts(
@@ -154,7 +160,8 @@ def print_demo_accounts(
         if account.window_start_day:
             window = "any day"
         else:
-            window = f"{billing.window_start_day}th–{billing.window_end_day}th"
+            start, end = billing.window_start_day, billing.window_end_day
+            window = f"{format_day_of_month(start, 'en')}–{format_day_of_month(end, 'en')}"
         out.write(
             f"  {account.pretty:<13} {account.meter.serial:<8} {account.meter.kind.value:<6} "
             f"{window:<13} {demo.shows}\n"

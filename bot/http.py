@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.config import HttpSettings, Settings
+from bot.config import ConfigError, HttpSettings, Settings
 from bot.observability import Metrics
 from storage.base import Storage
 
@@ -82,6 +82,12 @@ async def start_http(app: web.Application, http: HttpSettings) -> web.AppRunner:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, http.host, http.port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:  # the port is taken, or the host is not this machine's
+        await runner.cleanup()
+        raise ConfigError(
+            f"[http] cannot listen on {http.host}:{http.port}: {exc.strerror or exc}"
+        ) from None
     log.info("HTTP listening on %s:%s", http.host, http.port)
     return runner

@@ -15,6 +15,7 @@ from billing_core.bills import (
 )
 from billing_core.format import (
     format_date,
+    format_day_of_month,
     format_kwh,
     format_money,
     format_number,
@@ -69,6 +70,10 @@ def rate(turn: Turn, value: Decimal) -> str:
 
 def day(turn: Turn, value: date) -> str:
     return format_date(value, turn.lang)
+
+
+def day_of_month(turn: Turn, value: int) -> str:
+    return format_day_of_month(value, turn.lang)
 
 
 def period(turn: Turn, value: Period) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from billing_core.models import Period
+from billing_core.models import Account, Meter, MeterKind, Period
 from bot.app import _publish_campaigns, run_command
 from bot.config import (
     DEFAULTS_FILE,
@@ -26,7 +26,7 @@ from bot.config import (
 from bot.console import chat_command
 from bot.observability import Metrics
 from bot.reminders.service import ReminderService
-from storage.base import Recipient, open_storage
+from storage.base import ImportRow, Recipient, open_storage
 from tests.reminders.fakes import add_resident
 
 
@@ -62,6 +62,23 @@ async def test_demo_lists_its_accounts_on_every_run(
         assert "12345-678-90  0012345" in out
         assert "opening the console channel" in out
         assert "Здравствуйте!" in out
+
+
+async def test_a_real_account_with_a_demo_number_is_not_shown_as_a_demo_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(tmp_path)
+    storage = await open_storage(settings.storage.url)
+    real = Account("1234567890", Meter("999999", MeterKind.TWO_ZONE))
+    await storage.upsert_accounts([ImportRow(real)])
+    await storage.close()
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+
+    assert await run_command(settings, argparse.Namespace(demo=True)) == 0
+
+    out = capsys.readouterr().out
+    assert "0012345" not in out
+    assert "already has accounts that are not the demo's" in out
 
 
 @pytest.mark.parametrize("command", [run_command, chat_command])

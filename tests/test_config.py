@@ -127,6 +127,23 @@ def test_bad_environment_value_names_the_variable(
     )
 
 
+def test_unknown_environment_key_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path, "")
+    monkeypatch.setenv("METERBOT_HTTP__FOO", "1")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}: unknown key http.foo (from environment variable METERBOT_HTTP__FOO)"
+    )
+
+
+def test_a_folder_for_a_configuration_file_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r": cannot read: Is a directory"):
+        load_settings(tmp_path)
+
+
 def test_environment_cannot_break_cross_key_rules(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from billing_core.format import format_date, format_number
 from dialogs.offices import Office, branches, search_offices
+from dialogs.render import day_of_month
 from dialogs.replies import Button, Reply
 from dialogs.texts import LOCALES
 from dialogs.turn import Turn
@@ -89,7 +90,11 @@ def not_understood(turn: Turn) -> list[Reply]:
 
 def help_reply(turn: Turn) -> list[Reply]:
     window = turn.config.window
-    text = turn.t("help", start_day=window.start_day, end_day=window.end_day)
+    text = turn.t(
+        "help",
+        start_day=day_of_month(turn, window.start_day),
+        end_day=day_of_month(turn, window.end_day),
+    )
     buttons = consent_buttons(turn) if turn.profile.consent_at is None else (back_to_menu(turn),)
     return [Reply(text, buttons)]
 
@@ -125,8 +130,8 @@ def faq_answer(turn: Turn, topic: str) -> list[Reply]:
     config = turn.config
     text = turn.t(
         f"faq_a_{topic}",
-        start_day=config.window.start_day,
-        end_day=config.window.end_day,
+        start_day=day_of_month(turn, config.window.start_day),
+        end_day=day_of_month(turn, config.window.end_day),
         estimate_periods=config.billing.estimate_max_periods,
         due_day=config.billing.due_day,
         rate=format_number((config.penalty_key_rate * 100).normalize(), turn.lang),

@@ -10,7 +10,7 @@ from billing_core.models import Account, MeterKind
 from billing_core.readings import ReadingRejected, RejectionReason
 from billing_core.window import SubmissionWindow
 from dialogs.flows.draft import Draft
-from dialogs.render import day, reading, zone_short
+from dialogs.render import day, day_of_month, reading, zone_short
 from dialogs.replies import Reply
 from dialogs.turn import Turn
 from dialogs.ui import MENU, back_to_menu, menu_reply
@@ -66,8 +66,8 @@ def refuse(
         opens_on = refusal.opens_on or window.next_opening(turn.now)
         text = turn.t(
             "rej_window_closed",
-            start_day=window.start_day,
-            end_day=window.end_day,
+            start_day=day_of_month(turn, window.start_day),
+            end_day=day_of_month(turn, window.end_day),
             opens_on=day(turn, opens_on),
         )
         remind = turn.button("btn_remind_on_date", "remind:next", date=day(turn, opens_on))

@@ -48,7 +48,7 @@ TEXTS: dict[str, str] = {
         "/lang ru or /lang en — language\n"
         "/offices — offices; /offices Butovo — search by district or street\n"
         "/forget — unlink this chat and erase its data\n"
-        "Readings are accepted from the {start_day}th to the {end_day}th of every month."
+        "Readings are accepted from the {start_day} to the {end_day} of every month."
     ),
     "unknown_command": "There is no command /{name}.",
     # -- language ----------------------------------------------------------------------------
@@ -94,7 +94,7 @@ TEXTS: dict[str, str] = {
     "btn_bind": "Link an account",
     "kind_1": "single-rate",
     "kind_2": "two-zone (day/night)",
-    "kind_3": "three-zone (peak/half-peak/night)",
+    "kind_3": "three-zone (T1 peak, T2 night, T3 half-peak)",
     "alias_first": "home",
     "alias_nth": "account {n}",
     "need_account": "First link your account — it takes a minute.",
@@ -221,8 +221,8 @@ TEXTS: dict[str, str] = {
         "{phone} ({hours}) or visit an office."
     ),
     "rej_window_closed": (
-        "Readings are not accepted now: they are taken from the {start_day}th to the "
-        "{end_day}th. The next window opens on {opens_on}."
+        "Readings are not accepted now: they are taken from the {start_day} to the "
+        "{end_day}. The next window opens on {opens_on}."
     ),
     "rej_no_tariff": (
         "I could not compute the amount: no tariff was found for your meter. You can submit "
@@ -346,7 +346,7 @@ TEXTS: dict[str, str] = {
     ),
     "faq_q_window": "When to submit",
     "faq_a_window": (
-        "From the {start_day}th to the {end_day}th of every month inclusive. You can correct "
+        "From the {start_day} to the {end_day} of every month inclusive. You can correct "
         "readings while the window is open: the latest ones count."
     ),
     # -- forget -------------------------------------------------------------------------------

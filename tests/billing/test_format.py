@@ -8,6 +8,7 @@ import pytest
 from billing_core import (
     Period,
     format_date,
+    format_day_of_month,
     format_kwh,
     format_money,
     format_number,
@@ -66,6 +67,16 @@ def test_format_reading(value: Decimal, text: str) -> None:
 def test_format_number_places() -> None:
     assert format_number(D("8.7"), "ru", places=2) == "8,70"
     assert format_number(D("8.74"), "en") == "8.74"
+
+
+@pytest.mark.parametrize(
+    ("day", "en"),
+    [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (13, "13th"),
+     (15, "15th"), (21, "21st"), (22, "22nd"), (23, "23rd"), (26, "26th"), (31, "31st")],
+)  # fmt: skip
+def test_format_day_of_month(day: int, en: str) -> None:
+    assert format_day_of_month(day, "en") == en
+    assert format_day_of_month(day, "ru") == str(day)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import http
-from bot.config import HttpSettings, Settings
+from bot.config import ConfigError, HttpSettings, Settings
 from bot.http import build_http_app
 from bot.observability import Metrics
 from storage.base import Storage
@@ -161,6 +161,20 @@ async def test_start_http_serves_on_the_configured_address(metrics: Metrics) -> 
             assert (await response.json())["channels"] == {}
     finally:
         await runner.cleanup()
+
+
+async def test_a_port_in_use_is_one_line_not_a_traceback(metrics: Metrics) -> None:
+    storage = cast(Storage, PingStorage(lambda: True))
+    first = await http.start_http(
+        build_http_app(Settings(), storage, metrics, dict), HttpSettings(host="127.0.0.1", port=0)
+    )
+    try:
+        port = first.addresses[0][1]
+        second = build_http_app(Settings(), storage, metrics, dict)
+        with pytest.raises(ConfigError, match=rf"\[http\] cannot listen on 127.0.0.1:{port}: "):
+            await http.start_http(second, HttpSettings(host="127.0.0.1", port=port))
+    finally:
+        await first.cleanup()
 
 
 def test_handling_times_the_block_even_when_it_raises(metrics: Metrics) -> None:
