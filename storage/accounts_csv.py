@@ -67,6 +67,10 @@ def read_header(text: TextIO) -> tuple[str, dict[str, int]]:
     for position, name in enumerate(names):
         if name in columns:
             raise HeaderError(f"line 1: column {name!r} appears twice")
+        if not name:
+            raise HeaderError(
+                f"line 1: column {position + 1} has no name (a separator at the end of the line?)"
+            )
         if name not in REQUIRED and name not in OPTIONAL:
             known = ", ".join(REQUIRED + OPTIONAL)
             raise HeaderError(f"line 1: unknown column {name!r} (known: {known})")
@@ -115,6 +119,9 @@ def read_account_rows(text: TextIO) -> Iterator[tuple[int, AccountRow | str]]:
                 if cells and (len(cells) > 1 or cells[0].strip()):
                     yield start, _wrong_width(width, len(cells), start, end)
                 continue  # otherwise a blank line
+            if end > start and _took_in_rows(cells, delimiter, width, columns["account"]):
+                yield start, _wrong_width(width, width, start, end, rows_inside=True)
+                continue
             try:
                 row = parse(list(map(strip, cells)))
             except RowError as exc:
@@ -284,11 +291,29 @@ def _period(text: str) -> str:
     return str(Period.parse(text))
 
 
-def _wrong_width(width: int, got: int, first: int, last: int) -> str:
+def _wrong_width(width: int, got: int, first: int, last: int, *, rows_inside: bool = False) -> str:
     if first == last:
         return f"expected {width} cells, got {got}"
     # A quote left open takes in every line up to the next quote: say where it ended.
+    if rows_inside:
+        return (
+            f"a quote is not closed: lines {first}–{last} were read as one row, "
+            "with whole account rows inside a cell"
+        )
     return f"expected {width} cells, got {got} in lines {first}–{last} (is a quote not closed?)"
+
+
+def _took_in_rows(cells: list[str], delimiter: str, width: int, account_at: int) -> bool:
+    """Whether a cell spread over several lines holds a line that is a whole account row by
+    itself: then a quote was left open and took in the rows after it (the cell count can
+    still come out right), rather than a cell the author broke over lines on purpose (an
+    address), whose lines do not start with an account number."""
+    for cell in cells:
+        for inner in cell.splitlines()[1:]:
+            parts = next(csv.reader([inner], delimiter=delimiter), [])
+            if len(parts) == width and normalize_account(parts[account_at]) is not None:
+                return True
+    return False
 
 
 def _is_utf8(text: str) -> bool:

@@ -117,12 +117,31 @@ def test_a_quote_left_open_is_reported_with_the_lines_it_took_in() -> None:
     ]
 
 
+def test_a_quote_left_open_in_the_last_column_is_not_read_as_an_address() -> None:
+    header = "account,meter_serial,zones,address"
+    rows = read(
+        '1000000001,0000001,1,"Lenina 1',
+        "1000000002,0000002,1,Lenina 2",
+        "1000000003,0000003,1,Lenina 3",
+        header=header,
+    )
+    assert rows == [
+        (2, "a quote is not closed: lines 2–4 were read as one row, with whole account rows "
+            "inside a cell"),
+    ]  # fmt: skip
+    # An address broken over lines on purpose is one cell, as before.
+    [(_, row)] = read('1000000001,0000001,1,"Москва,\nЛенина 1, кв. 2"', header=header)
+    assert isinstance(row, ImportRow)
+    assert row.account.address == "Москва,\nЛенина 1, кв. 2"
+
+
 @pytest.mark.parametrize(
     ("header", "message"),
     [
         ("", "empty file"),
         ("account;account;meter_serial;zones", "column 'account' appears twice"),
         ("account;meter;zones", "unknown column 'meter'"),
+        ("account;meter_serial;zones;", r"column 4 has no name \(a separator at the end"),
         ("meter_serial,zones", "missing column account"),
     ],
 )
