@@ -116,26 +116,12 @@ async def close_period(
                 closed.skipped[NO_TARIFF] += 1
                 continue
             estimates.append((number, reading, bill))
-        stored = estimates if dry_run else await _store(storage, estimates)
-        closed.estimated.update(bill.basis.value for _, _, bill in stored)
+        if not dry_run and estimates:
+            # A reading that came in meanwhile keeps its account out.
+            stored = set(await storage.record_estimates(estimates))
+            estimates = [estimate for estimate in estimates if estimate[0] in stored]
+        closed.estimated.update(bill.basis.value for _, _, bill in estimates)
     return closed
-
-
-async def _store(
-    storage: Storage, estimates: list[tuple[str, MeterReading, Bill]]
-) -> list[tuple[str, MeterReading, Bill]]:
-    """Store a page; what was stored (a reading that came in meanwhile keeps its account out)."""
-    if not estimates:
-        return []
-    stored = await storage.record_estimates(estimates)
-    if stored == len(estimates):
-        return estimates
-    kept = []
-    for estimate in estimates:  # rare: tell the stored ones from those a reading overtook
-        current = await storage.current_reading(estimate[0], estimate[1].period)
-        if current == estimate[1]:
-            kept.append(estimate)
-    return kept
 
 
 def schedule_period_close(

@@ -272,10 +272,12 @@ class Storage(Protocol):
         """Active accounts with an active meter and no current reading for `period`: the
         numbers above `after`, in order, at most `limit` (page on with the last one)."""
 
-    async def record_estimates(self, estimates: Sequence[tuple[str, MeterReading, Bill]]) -> int:
+    async def record_estimates(
+        self, estimates: Sequence[tuple[str, MeterReading, Bill]]
+    ) -> list[str]:
         """Store each (account, ESTIMATED reading, bill) as `record_submission` would, all in
         one durable transaction, skipping an account that has a current reading for the period
-        by now (an estimate never replaces a reading); how many were stored."""
+        by now (an estimate never replaces a reading); the accounts stored."""
 
     async def bills(self, account: str, *, limit: int = 12) -> list[Bill]: ...
 

@@ -28,8 +28,10 @@ class PostgresEstimates(PostgresConnection):
             )
         return [row[0] for row in rows]
 
-    async def record_estimates(self, estimates: Sequence[tuple[str, MeterReading, Bill]]) -> int:
-        stored = 0
+    async def record_estimates(
+        self, estimates: Sequence[tuple[str, MeterReading, Bill]]
+    ) -> list[str]:
+        stored = []
         async with self._tx() as conn:
             for account, reading, bill in estimates:
                 meter_id = await lock_meter(conn, account)  # then a submission waits for us
@@ -40,5 +42,5 @@ class PostgresEstimates(PostgresConnection):
                 ):
                     continue  # a reading came in meanwhile: it stands, no estimate is needed
                 await write_reading(conn, meter_id, account, reading, bill)
-                stored += 1
+                stored.append(account)
         return stored

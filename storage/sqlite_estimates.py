@@ -29,11 +29,13 @@ class SqliteEstimates(SqliteConnection):
         rows = await self._all(_WITHOUT_READING, (after, str(period), limit), bulk=True)
         return [row[0] for row in rows]
 
-    async def record_estimates(self, estimates: Sequence[tuple[str, MeterReading, Bill]]) -> int:
+    async def record_estimates(
+        self, estimates: Sequence[tuple[str, MeterReading, Bill]]
+    ) -> list[str]:
         now = _stamp(datetime.now(UTC))
 
-        def write(conn: sqlite3.Connection) -> int:
-            stored = 0
+        def write(conn: sqlite3.Connection) -> list[str]:
+            stored = []
             for account, reading, bill in estimates:
                 if conn.execute(
                     "SELECT 1 FROM readings WHERE account = ? AND is_current = 1 AND period = ?",
@@ -41,7 +43,7 @@ class SqliteEstimates(SqliteConnection):
                 ).fetchone():
                     continue  # a reading came in meanwhile: it stands, no estimate is needed
                 _write_reading(conn, account, reading, bill, now)
-                stored += 1
+                stored.append(account)
             return stored
 
         return await self._atomically(write, bulk=True)
