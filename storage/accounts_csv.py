@@ -120,7 +120,13 @@ def read_account_rows(text: TextIO) -> Iterator[tuple[int, AccountRow | str]]:
                     yield start, _wrong_width(width, len(cells), start, end)
                 continue  # otherwise a blank line
             if end > start and _took_in_rows(cells, delimiter, width, columns["account"]):
-                yield start, _wrong_width(width, width, start, end, rows_inside=True)
+                yield (
+                    start,
+                    (
+                        f"a quote is not closed: lines {start}–{end} were read as one row, "
+                        "with whole account rows inside a cell"
+                    ),
+                )
                 continue
             try:
                 row = parse(list(map(strip, cells)))
@@ -291,15 +297,10 @@ def _period(text: str) -> str:
     return str(Period.parse(text))
 
 
-def _wrong_width(width: int, got: int, first: int, last: int, *, rows_inside: bool = False) -> str:
+def _wrong_width(width: int, got: int, first: int, last: int) -> str:
     if first == last:
         return f"expected {width} cells, got {got}"
     # A quote left open takes in every line up to the next quote: say where it ended.
-    if rows_inside:
-        return (
-            f"a quote is not closed: lines {first}–{last} were read as one row, "
-            "with whole account rows inside a cell"
-        )
     return f"expected {width} cells, got {got} in lines {first}–{last} (is a quote not closed?)"
 
 
