@@ -169,7 +169,7 @@ async def on_command(turn: Turn, name: str, args: tuple[str, ...]) -> list[Reply
         case "help":
             return general.help_reply(turn)
         case "lang":
-            return general.set_language(turn, args)
+            return await set_language(turn, args)
         case "offices":
             return general.offices(turn, " ".join(args))
         case "contacts":
@@ -225,12 +225,23 @@ async def on_choice(turn: Turn, action_id: str) -> list[Reply]:
         case "forget:no":
             return general.forget_declined(turn)
     if head == "lang":
-        return general.set_language(turn, (rest,))
+        return await set_language(turn, (rest,))
     if head == "faq":
         return general.faq_answer(turn, rest)
     if turn.profile.consent_at is None:
         return general.ask_consent(turn)
     return await _consented_choice(turn, action_id, head, rest)
+
+
+async def set_language(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
+    """/lang, and a submission in progress goes on in the new language rather than being
+    dropped for the menu."""
+    state, data, subject = turn.state, turn.data, turn.subject
+    replies = general.set_language(turn, args)
+    if state not in submit.STATES or turn.profile.consent_at is None or turn.state != MENU:
+        return replies  # nothing to resume, or the choice was not a language (usage shown)
+    turn.goto(state, subject=subject, **data)
+    return [replies[0], *await submit.resume(turn)]
 
 
 async def _consented_choice(turn: Turn, action_id: str, head: str, rest: str) -> list[Reply]:

@@ -63,6 +63,7 @@ __all__ = [
     "keypad_press",
     "on_text",
     "refuse",
+    "resume",
     "review",
     "start",
     "submit_command",
@@ -314,6 +315,18 @@ async def confirm(turn: Turn) -> list[Reply]:
     turn.goto(MENU)
     turn.data[ACCEPTED] = True
     return [Reply(text, receipt_buttons(turn))]
+
+
+async def resume(turn: Turn) -> list[Reply]:
+    """The submission in progress asked again where it stands (after a language change): the
+    value it waits for, or its question or preview."""
+    draft = await load(turn)
+    if draft is None:
+        return expired(turn)
+    if turn.state == ENTER and draft.index < len(draft.registers):
+        save(turn, ENTER, amend(draft, keypad=None))
+        return [prompt(turn, draft)]
+    return await review(turn, draft)
 
 
 # -- /submit ---------------------------------------------------------------------------------

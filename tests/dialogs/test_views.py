@@ -102,6 +102,20 @@ async def test_forget_after_confirmation(bound: Bound, storage: Storage) -> None
     assert "Согласен" in chat.labels()
 
 
+async def test_a_language_change_keeps_the_submission_in_progress(bound: Bound) -> None:
+    chat = await bound(TWO_ZONE)
+    await chat.press("Передать показания")
+    await chat.send("46700")
+    await chat.send("/lang en")
+    assert "English" in chat.text()
+    assert "T2 (night, 23:00–07:00)" in chat.text()  # the value it was waiting for
+    await chat.send("21775")
+    assert "Total due: 2,387.20\u00a0₽" in chat.text()
+    await chat.send("/lang ru")
+    assert "Итого к оплате: 2\u00a0387,20\u00a0₽" in chat.text()  # the preview, in Russian
+    assert chat.labels() == ["Всё верно, передать", "Исправить", "Отмена"]
+
+
 async def test_english_conversation(bound: Bound) -> None:
     chat = await bound(TWO_ZONE)
     await chat.send("/lang en")
