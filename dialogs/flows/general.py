@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from billing_core.format import format_date, format_number
+from billing_core.identifiers import normalize_phone
 from dialogs.offices import Office, branches, search_offices
 from dialogs.render import day_of_month
 from dialogs.replies import Button, Reply
@@ -158,8 +159,18 @@ def contacts(turn: Turn) -> list[Reply]:
 
 
 def _office_lines(turn: Turn, found: Sequence[Office]) -> str:
+    # Most offices answer on the supplier's own line: written as the contacts write it
+    # («550-9-550», as residents know it), not digit group by digit group.
+    main = turn.config.contacts.phone
+    same = normalize_phone(main)
     return "\n".join(
-        turn.t("office_line", name=o.name, address=o.address, phone=o.phone) for o in found
+        turn.t(
+            "office_line",
+            name=o.name,
+            address=o.address,
+            phone=main if same and normalize_phone(o.phone) == same else o.phone,
+        )
+        for o in found
     )
 
 

@@ -66,6 +66,8 @@ async def test_offices_and_help_need_no_consent(chat: Conversation) -> None:
     assert "с 15 по 26" in chat.text()
     await chat.send("/offices Бутово")
     assert "Изюмская 46" in chat.text()
+    assert "+7 (499) 550-9-550" in chat.text()  # the supplier's line, as the contacts write it
+    assert "550-95-50" not in chat.text()
 
 
 async def test_offices_are_found_by_names_spelt_in_latin_letters(chat: Conversation) -> None:
