@@ -36,6 +36,7 @@ from bot.closing import (
 from bot.config import DEFAULTS_FILE, Settings, load_settings
 from storage.base import ImportRow, Storage, open_storage
 from tests.dialogs.conversation import Conversation
+from tests.pg import fresh_database
 
 MSK = ZoneInfo("Europe/Moscow")
 NOVEMBER = Period(2026, 11)
@@ -73,9 +74,18 @@ async def seed(storage: Storage) -> None:
     await storage.record_submission(SUBMITTED, _reading(11, 7100, ReadingSource.RESIDENT), None)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/meterbot.sqlite3"
+        return
+    async with fresh_database() as pg_url:
+        yield pg_url
+
+
 @pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await open_storage(f"sqlite:///{tmp_path}/meterbot.sqlite3")
+async def storage(url: str) -> AsyncIterator[Storage]:
+    opened = await open_storage(url)
     await seed(opened)
     try:
         yield opened
@@ -84,8 +94,8 @@ async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return settings_for(f"sqlite:///{tmp_path}/meterbot.sqlite3")
+def settings(url: str) -> Settings:
+    return settings_for(url)
 
 
 async def test_the_month_is_billed_on_the_average_where_no_reading_came(
