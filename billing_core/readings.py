@@ -239,7 +239,8 @@ def parse_values(texts_or_line: str | Sequence[str], meter: Meter) -> Readings:
         raise ReadingRejected(
             RejectionReason.WRONG_REGISTER_COUNT,
             expected_count=len(registers),
-            given_count=len(tokens),
+            # '46 700 21 800' is two numbers, as the bot itself writes readings
+            given_count=len(_join_thousands(tokens)),
         )
     return {
         register: parse_value(token, meter, register)
@@ -275,7 +276,8 @@ def _has_digit(text: str) -> bool:
 
 
 def _join_thousands(tokens: list[str]) -> list[str]:
-    """Glue '45', '230' into '45 230': a head of 1–3 digits followed by groups of exactly 3."""
+    """Glue '45', '230' into '45 230': a head of 1–3 digits followed by groups of exactly 3, the
+    last of which may carry a fraction ('46 700,5')."""
     joined: list[str] = []
     groupable = False
     for token in tokens:
@@ -283,10 +285,16 @@ def _join_thousands(tokens: list[str]) -> list[str]:
         plain = digits.isascii() and digits.isdigit()
         if groupable and plain and len(digits) == 3:
             joined[-1] += " " + token
+        elif groupable and _LAST_GROUP.fullmatch(digits):
+            joined[-1] += " " + token
+            groupable = False  # a fraction ends the number
         else:
             joined.append(token)
             groupable = plain and len(digits) <= 3
     return joined
+
+
+_LAST_GROUP = re.compile(r"[0-9]{3}\.[0-9]+")
 
 
 def check_window(window: SubmissionWindow, now: datetime) -> Period:

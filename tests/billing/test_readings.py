@@ -158,6 +158,17 @@ def test_read_line_takes_a_thousands_space_for_one_value(
     assert read_line(line, TWO, previous) == expected
 
 
+def test_a_fraction_after_a_thousands_space_is_one_value() -> None:
+    # '46 700,5' is the single reading 46 700.5: refused for its fraction, not for a count of 2
+    with pytest.raises(ReadingRejected) as caught:
+        read_line("46 700,5", SIX_DIGITS, None)
+    assert caught.value.reason is R.DECIMALS_NOT_ALLOWED
+    assert read_line("46 700,5", FIVE_PLUS_ONE, None) == {Register.T1: D("46700.5")}
+    with pytest.raises(ReadingRejected) as caught:
+        read_line("46 700,5 21 800", TWO, None)
+    assert caught.value.reason is R.DECIMALS_NOT_ALLOWED
+
+
 def test_parse_values_one_text_per_register_keeps_inner_spaces() -> None:
     assert parse_values(["45 230", "21 100"], TWO) == {
         Register.T1: D(45230),
@@ -171,6 +182,7 @@ def test_parse_values_one_text_per_register_keeps_inner_spaces() -> None:
         pytest.param("45230", TWO, 1, id="one-for-two"),
         pytest.param("45230 21100 300", TWO, 3, id="three-for-two"),
         pytest.param("45230 21100", SIX_DIGITS, 2, id="two-for-single"),
+        pytest.param("45 230 21 100", SIX_DIGITS, 2, id="two-written-with-thousands"),
         pytest.param(["1", "2", "3"], TWO, 3, id="list-too-long"),
     ],
 )
