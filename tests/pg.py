@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -24,6 +25,21 @@ async def _admin() -> asyncpg.Connection:
         if os.environ.get("CI") == "true":
             pytest.fail(reason + " (CI=true: these tests must run)")
         pytest.skip(reason)
+
+
+# For a fixture that runs its tests on both engines: `@pytest.fixture(params=ENGINES)`, then
+# `async with database_url(request.param, tmp_path) as url`.
+ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@asynccontextmanager
+async def database_url(engine: str, folder: Path) -> AsyncIterator[str]:
+    """An empty database of `engine`: a SQLite file in `folder`, or a fresh PostgreSQL one."""
+    if engine == "sqlite":
+        yield f"sqlite:///{folder}/meterbot.sqlite3"
+        return
+    async with fresh_database() as url:
+        yield url
 
 
 @asynccontextmanager

@@ -36,7 +36,7 @@ from bot.closing import (
 from bot.config import DEFAULTS_FILE, Settings, load_settings
 from storage.base import ImportRow, Storage, open_storage
 from tests.dialogs.conversation import Conversation
-from tests.pg import fresh_database
+from tests.pg import ENGINES, database_url
 
 MSK = ZoneInfo("Europe/Moscow")
 NOVEMBER = Period(2026, 11)
@@ -74,13 +74,10 @@ async def seed(storage: Storage) -> None:
     await storage.record_submission(SUBMITTED, _reading(11, 7100, ReadingSource.RESIDENT), None)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINES)
 async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/meterbot.sqlite3"
-        return
-    async with fresh_database() as pg_url:
-        yield pg_url
+    async with database_url(request.param, tmp_path) as opened:
+        yield opened
 
 
 @pytest.fixture

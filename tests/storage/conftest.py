@@ -8,16 +8,13 @@ from pathlib import Path
 import pytest
 
 from storage.base import Storage, open_storage
-from tests.pg import fresh_database
+from tests.pg import ENGINES, database_url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=ENGINES)
 async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/meterbot.sqlite3"
-        return
-    async with fresh_database() as pg_url:
-        yield pg_url
+    async with database_url(request.param, tmp_path) as opened:
+        yield opened
 
 
 @pytest.fixture
