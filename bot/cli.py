@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.csv_files import add_csv_options
 from storage.base import StorageError
 
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -55,10 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import-accounts", help="insert or update accounts from CSV")
     imp.add_argument("file", metavar="FILE.csv")
+    add_csv_options(imp)
 
     exp = commands.add_parser("export-readings", help="the period's current readings as CSV")
     exp.add_argument("--period", required=True, metavar="YYYY-MM")
     exp.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    exp.add_argument(
+        "--excel",
+        action="store_true",
+        help="for spreadsheets in the Russian locale: ';', a UTF-8 BOM, decimal commas, "
+        "account and serial kept as text",
+    )
 
     close = commands.add_parser(
         "close-period", help="bill on estimates the accounts a past month has no reading for"

@@ -34,7 +34,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.synchronize import BoundedSemaphore
 from typing import Protocol, TextIO
 
-from storage.accounts_csv import read_batches
+from storage.accounts_csv import DEFAULT_OPTIONS, ReadOptions, read_batches
 from storage.import_rows import AccountRow, StagedRows, stage_rows
 
 # (first line of the first good row, good rows, (line, reason) rejections, bytes read so far)
@@ -61,10 +61,16 @@ def position(raw: _Seekable | None) -> int:
 
 
 async def read_chunks(
-    text: TextIO, path: str, size: int, batch_rows: int, stage_in: str | None = None
+    text: TextIO,
+    path: str,
+    size: int,
+    batch_rows: int,
+    stage_in: str | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
+    codec: str = "utf-8-sig",
 ) -> AsyncGenerator[Chunk, None]:
     """The file's batches in order; raises what reading raised (HeaderError, OSError) where
-    it was raised. `text` is the file opened for reading (utf-8-sig, surrogateescape, no
+    it was raised. `text` is the file opened for reading (in `codec`, surrogateescape, no
     newline translation); a file of `size` bytes or more is read again by path in a process
     of its own, which stages its batches in the folder `stage_in` when one is given.
 
@@ -72,7 +78,7 @@ async def read_chunks(
     it got (it writes one at a time): their files are deleted then."""
     if size < PARALLEL_FROM_BYTES:
         raw: _Seekable | None = getattr(text, "buffer", None)
-        for batch in read_batches(text, batch_rows):
+        for batch in read_batches(text, batch_rows, options):
             yield batch.first_line, batch.rows, batch.rejections, position(raw)
             await asyncio.sleep(0)  # let the batch in flight move on
         return
@@ -81,7 +87,7 @@ async def read_chunks(
     slots = context.BoundedSemaphore(STAGED_AHEAD)
     reader = context.Process(
         target=read_in_process,
-        args=(path, batch_rows, sender, stage_in, slots),
+        args=(path, batch_rows, sender, stage_in, slots, options, codec),
         name="meterbot-import-reader",
     )
     reader.daemon = True  # never outlives the importer
@@ -123,6 +129,8 @@ def read_in_process(
     sender: Connection,
     stage_in: str | None = None,
     slots: BoundedSemaphore | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
+    codec: str = "utf-8-sig",
 ) -> None:
     """The reading process: every batch of `path` through `sender`, then None; or the
     exception that stopped the reading. With `stage_in` and `slots`, batches of rows go
@@ -130,11 +138,9 @@ def read_in_process(
     try:
         with (
             open(path, "rb") as raw,
-            io.TextIOWrapper(
-                raw, encoding="utf-8-sig", errors="surrogateescape", newline=""
-            ) as text,
+            io.TextIOWrapper(raw, encoding=codec, errors="surrogateescape", newline="") as text,
         ):
-            for number, batch in enumerate(read_batches(text, batch_rows)):
+            for number, batch in enumerate(read_batches(text, batch_rows, options)):
                 rows: list[AccountRow] | StagedRows = batch.rows
                 if stage_in is not None and slots is not None and batch.rows:
                     slots.acquire()

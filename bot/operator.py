@@ -1,7 +1,9 @@
 """Operator commands: `import-accounts`, `export-readings`, `db migrate` (INTERFACES.md).
 
 Every failure is one line on standard error that says what and where, with exit code 2 for
-input that cannot be used (missing file, wrong header, bad --period) and 1 for storage trouble.
+input that cannot be used (missing file, wrong encoding, wrong header, bad --period) and 1 for
+storage trouble. An import whose file was read exits 1 when some rows were rejected, 0 only
+when every row was taken (bot/csv_files.py).
 An import commits in batches; when storage fails midway, the counts printed are those
 committed, and the line it stopped at is named, so the operator can re-run (upserts are safe
 to repeat).
@@ -18,6 +20,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import aclosing, contextmanager
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -25,9 +28,11 @@ from tqdm import tqdm
 
 from billing_core.models import Period, Register
 from bot.config import Settings
+from bot.csv_files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
 from bot.import_reader import read_chunks
-from storage.accounts_csv import HeaderError
+from storage.accounts_csv import DEFAULT_OPTIONS, HeaderError, ReadOptions
 from storage.base import (
+    ExportedReading,
     ImportRow,
     Storage,
     StorageError,
@@ -49,12 +54,14 @@ def _fail(command: str, message: str, code: int = 2) -> int:
 async def import_command(settings: Settings, args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
-        # Undecodable bytes become surrogates, so one bad row is rejected, not the whole file.
-        text = path.open(  # noqa: ASYNC230 - a one-shot command, nothing else on the loop
-            encoding="utf-8-sig", errors="surrogateescape", newline=""
-        )
-    except OSError as exc:
-        return _fail("import-accounts", f"{path}: cannot read: {exc.strerror or exc}")
+        # The whole file is checked first: a wrong encoding refuses it before a row is taken.
+        text, codec = open_checked(path, args.encoding)
+    except FileRefused as exc:
+        return _fail("import-accounts", f"{path}: {exc}", EXIT_UNREADABLE)
+    options = ReadOptions(
+        latest_period=str(Period.of(datetime.now(settings.billing.tz))),
+        ignore_unknown_columns=args.ignore_unknown_columns,
+    )
     with text:
         storage = await open_storage(settings.storage.url)
         # The database thread takes the GIL back after every SQLite call while a file read in
@@ -63,15 +70,26 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
         switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(IMPORT_SWITCH_INTERVAL)
         try:
-            return await import_stream(storage, text, str(path), out=sys.stdout)
+            return await import_stream(
+                storage, text, str(path), out=sys.stdout, options=options, codec=codec
+            )
         finally:
             sys.setswitchinterval(switch_interval)
             await storage.close()
 
 
-async def import_stream(db: Storage, text: TextIO, name: str, out: TextIO) -> int:
+async def import_stream(
+    db: Storage,
+    text: TextIO,
+    name: str,
+    out: TextIO,
+    options: ReadOptions = DEFAULT_OPTIONS,
+    codec: str = "utf-8-sig",
+) -> int:
     """Import from an open text stream; print the summary and rejected rows to `out`. A large
-    file (`name` is its path) is parsed in a process of its own (bot/import_reader.py)."""
+    file (`name` is its path, in `codec`) is parsed in a process of its own
+    (bot/import_reader.py). The exit code: 0 when every row was taken, 1 when some were
+    rejected, 2 when the file could not be read."""
     raw: BinaryIO | None = getattr(text, "buffer", None)
     size = _size(raw)
     writer = _BatchWriter(db)
@@ -87,7 +105,7 @@ async def import_stream(db: Storage, text: TextIO, name: str, out: TextIO) -> in
         ) as progress,
     ):
         try:
-            chunks = read_chunks(text, name, size, BATCH_ROWS, stage_in)
+            chunks = read_chunks(text, name, size, BATCH_ROWS, stage_in, options, codec)
             async with aclosing(chunks):
                 async for first_line, rows, rejections, position in chunks:
                     rejected += len(rejections)
@@ -124,7 +142,7 @@ async def import_stream(db: Storage, text: TextIO, name: str, out: TextIO) -> in
         reasons.seek(0)
         for reason in reasons:
             out.write(reason)
-    return 0
+    return exit_code(rejected)
 
 
 class _BatchWriter:
@@ -186,7 +204,28 @@ def _on_terminal() -> bool:
 
 EXPORT_COLUMNS = (
     "account", "meter_serial", "period", "t1", "t2", "t3", "source", "channel", "submitted_at",
+    "zones", "amount",
 )  # fmt: skip
+# What a spreadsheet in the Russian locale reads as it is: a BOM says UTF-8, `;` separates
+# (the comma is the decimal mark there), and a cell written as the formula ="0012345" stays
+# text, leading zeros and all, where a bare 0012345 would become the number 12345.
+EXCEL_BOM = "\ufeff"
+
+
+def _export_cells(row: ExportedReading, tz: tzinfo, excel: bool) -> list[str]:
+    values = row.reading.values
+    registers = [values.get(r) for r in (Register.T1, Register.T2, Register.T3)]
+    numbers = [*registers, row.amount]
+    shown = ["" if n is None else str(n) for n in numbers]
+    account, serial = row.account, row.meter_serial
+    if excel:
+        shown = [cell.replace(".", ",") for cell in shown]
+        account, serial = f'="{account}"', f'="{serial}"'
+    submitted = row.reading.submitted_at.astimezone(tz).replace(microsecond=0).isoformat()
+    return [
+        account, serial, str(row.reading.period), *shown[:3], row.reading.source.value,
+        row.reading.channel, submitted, str(row.zones), shown[3],
+    ]  # fmt: skip
 
 
 async def export_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -204,19 +243,21 @@ async def export_command(settings: Settings, args: argparse.Namespace) -> int:
         return _fail("export-readings", f"{target}: cannot write: {exc.strerror or exc}")
     storage = await open_storage(settings.storage.url)
     count = 0
+    excel = bool(args.excel)
     try:
-        writer = csv.writer(out or sys.stdout, lineterminator="\n")
+        stream = out or sys.stdout
+        if excel:
+            stream.write(EXCEL_BOM)
+        writer = csv.writer(stream, delimiter=";" if excel else ",", lineterminator="\n")
         writer.writerow(EXPORT_COLUMNS)
         tz = settings.billing.tz
-        async for row in storage.export_readings(period):
-            values = row.reading.values
-            writer.writerow((
-                row.account, row.meter_serial, str(row.reading.period),
-                *(values.get(r, "") for r in (Register.T1, Register.T2, Register.T3)),
-                row.reading.source.value, row.reading.channel,
-                row.reading.submitted_at.astimezone(tz).isoformat(),
-            ))  # fmt: skip
-            count += 1
+        with tqdm(unit=" readings", desc="export", disable=not _on_terminal()) as progress:
+            async for row in storage.export_readings(period):
+                writer.writerow(_export_cells(row, tz, excel))
+                count += 1
+                if count % 1000 == 0:
+                    progress.update(1000)
+            progress.update(count % 1000)
     except BaseException:  # a reader that left (`| head`) included: bot/cli.py answers it
         if out and partial:
             out.close()

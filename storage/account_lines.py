@@ -37,28 +37,36 @@ _CELL = {
     "last_t2": r"([0-9]*)",
     "last_t3": r"([0-9]*)",
     "status": f"({'|'.join(status.value for status in AccountStatus)}|)",
+    "window_start_day": r"([1-9]|[12][0-9]|3[01]|)",
+    "window_end_day": r"([1-9]|[12][0-9]|3[01]|)",
 }
 # The address may be quoted (a comma file quotes it for its commas) but holds no quote, no
 # line break and no byte that was not UTF-8 (decoded as a lone surrogate).
 _ADDRESS = r'(?:"([^"\r\n\udc80-\udcff]*)"|([^{delimiter}"\r\n\udc80-\udcff]*))'
+# A column the operator asked to ignore: any cell on this line, captured by nobody.
+_IGNORED = r'(?:"[^"\r\n]*"|[^{delimiter}"\r\n]*)'
 _END = r"\r?\n?"
 
 # What the full path stores for an empty optional cell.
 _ZONES = {str(kind.value): kind.value for kind in MeterKind}
 _DIGITS = {"": 6, **{str(n): n for n in range(4, 9)}}
 _RESIDENTS = {"": None, **{str(n): n for n in range(100)}}
+_WINDOW_DAYS = {"": None, **{str(n): n for n in range(1, 32)}}
 
 # The cells `row` reads, in the order it unpacks them (the address's two groups in one place).
 _ORDER = (
     "account", "meter_serial", "zones", "digits", "stove", "status", "phone", "residents",
     "area_m2", "address", "last_period", "last_t1", "last_t2", "last_t3",
+    "window_start_day", "window_end_day",
 )  # fmt: skip
 
 
 class LineRows:
     """`row(line)`: the `AccountRow` of a line in the common spelling, or None when the line
-    must take the full path. Built once per file from the header's columns; `keep_for` gives
-    `AccountRow.keep` from which of the optional cells are empty, in `KEPT_WHEN_EMPTY` order."""
+    must take the full path. Built once per file from the header's columns (`width` cells a
+    row, more when the file has ignored columns); `keep_for` gives `AccountRow.keep` from which
+    of the optional cells are empty, in `KEPT_WHEN_EMPTY` order. A `last_period` after
+    `latest` is left to the full path, which refuses it."""
 
     def __init__(
         self,
@@ -66,21 +74,36 @@ class LineRows:
         delimiter: str,
         keep_for: Callable[[tuple[bool, ...]], str],
         period: Callable[[str], str],
+        width: int | None = None,
+        latest: str | None = None,
     ) -> None:
+        escaped = re.escape(delimiter)
         patterns = {
             **_CELL,
             "area_m2": _CELL["area_m2"].format(comma="" if delimiter == "," else ","),
-            "address": _ADDRESS.format(delimiter=re.escape(delimiter)),
+            "address": _ADDRESS.format(delimiter=escaped),
         }
-        by_position = sorted(columns, key=columns.__getitem__)
-        # A last, empty group stands for every optional column the file does not have.
-        pattern = re.escape(delimiter).join(patterns[name] for name in by_position) + _END + "()"
+        by_position: list[str | None] = [None] * (len(columns) if width is None else width)
+        for name, position in columns.items():
+            by_position[position] = name
+        ignored = _IGNORED.format(delimiter=escaped)
+        # Separators after the last cell are what a spreadsheet leaves; a last, empty group
+        # stands for every optional column the file does not have.
+        pattern = (
+            escaped.join(ignored if name is None else patterns[name] for name in by_position)
+            + f"(?:{escaped})*"
+            + _END
+            + "()"
+        )
         self._match = re.compile(pattern).fullmatch
+        self._latest = latest
         group: dict[str, int] = {}
         number = 1
-        for name in by_position:
-            group[name] = number
-            number += 2 if name == "address" else 1
+        for column in by_position:
+            if column is None:
+                continue
+            group[column] = number
+            number += 2 if column == "address" else 1
         missing = number
         at = group.get("address")
         address = (missing, missing) if at is None else (at, at + 1)  # quoted, unquoted
@@ -97,7 +120,11 @@ class LineRows:
         if found is None:
             return None
         (account, serial, zones_text, digits_text, stove, status, phone, residents, area,
-         quoted, address, period_text, t1, t2, t3) = found.group(*self._groups)  # fmt: skip
+         quoted, address, period_text, t1, t2, t3, start, end) = found.group(
+            *self._groups
+        )  # fmt: skip
+        if start and end and int(start) > int(end):
+            return None
         address = (quoted or address or "").strip()  # the group not taken is None
         zones = _ZONES[zones_text]
         digits = _DIGITS[digits_text]
@@ -111,16 +138,19 @@ class LineRows:
             if len(v1) > digits or len(v2 or "") > digits or len(v3 or "") > digits:
                 return None
             period: str | None = self._period(period_text)
+            if self._latest is not None and period is not None and period > self._latest:
+                return None
         elif t1 or t2 or t3:
             return None
         else:
             period = v1 = v2 = v3 = None
         keep = self._keep_for(
             (not address, not stove, not status, not residents, not area, not phone,
-             not digits_text)
+             not digits_text, not start, not end)
         )  # fmt: skip
         return (
             account.replace("-", ""), address, stove or "gas", status or "active",
-            _RESIDENTS[residents], area.replace(",", ".") or None, phone, None, None,
+            _RESIDENTS[residents], area.replace(",", ".") or None, phone, _WINDOW_DAYS[start],
+            _WINDOW_DAYS[end],
             serial.upper(), zones, digits, 0, period, v1, v2, v3, keep,
         )  # fmt: skip

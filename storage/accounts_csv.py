@@ -4,10 +4,15 @@
 more than one row: a 100 MB file costs what one line costs, plus the set of account numbers seen
 (to reject a duplicate with the line of its first occurrence).
 
-The standard `csv` module does the parsing. The delimiter is decided from the header line
-alone (more `;` than `,` means semicolon), not with `csv.Sniffer`, whose guess on a one-line
-sample can pick a letter. The file is decoded with `surrogateescape`, so one row with bytes
-that are not UTF-8 is rejected with its line number instead of stopping the whole import.
+The standard `csv` module does the parsing; the header row follows the conventions every
+operator CSV shares (`storage.csv_header`: delimiter, Russian aliases, unknown columns). The
+file's encoding is checked whole before a row is read (`bot/csv_files.py`); a row that still
+holds an undecodable byte (decoded as a lone surrogate) is rejected with its line number.
+
+A row is refused with every reason found in it, so the operator fixes it once. Besides the
+cells themselves, a row is refused when its `last_period` lies after the current period (the
+caller says which that is), and when its meter serial is already active on another account
+earlier in the file.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import csv
 import functools
 import itertools
 import operator
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TextIO, TypeVar
@@ -25,16 +30,25 @@ from billing_core.identifiers import normalize_account, normalize_phone, normali
 from billing_core.models import AccountStatus, MeterKind, Period, Stove
 from storage.account_lines import LineRows
 from storage.base import ImportRow
+from storage.csv_header import HeaderError
+from storage.csv_header import read_header as read_csv_header
 from storage.import_rows import AccountRow, import_row, keep_text
+
+__all__ = [
+    "DEFAULT_OPTIONS", "OPTIONAL", "REQUIRED", "HeaderError", "ReadOptions", "RowError",
+    "read_accounts",
+]  # fmt: skip
 
 REQUIRED = ("account", "meter_serial", "zones")
 OPTIONAL = (
     "digits", "stove", "phone", "address", "residents", "area_m2",
     "last_period", "last_t1", "last_t2", "last_t3", "status",
+    "window_start_day", "window_end_day",
 )  # fmt: skip
 _KEPT_WHEN_EMPTY = {
     "address": "address", "stove": "stove", "status": "status", "residents": "residents",
     "area_m2": "area_m2", "phone": "phones", "digits": "digits",
+    "window_start_day": "window_start_day", "window_end_day": "window_end_day",
 }  # fmt: skip
 _LAST = ("last_t1", "last_t2", "last_t3")
 _ZONES = {str(kind.value): kind.value for kind in MeterKind}
@@ -42,63 +56,62 @@ _STOVES = {s.value: s.value for s in Stove}
 _STATUSES = {s.value: s.value for s in AccountStatus}
 _DIGITS = {str(n): n for n in range(4, 9)}
 _RESIDENTS = {str(n): n for n in range(100)}
+_WINDOW_DAYS = {str(n): n for n in range(1, 32)}
 _T = TypeVar("_T")
 NOT_UTF8 = "not UTF-8 text; save the file as CSV UTF-8"
 
 
-class HeaderError(ValueError):
-    """The header row is missing or wrong: nothing can be imported."""
-
-
 class RowError(ValueError):
-    """One row is wrong; the message says what, for the operator."""
+    """One row is wrong; the message says what, for the operator (every reason, `; `-joined)."""
 
 
-def read_header(text: TextIO) -> tuple[str, dict[str, int]]:
-    """Read the header line: the delimiter and each known column's position."""
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """What the operator asked of the reading: `latest_period` ("YYYY-MM", the current
+    period; a later `last_period` is refused) and whether unknown columns are ignored."""
+
+    latest_period: str | None = None
+    ignore_unknown_columns: bool = False
+
+
+DEFAULT_OPTIONS = ReadOptions()
+
+
+def read_header(
+    text: TextIO, options: ReadOptions = DEFAULT_OPTIONS
+) -> tuple[str, dict[str, int], int]:
+    """Read the header line: the delimiter, each known column's position, the row width."""
     line = text.readline()
-    if not line.strip():
-        raise HeaderError("empty file: expected a header row (account, meter_serial, zones, …)")
-    if not _is_utf8(line):
+    if line.strip() and not _is_utf8(line):
         raise HeaderError(f"line 1: {NOT_UTF8}")
-    delimiter = ";" if line.count(";") > line.count(",") else ","
-    names = [name.strip().lower() for name in next(csv.reader([line], delimiter=delimiter))]
-    columns: dict[str, int] = {}
-    for position, name in enumerate(names):
-        if name in columns:
-            raise HeaderError(f"line 1: column {name!r} appears twice")
-        if not name:
-            raise HeaderError(
-                f"line 1: column {position + 1} has no name (a separator at the end of the line?)"
-            )
-        if name not in REQUIRED and name not in OPTIONAL:
-            known = ", ".join(REQUIRED + OPTIONAL)
-            raise HeaderError(f"line 1: unknown column {name!r} (known: {known})")
-        columns[name] = position
-    missing = [name for name in REQUIRED if name not in columns]
-    if missing:
-        raise HeaderError(
-            f"line 1: missing column {', '.join(missing)} (required: {', '.join(REQUIRED)})"
-        )
-    return delimiter, columns
+    header = read_csv_header(
+        line, REQUIRED, OPTIONAL, ignore_unknown=options.ignore_unknown_columns
+    )
+    return header.delimiter, header.columns, header.width
 
 
-def read_accounts(text: TextIO) -> Iterator[tuple[int, ImportRow | str]]:
+def read_accounts(
+    text: TextIO, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[tuple[int, ImportRow | str]]:
     """Every data row after the header as (first line number, row or reason it was rejected)."""
-    for line, item in read_account_rows(text):
+    for line, item in read_account_rows(text, options):
         yield line, item if isinstance(item, str) else import_row(item)
 
 
-def read_account_rows(text: TextIO) -> Iterator[tuple[int, AccountRow | str]]:
+def read_account_rows(
+    text: TextIO, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[tuple[int, AccountRow | str]]:
     """`read_accounts` with each good row as column values (`storage.import_rows`). A line in
     the common spelling is read whole (`storage.account_lines`); any other record goes through
     the `csv` module and the full checks, from its first line to its last."""
-    delimiter, columns = read_header(text)
-    parser = _RowParser(columns)
+    delimiter, columns, width = read_header(text, options)
+    latest = options.latest_period
+    parser = _RowParser(columns, width, latest)
     parse = parser.parse
-    line_row = LineRows(columns, delimiter, parser.keep_for, _period).row
+    line_row = LineRows(columns, delimiter, parser.keep_for, _period, width, latest).row
     seen: dict[int, int] = {}  # account as an int: a third of the memory of the string
-    width = len(columns)
+    # A serial as an int too (`_serial_key`): (account, line) of the row that has it active.
+    serials: dict[int, tuple[str, int]] = {}
     strip = str.strip
     end = 1  # the last line read
     for line in text:
@@ -115,6 +128,8 @@ def read_account_rows(text: TextIO) -> Iterator[tuple[int, AccountRow | str]]:
                 yield start, f"not valid CSV: {exc}"
                 continue
             end += reader.line_num - 1
+            while len(cells) > width and not cells[-1].strip():
+                cells.pop()  # a separator after the last cell
             if len(cells) != width:
                 if cells and (len(cells) > 1 or cells[0].strip()):
                     yield start, _wrong_width(width, len(cells), start, end)
@@ -138,7 +153,22 @@ def read_account_rows(text: TextIO) -> Iterator[tuple[int, AccountRow | str]]:
         if first != start:
             yield start, f"account {number} already on line {first}"
             continue
+        if row[3] != "closed":
+            holder = serials.setdefault(_serial_key(row[9]), (number, start))
+            if holder[0] != number:
+                yield (
+                    start,
+                    f"meter_serial {row[9]} is already active on account {holder[0]} "
+                    f"(line {holder[1]}); a meter is active on one account at a time",
+                )
+                continue
         yield start, row
+
+
+def _serial_key(serial: str) -> int:
+    """A serial (4 to 20 ASCII letters and digits, upper case) as an int that no other serial
+    has: base 36, with the length so that leading zeros still count."""
+    return int(serial, 36) * 32 + len(serial)
 
 
 @dataclass(slots=True)
@@ -150,14 +180,16 @@ class Batch:
     rejections: list[tuple[int, str]] = field(default_factory=list)
 
 
-def read_batches(text: TextIO, batch_rows: int) -> Iterator[Batch]:
+def read_batches(
+    text: TextIO, batch_rows: int, options: ReadOptions = DEFAULT_OPTIONS
+) -> Iterator[Batch]:
     """`read_account_rows` gathered into batches. A batch also closes after `batch_rows`
     rejections, so a file of nothing but bad rows is held a batch at a time too. When reading
     fails, the good rows of the unfinished batch are dropped (none of them is written) and
     its rejections come as a last batch of their own before the error."""
     batch = Batch()
     rows, rejections = batch.rows, batch.rejections
-    items = read_account_rows(text)
+    items = read_account_rows(text, options)
     while True:
         try:
             line, item = next(items)
@@ -186,19 +218,23 @@ def read_batches(text: TextIO, batch_rows: int) -> Iterator[Batch]:
 
 class _RowParser:
     """One data row (stripped cells in the header's order) to an `AccountRow`; RowError names
-    the first wrong cell. Cells are read by position (the header fixed them once), and the
+    every wrong cell. Cells are read by position (the header fixed them once), and the
     common spellings take a fast path; the rest go through `billing_core.identifiers`, which
     has the final word. A million rows pass through here: it is written for speed."""
 
-    def __init__(self, columns: dict[str, int]) -> None:
+    def __init__(
+        self, columns: dict[str, int], width: int | None = None, latest: str | None = None
+    ) -> None:
         # A missing optional column reads as the empty cell appended at position `width`.
-        width = len(columns)
+        width = len(columns) if width is None else width
+        self.latest = latest
         self.at = {name: columns.get(name, width) for name in REQUIRED + OPTIONAL}
         self.kept_cells = operator.itemgetter(*(self.at[name] for name in _KEPT_WHEN_EMPTY))
         self.kept_cache: dict[tuple[bool, ...], str] = {}
         self.cells_of = operator.itemgetter(
             *(self.at[name] for name in ("account", "meter_serial", "zones", "digits", "stove",
-                                         "status", "phone", "residents", "area_m2", "address"))
+                                         "status", "phone", "residents", "area_m2", "address",
+                                         "window_start_day", "window_end_day"))
         )  # fmt: skip
 
     def parse(self, cells: list[str]) -> AccountRow:
@@ -206,38 +242,61 @@ class _RowParser:
             raise RowError(NOT_UTF8)
         cells.append("")
         (account_text, serial_text, zones_text, digits_text, stove_text, status_text, phone_text,
-         residents_text, area_text, address) = self.cells_of(cells)  # fmt: skip
+         residents_text, area_text, address, start_text, end_text,
+         ) = self.cells_of(cells)  # fmt: skip
+        errors: list[str] = []
         number = account_text.replace("-", "")
         if not (len(number) == 10 and number.isdigit() and number.isascii()):
-            normal = normalize_account(account_text)
-            if normal is None:
-                raise RowError(
+            number = normalize_account(account_text) or ""
+            if not number:
+                errors.append(
                     f"account must be 10 digits, hyphens and spaces allowed (got {account_text!r})"
                 )
-            number = normal
         if 4 <= len(serial_text) <= 20 and serial_text.isalnum() and serial_text.isascii():
             serial = serial_text.upper()
-        elif (found := normalize_serial(serial_text)) is not None:
-            serial = found
         else:
-            raise RowError(f"meter_serial must be 4 to 20 letters or digits (got {serial_text!r})")
+            serial = normalize_serial(serial_text) or ""
+            if not serial:
+                errors.append(
+                    f"meter_serial must be 4 to 20 letters or digits (got {serial_text!r})"
+                )
         zones = _ZONES.get(zones_text)
         if zones is None:
-            raise RowError(f"zones must be 1, 2 or 3 (got {zones_text or 'nothing'})")
-        digits = _DIGITS.get(digits_text) or _whole(digits_text, "digits", 4, 8, default=6) or 6
-        stove = _STOVES.get(stove_text) or _choice(stove_text, "stove", _STOVES, "gas")
-        status = _STATUSES.get(status_text) or _choice(status_text, "status", _STATUSES, "active")
-        phones = _phones(phone_text)
+            errors.append(f"zones must be 1, 2 or 3 (got {zones_text or 'nothing'})")
+        digits = (
+            _DIGITS.get(digits_text)
+            or _checked(errors, _whole, digits_text, "digits", 4, 8, 6)
+            or 6
+        )
+        stove = _STOVES.get(stove_text) or _checked(
+            errors, _choice, stove_text, "stove", _STOVES, "gas"
+        )
+        status = _STATUSES.get(status_text) or _checked(
+            errors, _choice, status_text, "status", _STATUSES, "active"
+        )
+        phones = _checked(errors, _phones, phone_text) or ""
         residents = _RESIDENTS.get(residents_text) if residents_text else None
         if residents is None and residents_text:
-            residents = _whole(residents_text, "residents", 0, 99, default=None)
-        area = _number(area_text, "area_m2")
+            residents = _checked(errors, _whole, residents_text, "residents", 0, 99, None)
+        area = _checked(errors, _number, area_text, "area_m2")
         if area is not None and not 1 <= area <= 10_000:
-            raise RowError(f"area_m2 must be between 1 and 10000 (got {area_text})")
-        period, t1, t2, t3 = self._last(cells, zones, digits)
+            errors.append(f"area_m2 must be between 1 and 10000 (got {area_text})")
+        start = _WINDOW_DAYS.get(start_text) or _checked(
+            errors, _whole, start_text, "window_start_day", 1, 31, None
+        )
+        end = _WINDOW_DAYS.get(end_text) or _checked(
+            errors, _whole, end_text, "window_end_day", 1, 31, None
+        )
+        if start is not None and end is not None and start > end:
+            errors.append(f"window_start_day {start} is after window_end_day {end}")
+        # Without a valid zone count, the register cells are checked one by one only.
+        period, t1, t2, t3 = self._last(cells, zones or 0, digits, errors)
+        # A None among these has put its reason in `errors` already.
+        if errors or zones is None or stove is None or status is None:
+            raise RowError("; ".join(errors))
         return (
             number, address, stove, status, residents, None if area is None else str(area),
-            phones, None, None, serial, zones, digits, 0, period, t1, t2, t3, self.keep(cells),
+            phones, start, end, serial, zones, digits, 0, period, t1, t2, t3, self.keep(cells),
         )  # fmt: skip
 
     def keep(self, cells: list[str]) -> str:
@@ -252,44 +311,64 @@ class _RowParser:
         return keep
 
     def _last(
-        self, cells: list[str], zones: int, digits: int
+        self, cells: list[str], zones: int, digits: int, errors: list[str]
     ) -> tuple[str | None, str | None, str | None, str | None]:
+        """The last actual reading's period and values; what is wrong goes to `errors`."""
         at = self.at
         period_text = cells[at["last_period"]]
         if not period_text:
             if any(cells[at[column]] for column in _LAST):
-                raise RowError("last_t1…last_t3 need last_period (YYYY-MM)")
+                errors.append("last_t1…last_t3 need last_period (YYYY-MM)")
             return None, None, None, None
+        period: str | None = None
         try:
             period = _period(period_text)
         except ValueError:
-            raise RowError(f"last_period must look like YYYY-MM (got {period_text})") from None
+            errors.append(f"last_period must look like YYYY-MM (got {period_text})")
+        if period is not None and self.latest is not None and period > self.latest:
+            errors.append(
+                f"last_period {period} is in the future (the current period is {self.latest})"
+            )
         values: list[str | None] = [None, None, None]
         for position, column in enumerate(_LAST):
             text = cells[at[column]]
-            if position >= zones:
+            if zones and position >= zones:
                 if text:
-                    raise RowError(f"{column} given, but the meter has {zones} zone(s)")
+                    errors.append(f"{column} given, but the meter has {zones} zone(s)")
                 continue
             if not text:
-                raise RowError(f"{column} is required with last_period")
+                if zones:
+                    errors.append(f"{column} is required with last_period")
+                continue
             if text.isdigit() and text.isascii():  # the common spelling: a whole number
                 significant = text.lstrip("0")
                 if len(significant) > digits:
-                    raise RowError(f"{column} has more than {digits} digits (got {text})")
+                    errors.append(f"{column} has more than {digits} digits (got {text})")
                 values[position] = significant or "0"  # as str(Decimal(text)) spells it
                 continue
-            value = _number(text, column) or Decimal(0)
+            try:
+                value = _number(text, column) or Decimal(0)
+            except RowError as exc:
+                errors.append(str(exc))
+                continue
             if value.adjusted() >= digits:
-                raise RowError(f"{column} has more than {digits} digits (got {text})")
+                errors.append(f"{column} has more than {digits} digits (got {text})")
             values[position] = str(value)
         return period, values[0], values[1], values[2]
 
 
+def _checked(errors: list[str], check: Callable[..., _T], *args: object) -> _T | None:
+    """`check(*args)`, or None with its RowError's reason added to `errors`."""
+    try:
+        return check(*args)
+    except RowError as exc:
+        errors.append(str(exc))
+        return None
+
+
 @functools.cache
 def _keep_of(empty: tuple[str, ...]) -> frozenset[str]:
-    # The file has no window columns: an override set otherwise is always kept.
-    return frozenset(("window_start_day", "window_end_day", *(_KEPT_WHEN_EMPTY[c] for c in empty)))
+    return frozenset(_KEPT_WHEN_EMPTY[c] for c in empty)
 
 
 @functools.lru_cache(maxsize=256)

@@ -110,6 +110,8 @@ class ExportedReading:
     account: str
     meter_serial: str
     reading: MeterReading
+    zones: int  # of the meter the reading is for
+    amount: Decimal | None = None  # the bill computed from this reading, as residents were told
 
 
 @dataclass(frozen=True, slots=True)

@@ -438,7 +438,10 @@ class PostgresStorage(PostgresCampaigns, PostgresEstimates):
             async with self._conn() as conn:
                 rows = await conn.fetch(
                     "SELECT r.account, m.serial, r.id, r.period, r.t1, r.t2, r.t3, r.source, "
-                    "r.submitted_at, r.channel, r.chat_user FROM readings r "
+                    "r.submitted_at, r.channel, r.chat_user, m.zones, (SELECT b.total FROM "
+                    "bills b WHERE b.account = r.account AND b.is_current AND b.period = "
+                    "r.period AND b.reading_id = r.id ORDER BY b.id DESC LIMIT 1) AS amount "
+                    "FROM readings r "
                     "JOIN meters m ON m.id = r.meter_id WHERE r.period = $1 AND r.is_current "
                     "AND (r.account, r.id) > ($2, $3) ORDER BY r.account, r.id LIMIT $4",
                     str(period),
@@ -446,7 +449,9 @@ class PostgresStorage(PostgresCampaigns, PostgresEstimates):
                     EXPORT_PAGE,
                 )
             for row in rows:
-                yield ExportedReading(row["account"], row["serial"], _reading(row))
+                yield ExportedReading(
+                    row["account"], row["serial"], _reading(row), row["zones"], row["amount"]
+                )
             if len(rows) < EXPORT_PAGE:
                 return
             after = (rows[-1]["account"], rows[-1]["id"])

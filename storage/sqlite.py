@@ -73,6 +73,13 @@ from storage.sqlite_transactions import _IMPORT, _in_transaction
 EXPORT_PAGE = 1000
 
 
+# The bill computed from a reading: found through `bills_by_account`, then by its reading.
+_BILL_OF_READING = (
+    "SELECT b.total FROM bills b WHERE b.account = r.account AND b.is_current = 1 "
+    "AND b.period = r.period AND b.reading_id = r.id ORDER BY b.id DESC LIMIT 1"
+)
+
+
 class SqliteStorage(SqliteCampaigns, SqliteEstimates):
     """`Storage` on SQLite. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
@@ -405,15 +412,17 @@ class SqliteStorage(SqliteCampaigns, SqliteEstimates):
         after: tuple[str, int] = ("", 0)
         while True:
             rows = await self._all(
-                "SELECT r.account, m.serial, r.id, r.period, r.t1, r.t2, r.t3, r.source, "
-                "r.submitted_at, r.channel, r.chat_user FROM readings r "
+                "SELECT r.account, m.serial, r.id, r.period, r.t1, r.t2, r.t3, r.source, "  # noqa: S608
+                "r.submitted_at, r.channel, r.chat_user, m.zones, ("
+                f"{_BILL_OF_READING}) FROM readings r "
                 "JOIN meters m ON m.id = r.meter_id WHERE r.period = ? AND r.is_current = 1 "
                 "AND (r.account, r.id) > (?, ?) ORDER BY r.account, r.id LIMIT ?",
                 (str(period), *after, EXPORT_PAGE),
                 bulk=True,
             )
             for row in rows:
-                yield ExportedReading(row[0], row[1], _reading(row[3:]))
+                amount = None if row[12] is None else Decimal(row[12])
+                yield ExportedReading(row[0], row[1], _reading(row[3:11]), row[11], amount)
             if len(rows) < EXPORT_PAGE:
                 return
             after = (rows[-1][0], rows[-1][2])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -56,6 +58,14 @@ async def stored(config: Path, number: str):  # type: ignore[no-untyped-def]
         await storage.close()
 
 
+async def count_accounts(config: Path) -> int:
+    storage = await open_storage(url_of(config))
+    try:
+        return await storage.count_accounts()
+    finally:
+        await storage.close()
+
+
 def test_sample_imports_then_updates(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(config, "import-accounts", str(SAMPLE)) == 0
     assert capsys.readouterr().out == "added 12, updated 0, rejected 0\n"
@@ -95,7 +105,8 @@ def test_bad_rows_are_reported_and_good_rows_go_in(
         "1,4234567890,0012345\n"
         "2,5234-567-890,AB-1234,2026-02,100,50\n"
     )
-    assert run(config, "import-accounts", write(tmp_path, content)) == 0
+    # Read, but not every row taken: exit 1, so that a scheduled job can tell.
+    assert run(config, "import-accounts", write(tmp_path, content)) == 1
 
     assert capsys.readouterr().out.splitlines() == [
         "added 2, updated 0, rejected 5",
@@ -110,22 +121,36 @@ def test_bad_rows_are_reported_and_good_rows_go_in(
     assert account.meter.serial == "AB1234"
 
 
-def test_semicolons_undecodable_row_and_decimal_commas(
+def test_semicolons_and_decimal_commas(
     config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     content = (
         "account;meter_serial;zones;area_m2;address\n"
         "1234567890;0012345;1;54,3;Москва, Тверская, 7\n"
-    ).encode() + b"2234567890;0012345;1;40;\xff\xfe\n"
+    )
     assert run(config, "import-accounts", write(tmp_path, content)) == 0
 
-    assert capsys.readouterr().out.splitlines() == [
-        "added 1, updated 0, rejected 1",
-        "line 3: not UTF-8 text; save the file as CSV UTF-8",
-    ]
+    assert capsys.readouterr().out.splitlines() == ["added 1, updated 0, rejected 0"]
     account, _ = asyncio.run(stored(config, "1234567890"))
     assert str(account.area_m2) == "54.3"
     assert account.address == "Москва, Тверская, 7"
+
+
+def test_one_undecodable_row_refuses_the_whole_file(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = (
+        "account;meter_serial;zones;area_m2;address\n"
+        "1234567890;0012345;1;54,3;Москва, Тверская, 7\n"
+    ).encode() + b"2234567890;0012346;1;40;\xff\xfe\n"
+
+    assert run(config, "import-accounts", write(tmp_path, content)) == 2
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "line 3: not UTF-8 text; if it was saved in Windows-1251" in captured.err
+    assert "add --encoding cp1251; nothing was imported" in captured.err
+    assert asyncio.run(count_accounts(config)) == 0
 
 
 @pytest.mark.parametrize(
@@ -177,7 +202,7 @@ def test_the_file_is_streamed_in_batches(
     rows = "".join(f"{1000000000 + i},SN{i:06d},1\n" for i in range(50))
     path = write(tmp_path, "account,meter_serial,zones\n" + rows + "1000000003,SN000009,1\n")
 
-    assert run(config, "import-accounts", path) == 0
+    assert run(config, "import-accounts", path) == 1
 
     out = capsys.readouterr().out.splitlines()
     assert out == [
@@ -288,7 +313,7 @@ def test_on_a_terminal_the_report_comes_after_the_progress_bar(
     good = "".join(f"{1000000000 + i},SN{i:06d},1\n" for i in range(3))
     path = Path(write(tmp_path, "account,meter_serial,zones\n" + good + "1000000009,SN000009,4\n"))
 
-    assert asyncio.run(import_to(config, path, terminal)) == 0
+    assert asyncio.run(import_to(config, path, terminal)) == 1
 
     screen = visible_lines(terminal.getvalue())
     assert "import: 100%" in screen[0]
@@ -328,16 +353,39 @@ def test_export_writes_the_periods_readings(
     assert run(config, "export-readings", "--period", "2026-02", "--output", str(output)) == 0
 
     lines = output.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "account,meter_serial,period,t1,t2,t3,source,channel,submitted_at"
+    assert lines[0] == (
+        "account,meter_serial,period,t1,t2,t3,source,channel,submitted_at,zones,amount"
+    )
     assert len(lines) == 1 + 8  # the sample's February readings
     assert lines[3].startswith("7123450103,0009912644,2026-02,30127,11840,16233,control,import,")
-    assert lines[3].endswith("+03:00")  # Moscow time with its offset
+    # Moscow time with its offset, whole seconds; three zones; no bill was told for an import.
+    assert re.fullmatch(r".*,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+03:00,3,", lines[3])
     assert not (tmp_path / "february.csv.part").exists()
 
     assert run(config, "export-readings", "--period", "2026-03") == 0
     assert capsys.readouterr().out == (
-        "account,meter_serial,period,t1,t2,t3,source,channel,submitted_at\n"
+        "account,meter_serial,period,t1,t2,t3,source,channel,submitted_at,zones,amount\n"
     )
+
+
+def test_export_for_excel_keeps_serials_as_text_with_decimal_commas(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = (
+        "account,meter_serial,zones,last_period,last_t1,last_t2\n"
+        "0123456789,0012345,2,2026-02,4521.5,1800\n"
+    )
+    assert run(config, "import-accounts", write(tmp_path, content)) == 0
+    capsys.readouterr()
+
+    assert run(config, "export-readings", "--period", "2026-02", "--excel") == 0
+
+    out = capsys.readouterr().out
+    assert out.startswith("\ufeffaccount;meter_serial;period;t1;t2;t3;source;")
+    [row] = list(csv.reader(io.StringIO(out.splitlines()[1]), delimiter=";"))
+    assert row[:9] == ['="0123456789"', '="0012345"', "2026-02", "4521,5", "1800", "", "control",
+                       "import", row[8]]  # fmt: skip
+    assert row[9:] == ["2", ""]
 
 
 def test_export_into_a_folder_is_refused_before_anything_is_written(
@@ -470,3 +518,99 @@ def test_version_is_the_projects(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"meterbot {project['version']}\n"
+
+
+RUSSIAN_EXPORT = (
+    "Лицевой счёт;Заводской номер;Тарифность;Адрес;Последний период;Т1;\r\n"
+    "1234567890;0012345;1;Москва, Тверская, 7;2026-02;4521;\r\n"
+)
+
+
+def test_a_cp1251_file_with_russian_headers_is_taken_with_encoding_cp1251(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, RUSSIAN_EXPORT.encode("cp1251"))
+
+    assert run(config, "import-accounts", path) == 2  # UTF-8 by default: refused whole
+    assert "not UTF-8 text" in capsys.readouterr().err
+    assert asyncio.run(count_accounts(config)) == 0
+
+    assert run(config, "import-accounts", path, "--encoding", "cp1251") == 0
+
+    assert capsys.readouterr().out.splitlines() == ["added 1, updated 0, rejected 0"]
+    account, _ = asyncio.run(stored(config, "1234567890"))
+    assert account.address == "Москва, Тверская, 7"
+    assert account.meter.serial == "0012345"
+
+
+def test_a_utf8_file_given_as_cp1251_is_refused_whole(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, RUSSIAN_EXPORT)
+
+    assert run(config, "import-accounts", path, "--encoding", "cp1251") == 2
+
+    err = capsys.readouterr().err
+    assert "the file is UTF-8 text, not cp1251: drop --encoding cp1251" in err
+    assert asyncio.run(count_accounts(config)) == 0
+
+
+def test_an_unknown_encoding_is_refused(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, RUSSIAN_EXPORT)
+    assert run(config, "import-accounts", path, "--encoding", "klingon") == 2
+    assert "unknown --encoding 'klingon'" in capsys.readouterr().err
+
+
+def test_unknown_columns_refuse_the_file_unless_ignored(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "account;meter_serial;zones;comment;\n1234567890;0012345;1;ok;\n"
+        '2234567890;0012346;1;"a; b";\n',
+    )
+
+    assert run(config, "import-accounts", path) == 2
+    err = capsys.readouterr().err
+    assert "unknown column 'comment'" in err
+    assert "--ignore-unknown-columns" in err
+
+    assert run(config, "import-accounts", path, "--ignore-unknown-columns") == 0
+    assert capsys.readouterr().out == "added 2, updated 0, rejected 0\n"
+
+
+def test_every_semantic_refusal_is_reported_and_the_exit_code_is_1(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = (
+        "account,meter_serial,zones,last_period,last_t1,window_start_day,window_end_day\n"
+        "1234567890,0012345,1,2026-02,100,1,31\n"
+        "2234567890,0012345,1,,,,\n"  # the meter is active on 1234567890 already
+        "3234567890,0012399,1,2999-01,100,,\n"  # a period in the future
+        "4234567890,x,7,2026-02,abc,20,10\n"  # four things wrong at once
+    )
+
+    assert run(config, "import-accounts", write(tmp_path, content)) == 1
+
+    assert capsys.readouterr().out.splitlines() == [
+        "added 1, updated 0, rejected 3",
+        "line 3: meter_serial 0012345 is already active on account 1234567890 (line 2); "
+        "a meter is active on one account at a time",
+        f"line 4: last_period 2999-01 is in the future (the current period is {current()})",
+        "line 5: meter_serial must be 4 to 20 letters or digits (got 'x'); zones must be 1, 2 "
+        "or 3 (got 7); window_start_day 20 is after window_end_day 10; last_t1 must be a "
+        "number (got abc)",
+    ]
+    account, _ = asyncio.run(stored(config, "1234567890"))
+    assert (account.window_start_day, account.window_end_day) == (1, 31)
+
+
+def current() -> str:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from billing_core.models import Period
+
+    return str(Period.of(datetime.now(ZoneInfo("Europe/Moscow"))))

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from billing_core.models import AccountStatus, MeterKind, Period, Register, Stove
-from storage.accounts_csv import HeaderError, read_accounts, read_batches
+from storage.accounts_csv import HeaderError, ReadOptions, read_accounts, read_batches
 from storage.base import ImportRow
 from storage.import_rows import account_row, import_row
 
@@ -141,7 +141,8 @@ def test_a_quote_left_open_in_the_last_column_is_not_read_as_an_address() -> Non
         ("", "empty file"),
         ("account;account;meter_serial;zones", "column 'account' appears twice"),
         ("account;meter;zones", "unknown column 'meter'"),
-        ("account;meter_serial;zones;", r"column 4 has no name \(a separator at the end"),
+        ("account;;meter_serial;zones", r"column 2 has no name; name it, or add --ignore"),
+        ("account;meter_serial;zones;лицевой счет", "column 'account' appears twice"),
         ("meter_serial,zones", "missing column account"),
     ],
 )
@@ -157,7 +158,7 @@ def test_header_is_case_and_space_tolerant() -> None:
 
 
 def test_batches_close_on_good_rows_and_on_rejections() -> None:
-    good = [f"{1000000000 + n};0012345;1;;;;;;;;;;" for n in range(5)]
+    good = [f"{1000000000 + n};001234{n};1;;;;;;;;;;" for n in range(5)]
     bad = ["x;0012345;1;;;;;;;;;;"] * 3
     text = io.StringIO(HEADER + "\n" + "\n".join([*good[:3], *bad, *good[3:]]) + "\n")
 
@@ -181,3 +182,57 @@ def test_column_values_and_import_rows_convert_both_ways() -> None:
     assert import_row(values) == row
     assert values[5] == "1E+3"  # area_m2 and readings keep the Decimal's own spelling
     assert values[13:17] == ("2026-02", "0", "7", "12.50")
+
+
+def test_russian_headers_and_a_separator_after_the_last_cell() -> None:
+    [(_, row)] = read(
+        "1234567890;0012345;2;Москва;2026-02;100;50;",
+        header="Лицевой счет;Номер счётчика;Тарифность;Адрес;Последний период;Т1;Т2;",
+    )
+    assert isinstance(row, ImportRow)
+    assert (row.account.number, row.account.meter.serial) == ("1234567890", "0012345")
+    assert row.last_values == {Register.T1: Decimal(100), Register.T2: Decimal(50)}
+
+
+@pytest.mark.parametrize("line", ["1234567890;0012345;1;5;20", '"1234567890";0012345;1;5;20'])
+def test_window_columns_set_the_accounts_own_window(line: str) -> None:
+    [(_, row)] = read(line, header="account;meter_serial;zones;window_start_day;window_end_day")
+    assert isinstance(row, ImportRow)
+    assert (row.account.window_start_day, row.account.window_end_day) == (5, 20)
+    assert "window_start_day" not in row.keep
+
+
+def test_a_future_period_is_refused_on_either_path() -> None:
+    header = "account;meter_serial;zones;last_period;last_t1"
+    text = io.StringIO(
+        f"{header}\n1234567890;0012345;1;2026-12;100\n2234567890;0012346;1;2027-01;1 000\n"
+    )
+
+    rows = list(read_accounts(text, ReadOptions(latest_period="2026-12")))
+
+    assert isinstance(rows[0][1], ImportRow)
+    assert rows[1] == (3, "last_period 2027-01 is in the future (the current period is 2026-12)")
+
+
+def test_a_closed_account_may_leave_its_meter_to_another() -> None:
+    rows = read(
+        "1234567890;0012345;1;;;;;;;;;;closed",
+        "2234567890;0012345;1;;;;;;;;;;active",
+        "3234567890;0012345;1;;;;;;;;;;active",
+    )
+    assert [isinstance(item, ImportRow) for _, item in rows] == [True, True, False]
+    assert rows[2][1] == (
+        "meter_serial 0012345 is already active on account 2234567890 (line 3); "
+        "a meter is active on one account at a time"
+    )
+
+
+def test_ignored_columns_are_skipped_on_either_path() -> None:
+    header = "account;note;meter_serial;zones"
+    text = io.StringIO(f'{header}\n1234567890;x;0012345;1\n2234567890;"a;b";0012346;1\n')
+
+    rows = list(read_accounts(text, ReadOptions(ignore_unknown_columns=True)))
+
+    assert [row.account.meter.serial for _, row in rows if isinstance(row, ImportRow)] == [
+        "0012345", "0012346",
+    ]  # fmt: skip

@@ -64,6 +64,7 @@ async def test_round_values_read_back_as_they_were_written(storage: Storage) -> 
     assert stored is not None
     assert [str(v) for v in stored.values.values()] == ["40000"]
     assert [str(v) for v in exported.reading.values.values()] == ["40000"]
+    assert (exported.zones, str(exported.amount)) == (1, "10000.00")  # the bill as told
     assert str(stored_bill.total) == "10000.00"
     assert [str(line.quantity_kwh) for line in stored_bill.lines] == ["100", "0"]
 
@@ -194,6 +195,16 @@ async def test_export_pages_through_current_readings(
 
     assert [(e.account, e.meter_serial) for e in exported] == [(n, f"SN{n}") for n in numbers]
     assert exported[0].reading.values[Register.T1] == Decimal("2")
+    assert [e.amount for e in exported] == [Decimal("787.00")] * 5
+
+
+async def test_a_reading_without_a_bill_exports_no_amount(storage: Storage) -> None:
+    await seed(storage)
+    await storage.record_submission(NUMBER, reading("4400"), None)  # the meter's first reading
+
+    [exported] = [e async for e in storage.export_readings(MARCH)]
+
+    assert exported.amount is None
 
 
 async def test_sqlite_reaches_current_rows_without_reading_superseded_ones(
