@@ -9,6 +9,7 @@ merging; this module turns its errors into one line that names the key and the f
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from datetime import date, time
 from decimal import Decimal
@@ -64,6 +65,26 @@ class ViberSettings(_Section):
     webhook_url: str = ""
     webhook_path: str = "/viber/webhook"
     messages_per_second: float = Field(default=20, gt=0)
+
+
+class MaxSettings(_Section):
+    token: SecretStr = SecretStr("")
+    api_base: str = ""  # empty: the platform's official API
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""
+    webhook_path: str = "/max/webhook"
+    webhook_secret: SecretStr = SecretStr("")
+    # The platform allows about 30 requests a second per bot; replies share that budget.
+    messages_per_second: float = Field(default=20, gt=0, le=30)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_as_max_takes_it(cls, value: SecretStr) -> SecretStr:
+        # POST /subscriptions takes 5 to 256 of A–Z, a–z, 0–9, "_" and "-" (MAX Bot API).
+        secret = value.get_secret_value()
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{5,256}", secret):
+            raise ValueError("give 5 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
 
 class BillingSettings(_Section):
@@ -174,6 +195,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     telegram: TelegramSettings = TelegramSettings()
     viber: ViberSettings = ViberSettings()
+    max: MaxSettings = MaxSettings()
     billing: BillingSettings = BillingSettings()
     reminders: RemindersSettings = RemindersSettings()
     contacts: ContactsSettings = ContactsSettings()

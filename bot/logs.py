@@ -169,6 +169,8 @@ def secrets_of(settings: Settings) -> list[str]:
         settings.telegram.token.get_secret_value(),
         settings.telegram.webhook_secret.get_secret_value(),
         settings.viber.auth_token.get_secret_value(),
+        settings.max.token.get_secret_value(),
+        settings.max.webhook_secret.get_secret_value(),
     ]
     password = urlsplit(settings.storage.url).password
     if password:
