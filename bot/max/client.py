@@ -1,0 +1,149 @@
+"""The MAX Bot API as this channel uses it, on maxapi's `Bot` and its HTTP client.
+
+maxapi does the requests (the `Authorization` header, the JSON, the upload of a picture and the
+wait for it to be ready, the Russian trusted CA the API's certificate is issued under) and its
+models read the answers. What this module adds: the bot is built for `[max] api_base` with
+429 and 5xx retried with exponential backoff (maxapi retries only 502–504 unless told), no
+extra API calls per update (`auto_requests=False`: the dialog needs nothing maxapi would fetch),
+and a handful of calls named for what the channel does with them.
+
+A reply is retried on 429 and 5xx: a resident waiting for an answer gets it a little late
+rather than never. A campaign builds its bot with `retries=0` and paces itself instead
+(`bot.max.sender`). A request that timed out may have reached MAX, so a retried message can
+arrive twice — the lesser harm than a resident left without an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+from maxapi import Bot
+from maxapi.client.default import DefaultConnectionProperties
+from maxapi.enums.parse_mode import TextFormat
+from maxapi.enums.upload_type import UploadType
+from maxapi.types.attachments.attachment import Attachment
+from maxapi.types.attachments.upload import AttachmentUpload
+from maxapi.types.input_media import InputMedia, InputMediaBuffer
+from maxapi.types.updates.message_callback import MessageForCallback
+
+from bot.config import MaxSettings
+from bot.max.render import Outgoing
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+RETRIES = 3  # after the first attempt
+BACKOFF_SECONDS = 0.5  # the first pause; it doubles, with jitter (maxapi's `backoff.expo`)
+# A long poll waits up to POLL_TIMEOUT_SECONDS for updates: every call may take that long.
+POLL_TIMEOUT_SECONDS = 30
+REQUEST_TIMEOUT_SECONDS = POLL_TIMEOUT_SECONDS + 15
+UPLOAD_NOT_READY_PAUSE_SECONDS = 0.5
+# MAX's webhook delivers these; the rest (chat titles, members…) mean nothing to this bot.
+UPDATE_TYPES = (
+    "message_created",
+    "message_callback",
+    "message_edited",
+    "bot_started",
+    "bot_stopped",
+)
+
+
+def build_bot(
+    settings: MaxSettings, *, retries: int = RETRIES, backoff: float = BACKOFF_SECONDS
+) -> Bot:
+    """maxapi's bot for `[max] token` at `[max] api_base` (empty: the official API)."""
+    connection = DefaultConnectionProperties(
+        timeout=REQUEST_TIMEOUT_SECONDS,
+        max_retries=retries,
+        retry_on_statuses=RETRY_STATUSES,
+        retry_backoff_factor=backoff,
+    )
+    bot = Bot(
+        settings.token.get_secret_value(),
+        default_connection=connection,
+        auto_requests=False,
+        auto_check_subscriptions=False,
+        disable_link_preview=True,
+        after_upload_retry_delay=UPLOAD_NOT_READY_PAUSE_SECONDS,
+    )
+    if settings.api_base:
+        bot.set_api_url(settings.api_base)
+    return bot
+
+
+class MaxApi:
+    """The calls the channel makes, on one maxapi `Bot` (and its one HTTP session)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, user_id: int, message: Outgoing) -> None:
+        """One message to a resident's dialog (by user id), its picture uploaded first."""
+        await self.bot.send_message(
+            user_id=user_id,
+            text=message.text or None,
+            attachments=_attachments(message),
+            format=TextFormat.HTML,
+            # maxapi would sleep two seconds after an upload; MAX answers "attachment not
+            # ready" while it is not, and maxapi retries that on its own.
+            sleep_after_input_media=False,
+        )
+
+    async def send_to_chat(self, chat_id: int, text: str) -> None:
+        await self.bot.send_message(chat_id=chat_id, text=text, format=TextFormat.HTML)
+
+    async def answer(
+        self, callback_id: str, message: Outgoing | None = None, notification: str | None = None
+    ) -> None:
+        """Answer a button press: with `message`, the pressed message becomes it (its keyboard
+        too); without, the press is only acknowledged."""
+        replacement = None
+        if message is not None:
+            replacement = MessageForCallback(
+                text=message.text,
+                attachments=list(message.attachments),
+                format=TextFormat.HTML,
+            )
+        await self.bot.send_callback(callback_id, replacement, notification)
+
+    async def updates(self, marker: int | None, wait: int = POLL_TIMEOUT_SECONDS) -> Any:
+        """`GET /updates`, waiting up to `wait` seconds for one: the raw answer,
+        `{"updates": [...], "marker": n}`."""
+        return await self.bot.get_updates(marker=marker, timeout=wait)
+
+    async def subscribe(self, url: str, secret: str | None) -> None:
+        # maxapi warns (a Python warning) about a URL that is not HTTPS; in a log it is seen.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            types = list(UPDATE_TYPES)
+            await self.bot.subscribe_webhook(url, types, secret)  # type: ignore[arg-type]
+        if caught:
+            log.warning("max: %s is not HTTPS: updates would travel unencrypted", url)
+
+    async def subscriptions(self) -> list[str]:
+        found = await self.bot.get_subscriptions()
+        return [subscription.url for subscription in found.subscriptions]
+
+    async def unsubscribe(self, url: str) -> None:
+        await self.bot.unsubscribe_webhook(url)
+
+    async def me(self) -> str:
+        """The bot's name as MAX shows it (a cheap check that the token works)."""
+        me = await self.bot.get_me()
+        return me.username or me.first_name
+
+    async def close(self) -> None:
+        await self.bot.close_session()
+
+
+Attachments = list[Attachment | InputMedia | InputMediaBuffer | AttachmentUpload]
+
+
+def _attachments(message: Outgoing) -> Attachments:
+    attachments: Attachments = []
+    if message.png is not None:
+        attachments.append(InputMediaBuffer(message.png, "chart.png", UploadType.IMAGE))
+    attachments.extend(message.attachments)
+    return attachments
