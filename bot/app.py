@@ -81,7 +81,9 @@ def require_tariffs_now(settings: Settings) -> None:
 
 def _has_channel_token(settings: Settings) -> bool:
     return bool(
-        settings.telegram.token.get_secret_value() or settings.viber.auth_token.get_secret_value()
+        settings.telegram.token.get_secret_value()
+        or settings.viber.auth_token.get_secret_value()
+        or settings.max.token.get_secret_value()
     )
 
 
@@ -103,7 +105,10 @@ async def run_command(settings: Settings, args: argparse.Namespace) -> int:
             demo = demo or await demo_accounts_in(storage)  # seeded by an earlier run
             print_demo_accounts(demo, settings, sys.stdout, existing=not demo)
         if not _has_channel_token(settings):
-            print("No Telegram or Viber token is configured: opening the console channel instead.")
+            print(
+                "No Telegram, Viber or MAX token is configured: "
+                "opening the console channel instead."
+            )
             from bot.console import run_console
 
             engine = build_engine(settings, storage)
@@ -145,12 +150,25 @@ async def serve(settings: Settings, storage: Storage) -> int:
             viber = await start_viber(settings, engine, storage, app, session)
             statuses["viber"] = lambda: "webhook"
             senders["viber"] = viber.sender
+        max_channel = None
+        if settings.max.token.get_secret_value():
+            from bot.dialog_port import EngineDialogPort
+            from bot.max import start_max
+            from bot.max.sender import max_sender
+
+            port = EngineDialogPort(engine, storage, "max")
+            max_channel = await start_max(settings, port, app, metrics=metrics)
+            statuses["max"] = max_channel.status
+            # Campaigns get a bot of their own: no retries in place, their pace is the pacer's.
+            senders["max"] = await stack.enter_async_context(max_sender(settings))
         runner = await start_http(app, settings.http)
         # Webhooks are registered only now: the platforms may call the URL at once.
         if telegram is not None and settings.telegram.mode == "webhook":
             await telegram.register_webhook()
         if viber is not None:
             await viber.register_webhook()
+        if max_channel is not None and settings.max.mode == "webhook":
+            await max_channel.register_webhook()
         reminders = None
         if settings.reminders.scheduler:
             from bot.closing import schedule_period_close
@@ -175,6 +193,8 @@ async def serve(settings: Settings, storage: Storage) -> int:
             await telegram.stop()
         if viber is not None:
             await viber.close()
+        if max_channel is not None:
+            await max_channel.stop()
     return 0
 
 

@@ -82,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     viber_cmds = viber.add_subparsers(dest="viber_command", required=True, metavar="ACTION")
     viber_cmds.add_parser("set-webhook", help="register [viber] webhook_url with Viber")
 
+    max_ = commands.add_parser("max", help="MAX operations")
+    max_cmds = max_.add_subparsers(dest="max_command", required=True, metavar="ACTION")
+    max_cmds.add_parser("set-webhook", help="create the MAX subscription for [max] webhook_url")
+    max_cmds.add_parser("delete-webhook", help="remove the MAX subscription (back to polling)")
+
     db = commands.add_parser("db", help="database operations")
     db_cmds = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_cmds.add_parser("migrate", help="apply schema migrations")
@@ -121,6 +126,10 @@ def _command(args: argparse.Namespace) -> Command:
         from bot.viber.cli import set_webhook_command
 
         return set_webhook_command
+    if name == "max":
+        from bot.max.cli import max_command
+
+        return max_command
     if name == "db" and args.db_command == "migrate":
         from bot.operator import migrate_command
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,11 +31,17 @@ async def channel_senders(
     """Senders for every channel with a token (none: an empty dict), closed on exit."""
     telegram_token = settings.telegram.token.get_secret_value()
     viber_token = settings.viber.auth_token.get_secret_value()
-    if not telegram_token and not viber_token:
+    max_token = settings.max.token.get_secret_value()
+    if not telegram_token and not viber_token and not max_token:
         yield {}
         return
     senders: dict[str, ChannelSender] = {}
-    async with aiohttp.ClientSession() as session:
+    async with contextlib.AsyncExitStack() as stack:
+        if max_token:
+            from bot.max.sender import max_sender
+
+            senders["max"] = await stack.enter_async_context(max_sender(settings))
+        session = await stack.enter_async_context(aiohttp.ClientSession())
         if viber_token:
             from bot.viber.client import ViberClient
             from bot.viber.sender import ViberSender
@@ -42,10 +49,9 @@ async def channel_senders(
             client = ViberClient(session, viber_token, settings.viber.api_base)
             senders["viber"] = ViberSender(client, storage, settings)
         if telegram_token:
-            async with telegram_sender(settings, storage) as telegram:
-                senders["telegram"] = telegram
-                yield senders
-                return
+            senders["telegram"] = await stack.enter_async_context(
+                telegram_sender(settings, storage)
+            )
         yield senders
 
 

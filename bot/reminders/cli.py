@@ -29,7 +29,7 @@ from bot.reminders.service import ReminderService
 from storage.base import RecipientStatus, Storage, open_storage
 
 NO_CHANNEL = (
-    "no channel token configured ([telegram] token, [viber] auth_token): "
+    "no channel token configured ([telegram] token, [viber] auth_token, [max] token): "
     "console residents are not reminded, nothing was sent"
 )
 

@@ -38,7 +38,7 @@ from storage.base import Campaign, ChatProfile, Recipient, RecipientStatus, Stor
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("telegram", "viber", "console")  # every channel a chat can belong to (ChatRef)
+CHANNELS = ("telegram", "viber", "max", "console")  # every channel a chat can belong to (ChatRef)
 Prepared = tuple[Recipient, Reply]  # a claimed row and the message it gets
 RenderReminder = Callable[[str, str, str, str, Period, date, int], Reply]
 Progress = Callable[[str], None]  # called with the row's final status each time one finishes
