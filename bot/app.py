@@ -136,18 +136,18 @@ async def serve(settings: Settings, storage: Storage) -> int:
             from bot.reminders.channels import telegram_sender
             from bot.telegram.runtime import start_telegram
 
-            telegram = await start_telegram(settings, engine, storage, app)
+            telegram = await start_telegram(settings, engine, storage, app, calls=metrics)
             statuses["telegram"] = telegram.status
             # Campaigns get a bot session of their own: their pace, retries and the opt-in
             # paid-broadcast flag never touch the replies residents are waiting for.
             senders["telegram"] = await stack.enter_async_context(
-                telegram_sender(settings, storage)
+                telegram_sender(settings, storage, metrics)
             )
         viber = None
         if settings.viber.auth_token.get_secret_value():
             from bot.viber.runtime import start_viber
 
-            viber = await start_viber(settings, engine, storage, app, session)
+            viber = await start_viber(settings, engine, storage, app, session, calls=metrics)
             statuses["viber"] = lambda: "webhook"
             senders["viber"] = viber.sender
         max_channel = None

@@ -30,3 +30,11 @@ class ChannelSender(Protocol):
     messages_per_second: float
 
     async def send(self, user_id: str, replies: Sequence[Reply]) -> SendResult: ...
+
+
+class ChannelCalls(Protocol):
+    """Told of every call to a messenger's API (bot/observability.py `Metrics` is one)."""
+
+    def on_message_sent(self, channel: str) -> None: ...
+
+    def on_channel_error(self, channel: str) -> None: ...

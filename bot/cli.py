@@ -26,13 +26,9 @@ class _PrintVersion(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
-        from importlib.metadata import PackageNotFoundError, version
+        from bot.version import meterbot_version
 
-        try:
-            installed = version("meterbot")
-        except PackageNotFoundError:  # run from a checkout without `pip install`
-            installed = "(not installed)"
-        print(f"meterbot {installed}")  # standard output, as argparse's own version action
+        print(f"meterbot {meterbot_version()}")  # standard output, as argparse's own action
         parser.exit()
 
 

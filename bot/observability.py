@@ -20,6 +20,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from bot.version import meterbot_version
+
 # A chat turn is usually a few storage round trips; a slow one waits on the network.
 HANDLER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -31,7 +33,9 @@ class Metrics:
     # version=1.0.0 as "latest", which Prometheus 2 scrapers may reject.
     content_type = "text/plain; version=0.0.4; charset=utf-8"
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self, registry: CollectorRegistry | None = None, version: str | None = None
+    ) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         r = self.registry
         self.updates_handled = Counter(
@@ -62,6 +66,23 @@ class Metrics:
         self.storage_errors = Counter(
             "meterbot_storage_errors", "Storage operations that failed.", registry=r
         )
+        self.messages_sent = Counter(
+            "meterbot_messages_sent",
+            "Messages sent or edited in residents' chats, per channel (replies and reminders).",
+            ["channel"],
+            registry=r,
+        )
+        self.channel_errors = Counter(
+            "meterbot_channel_errors",
+            "Calls to a messenger's API that failed (each attempt), per channel.",
+            ["channel"],
+            registry=r,
+        )
+        self.build_info = Gauge(
+            "meterbot_build_info", "Always 1; the running version as a label.", ["version"],
+            registry=r,
+        )  # fmt: skip
+        self.build_info.labels(version=version or meterbot_version()).set(1)
         self.campaign_recipients = Gauge(
             "meterbot_campaign_recipients",
             "Reminder campaign recipients per status (pending, sending, sent, blocked, …).",
@@ -94,6 +115,13 @@ class Metrics:
 
     def on_storage_error(self) -> None:
         self.storage_errors.inc()
+
+    # -- the channels' API calls (bot.channels.ChannelCalls) -------------------------------------
+    def on_message_sent(self, channel: str) -> None:
+        self.messages_sent.labels(channel=channel).inc()
+
+    def on_channel_error(self, channel: str) -> None:
+        self.channel_errors.labels(channel=channel).inc()
 
     # -- the reminder sender ---------------------------------------------------------------------
     def set_campaign_progress(

@@ -19,7 +19,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.methods import Response, SendMessage, SendPhoto, TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from bot.channels import ChannelSender
+from bot.channels import ChannelCalls, ChannelSender
 from bot.config import Settings
 from storage.base import Storage
 
@@ -56,13 +56,15 @@ async def channel_senders(
 
 
 @asynccontextmanager
-async def telegram_sender(settings: Settings, storage: Storage) -> AsyncIterator[ChannelSender]:
+async def telegram_sender(
+    settings: Settings, storage: Storage, calls: ChannelCalls | None = None
+) -> AsyncIterator[ChannelSender]:
     """The Telegram sender for campaigns, on a bot (and HTTP session) of its own, so that the
     paid-broadcast flag, when opted in, marks campaign messages and nothing else."""
     from bot.telegram.runtime import build_bot
     from bot.telegram.sender import TelegramSender
 
-    bot = build_bot(settings)
+    bot = build_bot(settings, calls=calls)
     if settings.telegram.allow_paid_broadcast:
         bot.session.middleware(PaidBroadcast())
     try:

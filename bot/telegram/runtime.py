@@ -26,8 +26,10 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand
 from aiohttp import web
 
+from bot.channels import ChannelCalls
 from bot.config import Settings
 from bot.observability import Metrics
+from bot.telegram.counting import CountCalls
 from bot.telegram.deps import DialogHandler, TelegramDeps
 from bot.telegram.handlers import get_routers
 from bot.telegram.middlewares import InFlight, InOrder, Throttle
@@ -45,8 +47,11 @@ RESTART_POLLING_SECONDS = 5.0  # after getMe itself failed (no network at start)
 SHUTDOWN_GRACE_SECONDS = 30.0
 
 
-def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
-    """The bot for `[telegram] token`, at `api_base` when set, HTML by default, calls retried."""
+def build_bot(
+    settings: Settings, session: BaseSession | None = None, calls: ChannelCalls | None = None
+) -> Bot:
+    """The bot for `[telegram] token`, at `api_base` when set, HTML by default, calls retried
+    (and counted into `calls`, each attempt, when given)."""
     telegram = settings.telegram
     if session is None:
         if telegram.api_base:
@@ -54,6 +59,8 @@ def build_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         else:
             session = AiohttpSession()
     session.middleware(RetryRequests())
+    if calls is not None:
+        session.middleware(CountCalls(calls))  # inside the retries: every attempt counts
     return Bot(
         telegram.token.get_secret_value(),
         session=session,
@@ -206,10 +213,11 @@ async def start_telegram(
     *,
     session: BaseSession | None = None,
     metrics: Metrics | None = None,
+    calls: ChannelCalls | None = None,
 ) -> TelegramRuntime:
     """Build and start the channel in `[telegram] mode`; in webhook mode mount the route on
     `app` (before it starts) and call `register_webhook()` once it listens."""
-    bot = build_bot(settings, session)
+    bot = build_bot(settings, session, calls)
     dispatcher = build_dispatcher(engine, storage, settings, metrics=metrics)
     sender = TelegramSender(bot, storage, settings)
     telegram = settings.telegram

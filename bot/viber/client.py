@@ -18,6 +18,8 @@ from typing import Any
 
 import aiohttp
 
+from bot.channels import ChannelCalls
+
 log = logging.getLogger(__name__)
 
 # Viber's own status codes (REST bot API, "Errors"); 0 is success.
@@ -66,7 +68,9 @@ class ViberClient:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         attempts: int = DEFAULT_ATTEMPTS,
         backoff: float = DEFAULT_BACKOFF_SECONDS,
+        calls: ChannelCalls | None = None,
     ) -> None:
+        self._calls = calls
         self._session = session
         self._token = auth_token
         self._api_base = api_base.rstrip("/")
@@ -95,6 +99,7 @@ class ViberClient:
             try:
                 answer = await self._post_once(endpoint, body)
             except ViberTransportError as exc:
+                self._count_error()
                 if exc.permanent or attempt == self._attempts:
                     raise
                 delay = self._backoff * 2 ** (attempt - 1)
@@ -105,10 +110,17 @@ class ViberClient:
                 continue
             status = answer.get("status")
             if status != STATUS_OK:
+                self._count_error()
                 message = str(answer.get("status_message", ""))
                 raise ViberApiError(endpoint, _as_int(status), message)
+            if endpoint == "send_message" and self._calls is not None:
+                self._calls.on_message_sent("viber")
             return answer
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _count_error(self) -> None:
+        if self._calls is not None:
+            self._calls.on_channel_error("viber")
 
     async def _post_once(self, endpoint: str, body: bytes) -> dict[str, Any]:
         url = f"{self._api_base}/{endpoint}"

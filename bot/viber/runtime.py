@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import web
 
+from bot.channels import ChannelCalls
 from bot.config import Settings
 from bot.viber.client import (
     DEFAULT_BACKOFF_SECONDS,
@@ -60,6 +61,7 @@ async def start_viber(
     session: aiohttp.ClientSession,
     *,
     retry_backoff: float = DEFAULT_BACKOFF_SECONDS,
+    calls: ChannelCalls | None = None,
 ) -> ViberRuntime:
     """Mount `POST [viber] webhook_path` and the picture route on `app` (before it starts).
 
@@ -67,7 +69,7 @@ async def start_viber(
     """
     viber = settings.viber
     token = viber.auth_token.get_secret_value()
-    client = ViberClient(session, token, viber.api_base, backoff=retry_backoff)
+    client = ViberClient(session, token, viber.api_base, backoff=retry_backoff, calls=calls)
     sender = ViberSender(client, storage, settings)
     webhook = ViberWebhook(token, engine, storage, sender)
     app.router.add_post(viber.webhook_path, webhook.handle)

@@ -272,3 +272,30 @@ async def test_webhook_group_is_refused(emulator: BotApiEmulator, webhook: Any) 
     assert await post(server, update, SECRET) == 200
     assert [c.method for c in emulator.calls] == ["sendMessage", "leaveChat"]
     assert "личной переписке" in emulator.calls[0].text
+
+
+async def test_messages_sent_and_failed_calls_are_counted(
+    emulator: BotApiEmulator, settings: Settings
+) -> None:
+    from aiogram.exceptions import TelegramForbiddenError
+
+    from bot.observability import Metrics
+    from bot.telegram.runtime import build_bot
+
+    metrics = Metrics()
+    bot = build_bot(settings, calls=metrics)
+    emulator.fail("sendMessage", 500, "Internal Server Error")  # retried, then sent
+    try:
+        await bot.send_message(ALICE, "first")
+        emulator.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+        with pytest.raises(TelegramForbiddenError):
+            await bot.send_message(ALICE, "second")
+        await bot.get_me()
+    finally:
+        await bot.session.close()
+
+    def sample(name: str) -> float | None:
+        return metrics.registry.get_sample_value(name, {"channel": "telegram"})
+
+    assert sample("meterbot_messages_sent_total") == 1
+    assert sample("meterbot_channel_errors_total") == 2

@@ -193,3 +193,26 @@ async def test_sender_stops_at_the_first_failure(
 def test_test_callbacks_are_what_the_sdk_parses(body: dict[str, Any]) -> None:
     parsed = create_request(json.loads(json.dumps(body)))
     assert parsed.event_type == body["event"]
+
+
+async def test_messages_sent_and_each_failed_attempt_are_counted(
+    emulator: ViberEmulator, session: aiohttp.ClientSession
+) -> None:
+    from bot.observability import Metrics
+
+    metrics = Metrics()
+    client = client_for(emulator, session, calls=metrics)
+    emulator.answer_next(Answer(http_status=503), Answer(status=3, status_message="badData"))
+    with pytest.raises(ViberApiError):
+        await client.send_message({"receiver": RESIDENT, "text": "x"})
+    await client.send_message({"receiver": RESIDENT, "text": "y"})
+    await client.get_account_info()
+
+    assert (
+        metrics.registry.get_sample_value("meterbot_channel_errors_total", {"channel": "viber"})
+        == 2
+    )
+    assert (
+        metrics.registry.get_sample_value("meterbot_messages_sent_total", {"channel": "viber"})
+        == 1
+    )
