@@ -74,6 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     remind.add_argument("kind", choices=("opening", "last-call"))
     remind.add_argument("--dry-run", action="store_true", help="only print whom it would reach")
 
+    outages = commands.add_parser("outages", help="planned and emergency outages")
+    outage_cmds = outages.add_subparsers(dest="outages_command", required=True, metavar="ACTION")
+    outage_import = outage_cmds.add_parser("import", help="create or update outages from CSV")
+    outage_import.add_argument("file", metavar="FILE.csv")
+    outage_list = outage_cmds.add_parser("list", help="outages, buildings and chats told")
+    outage_list.add_argument("--active", action="store_true", help="only those not yet over")
+    outage_cancel = outage_cmds.add_parser("cancel", help="cancel an outage; residents hear it")
+    outage_cancel.add_argument("id", metavar="ID")
+
     viber = commands.add_parser("viber", help="Viber operations")
     viber_cmds = viber.add_subparsers(dest="viber_command", required=True, metavar="ACTION")
     viber_cmds.add_parser("set-webhook", help="register [viber] webhook_url with Viber")
@@ -118,6 +127,10 @@ def _command(args: argparse.Namespace) -> Command:
         from bot.reminders.cli import remind_command
 
         return remind_command
+    if name == "outages":
+        from bot.outages.cli import outages_command
+
+        return outages_command
     if name == "viber":
         from bot.viber.cli import set_webhook_command
 

@@ -142,6 +142,11 @@ class RemindersSettings(_Section):
     scheduler: bool = True
 
 
+class OutagesSettings(_Section):
+    planned_notice_time: time = time(18, 0)  # planned outages are announced then, the day before
+    planned_reminder_minutes: int = Field(default=60, ge=0, le=24 * 60)  # 0: no reminder
+
+
 class ContactsSettings(_Section):
     phone: str = "+7 (499) 550-9-550"
     phone_operators: str = "+7 (499) 550-88-99"
@@ -198,6 +203,7 @@ class Settings(BaseSettings):
     max: MaxSettings = MaxSettings()
     billing: BillingSettings = BillingSettings()
     reminders: RemindersSettings = RemindersSettings()
+    outages: OutagesSettings = OutagesSettings()
     contacts: ContactsSettings = ContactsSettings()
     logging: LoggingSettings = LoggingSettings()
     tariffs: list[TariffTable] = Field(default_factory=list)

@@ -44,6 +44,7 @@ from storage.base import (
 from storage.postgres_campaigns import PostgresCampaigns
 from storage.postgres_estimates import PostgresEstimates
 from storage.postgres_import import upsert_batch
+from storage.postgres_outages import PostgresOutages
 from storage.postgres_readings import lock_meter, write_reading
 from storage.postgres_rows import (
     _LOAD_CHAT,
@@ -55,7 +56,7 @@ from storage.rows import ACCOUNT_SELECT, READING_COLUMNS, account_of, aware
 EXPORT_PAGE = 1000
 
 
-class PostgresStorage(PostgresCampaigns, PostgresEstimates):
+class PostgresStorage(PostgresCampaigns, PostgresEstimates, PostgresOutages):
     """`Storage` on PostgreSQL. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
     engine = "postgres"

@@ -50,6 +50,7 @@ from storage.rows import (
 from storage.sqlite_campaigns import SqliteCampaigns
 from storage.sqlite_estimates import SqliteEstimates
 from storage.sqlite_import import ImportPlan, write_plan, write_staged
+from storage.sqlite_outages import SqliteOutages
 from storage.sqlite_rows import (
     _CLAIM_UPDATE,
     _LOAD_CHAT,
@@ -80,7 +81,7 @@ _BILL_OF_READING = (
 )
 
 
-class SqliteStorage(SqliteCampaigns, SqliteEstimates):
+class SqliteStorage(SqliteCampaigns, SqliteEstimates, SqliteOutages):
     """`Storage` on SQLite. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
     engine = "sqlite"

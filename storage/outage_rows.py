@@ -1,0 +1,92 @@
+"""SQL text both engines send for outages (PostgreSQL's `$n` placeholders; SQLite reads them as
+`?n`), and the conversions of what comes back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from billing_core.buildings import building_key
+from billing_core.outages import OutageKind, OutageStatus
+from storage.outages import ChatOutage, StoredOutage
+
+OUTAGE_COLUMNS = (
+    "o.id, o.ref, o.kind, o.starts, o.ends, o.reason, o.status, o.revision, o.created_at, "
+    "o.updated_at"
+)
+# Every outage with how many buildings it names and how many chats a notice of it reached.
+LIST_OUTAGES = (
+    f"SELECT {OUTAGE_COLUMNS}, "  # noqa: S608
+    "(SELECT count(*) FROM outage_buildings ob WHERE ob.outage_id = o.id), "
+    "(SELECT count(DISTINCT r.channel || ' ' || r.user_id) FROM campaigns c "
+    "JOIN campaign_recipients r ON r.campaign_id = c.id "
+    "WHERE c.kind LIKE 'outage:' || o.id || ':%' AND r.status = 'sent') "
+    "FROM outages o"
+)
+# The accounts in the outage's buildings (by GUID or by address key), then their chats that
+# are not blocked and have outage notices on; deduplicated to one row a chat by the caller.
+RECIPIENTS = (
+    "WITH hit AS ("
+    "SELECT a.number FROM outage_buildings ob JOIN accounts a ON a.house_id = ob.house_id "
+    "WHERE ob.outage_id = $1 AND ob.house_id <> '' AND a.status <> 'closed' "
+    "UNION "
+    "SELECT a.number FROM outage_buildings ob JOIN accounts a ON a.building = ob.building "
+    "WHERE ob.outage_id = $1 AND ob.building <> '' AND a.status <> 'closed') "
+    "SELECT b.channel, b.user_id, b.account, b.alias FROM hit "
+    "JOIN bindings b ON b.account = hit.number "
+    "LEFT JOIN chat_profiles p ON p.channel = b.channel AND p.user_id = b.user_id "
+    "LEFT JOIN outage_opt_outs x ON x.channel = b.channel AND x.user_id = b.user_id "
+    "WHERE NOT coalesce(p.blocked, FALSE) AND x.channel IS NULL "
+    "ORDER BY b.channel, b.user_id, b.account"
+)
+# Outages not cancelled and not over that affect one chat's accounts.
+CHAT_OUTAGES = (
+    f"SELECT {OUTAGE_COLUMNS}, 0, 0, b.account, b.alias FROM bindings b "  # noqa: S608
+    "JOIN accounts a ON a.number = b.account "
+    "JOIN outage_buildings ob ON (ob.house_id <> '' AND ob.house_id = a.house_id) "
+    "OR (ob.building <> '' AND ob.building = a.building) "
+    "JOIN outages o ON o.id = ob.outage_id "
+    "WHERE b.channel = $1 AND b.user_id = $2 AND o.status = 'active' AND o.ends > $3 "
+    "ORDER BY o.starts, o.ref, b.account"
+)
+
+
+def _moment(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def stored_outage(row: Sequence[Any]) -> StoredOutage:
+    """An outage from `LIST_OUTAGES`' twelve columns."""
+    return StoredOutage(
+        id=int(row[0]), ref=row[1], kind=OutageKind(row[2]), starts=_moment(row[3]),
+        ends=_moment(row[4]), reason=row[5], status=OutageStatus(row[6]), revision=int(row[7]),
+        created_at=_moment(row[8]), updated_at=_moment(row[9]), buildings=int(row[10]),
+        told=int(row[11]),
+    )  # fmt: skip
+
+
+def chat_outages(rows: Iterable[Sequence[Any]]) -> list[ChatOutage]:
+    """`CHAT_OUTAGES` rows, each (outage, account) once."""
+    found: dict[tuple[int, str], ChatOutage] = {}
+    for row in rows:
+        outage = stored_outage(row[:12])
+        found.setdefault((outage.id, row[12]), ChatOutage(outage, row[12], row[13]))
+    return list(found.values())
+
+
+def one_per_chat(rows: Iterable[Sequence[Any]]) -> list[tuple[str, str, str, str]]:
+    """`RECIPIENTS` rows (ordered by chat, then account): each chat's first, lowest account."""
+    chosen: list[tuple[str, str, str, str]] = []
+    last: tuple[str, str] | None = None
+    for channel, user_id, account, alias in rows:
+        if (channel, user_id) != last:
+            chosen.append((channel, user_id, account, alias))
+            last = (channel, user_id)
+    return chosen
+
+
+def stale_buildings(rows: Iterable[Sequence[Any]]) -> list[tuple[str, str, str]]:
+    """(building key or '', address, number) for (number, address) rows whose key is read
+    again."""
+    return [(building_key(address) or "", address, number) for number, address in rows]

@@ -1,0 +1,127 @@
+"""The outages port: what the outage commands, the notice scheduler and the dialog need of
+storage, and nothing else. Both engines implement it (storage/sqlite_outages.py,
+storage/postgres_outages.py) beside `Storage`.
+
+Notices go out as campaigns (`Storage.create_campaign`) of kind `outage:<id>:<key>` (see
+`campaign_kind`), so they are paced, resumed and never sent twice like reminders are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
+from dialogs.events import ChatRef
+from storage.base import Recipient
+
+CAMPAIGN_PREFIX = "outage:"
+
+
+def campaign_kind(outage_id: int, key: str) -> str:
+    return f"{CAMPAIGN_PREFIX}{outage_id}:{key}"
+
+
+def parse_campaign_kind(kind: str) -> tuple[int, str] | None:
+    """(outage id, notice key) of an outage campaign's kind; None for any other campaign."""
+    if not kind.startswith(CAMPAIGN_PREFIX):
+        return None
+    outage_id, _, key = kind.removeprefix(CAMPAIGN_PREFIX).partition(":")
+    return int(outage_id), key
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOutage:
+    id: int
+    ref: str
+    kind: OutageKind
+    starts: datetime
+    ends: datetime
+    reason: str
+    status: OutageStatus
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    buildings: int = 0  # how many buildings it names
+    told: int = 0  # chats a notice of it reached
+
+
+class SaveAction:
+    ADDED = "added"
+    UPDATED = "updated"
+    CANCELLED = "cancelled"
+
+    @staticmethod
+    def of(before: Outage, after: Outage) -> str:
+        """What saving `after` over `before` did, as `outages import` counts it."""
+        if after.status is OutageStatus.CANCELLED and before.status is OutageStatus.ACTIVE:
+            return SaveAction.CANCELLED
+        return SaveAction.UPDATED
+
+
+@dataclass(frozen=True, slots=True)
+class SavedOutage:
+    ref: str
+    action: str  # a SaveAction
+    news: bool  # another time, an extension or a cancellation: residents hear it again
+
+
+@dataclass(frozen=True, slots=True)
+class ChatOutage:
+    """An outage affecting one of a chat's accounts (`/outages`)."""
+
+    outage: StoredOutage
+    account: str
+    alias: str
+
+
+@runtime_checkable
+class OutageStore(Protocol):
+    async def save_outages(self, outages: Sequence[Outage], at: datetime) -> list[SavedOutage]:
+        """Create or update each outage by its ref, its buildings replaced by the given ones,
+        all in one transaction. News (`Outage.is_news_after`) raises the revision."""
+
+    async def cancel_outage(self, ref: str, at: datetime) -> StoredOutage | None:
+        """Cancel (raising the revision once); None when no outage has this ref."""
+
+    async def get_outage(self, ref: str) -> StoredOutage | None: ...
+
+    async def list_outages(self, *, active_at: datetime | None = None) -> list[StoredOutage]:
+        """Every outage by start, with its buildings and chats told; with `active_at`, only
+        those not cancelled and not over by then."""
+
+    async def outage_buildings(self, outage_id: int) -> list[BuildingRef]: ...
+
+    async def outages_to_watch(self, now: datetime) -> list[StoredOutage]:
+        """Outages not over by `now` (cancelled ones too): those a notice may still be due of."""
+
+    async def outage_notices(self, outage_id: int) -> dict[str, datetime]:
+        """Notice key → when its campaign was written, for one outage."""
+
+    async def refresh_buildings(self) -> int:
+        """Read the building key again of every account whose address changed since it was
+        last read (or that is new); how many were read."""
+
+    async def outage_recipients(self, outage_id: int) -> list[Recipient]:
+        """One row a chat bound to an account (not closed) in one of the outage's buildings,
+        not blocked, outage notices on; the chat's lowest such account. Ids are 0."""
+
+    async def chat_outages(self, chat: ChatRef, now: datetime) -> list[ChatOutage]:
+        """Outages not cancelled and not over that affect the chat's accounts, by start."""
+
+    async def set_house_ids(self, pairs: Sequence[tuple[str, str | None]]) -> int:
+        """Set (account, house_id) for the accounts that exist; how many did."""
+
+    async def outage_notices_on(self, chat: ChatRef) -> bool: ...
+
+    async def set_outage_notices(self, chat: ChatRef, on: bool) -> None:
+        """Turn the chat's outage notices on or off (reading reminders are apart)."""
+
+
+def outage_store(storage: object) -> OutageStore:
+    """The outage port of an opened storage (both engines implement it)."""
+    if not isinstance(storage, OutageStore):
+        raise TypeError(f"{type(storage).__name__} keeps no outages")
+    return storage

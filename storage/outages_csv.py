@@ -1,0 +1,238 @@
+"""The outages CSV of `outages import` (docs/operators/csv.md, "Outages CSV").
+
+Same conventions as the accounts CSV: UTF-8 (a BOM is tolerated), `,` or `;` (whichever the
+header has more of), a header row, columns in any order. One row per affected building; rows
+sharing an `id` form one outage. The later rows of an outage may leave `kind`, `starts`,
+`ends`, `reason` and `status` empty (they are the first row's) or repeat them; a different
+value is an error.
+
+An outage is taken whole or not at all: when one of its rows is wrong, every row of it is
+rejected (the good ones name the bad line), so no outage is ever stored with part of its
+buildings. The other outages of the file are taken.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import TextIO
+
+from billing_core.buildings import building_key, normalize_house_id
+from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
+
+COLUMNS = ("id", "kind", "starts", "ends", "reason", "house_id", "address", "status")
+REQUIRED = ("id", "kind", "starts", "ends")
+SHARED = ("kind", "starts", "ends", "reason", "status")  # one value per outage
+MAX_ID = 64
+MAX_REASON = 300
+NOT_UTF8 = "not UTF-8 text; save the file as CSV UTF-8"
+
+_KINDS = {
+    "planned": OutageKind.PLANNED, "плановое": OutageKind.PLANNED,
+    "emergency": OutageKind.EMERGENCY, "аварийное": OutageKind.EMERGENCY,
+}  # fmt: skip
+_STATUSES = {
+    "": OutageStatus.ACTIVE, "active": OutageStatus.ACTIVE,
+    "cancelled": OutageStatus.CANCELLED, "canceled": OutageStatus.CANCELLED,
+}  # fmt: skip
+_LOCAL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$")
+_RUSSIAN = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4}) (\d{1,2}):(\d{2})$")
+
+
+class HeaderError(ValueError):
+    """The header row is missing or wrong: nothing can be imported."""
+
+
+class RowError(ValueError):
+    """One row is wrong; the message says what, for the operator."""
+
+
+@dataclass
+class OutagesFile:
+    """What a file holds: the outages taken whole, and every rejected row with its reason."""
+
+    outages: list[Outage] = field(default_factory=list)
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, reason), by line
+    rows: int = 0
+
+
+@dataclass
+class _Draft:
+    first_line: int
+    shared: dict[str, str]
+    buildings: list[BuildingRef] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_outages(text: TextIO, tz: tzinfo) -> OutagesFile:
+    """Every outage of the file; local times are in `tz` (the billing time zone)."""
+    header = text.readline()
+    if not header.strip():
+        raise HeaderError("empty file: expected a header row (id, kind, starts, ends, …)")
+    if not _is_utf8(header):
+        raise HeaderError(f"line 1: {NOT_UTF8}")
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    names = [n.strip().lower() for n in next(csv.reader([header], delimiter=delimiter))]
+    columns: dict[str, int] = {}
+    for position, name in enumerate(names):
+        if name not in COLUMNS:
+            raise HeaderError(f"line 1: unknown column {name!r} (known: {', '.join(COLUMNS)})")
+        if name in columns:
+            raise HeaderError(f"line 1: column {name!r} appears twice")
+        columns[name] = position
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise HeaderError(f"line 1: missing column {', '.join(missing)}")
+    if "house_id" not in columns and "address" not in columns:
+        raise HeaderError("line 1: a house_id or an address column is needed")
+    drafts: dict[str, _Draft] = {}
+    result = OutagesFile()
+    for line, cells in _records(text, delimiter):
+        result.rows += 1
+        if len(cells) != len(names):
+            result.rejected.append((line, f"expected {len(names)} cells, got {len(cells)}"))
+            continue
+        if not _is_utf8("".join(cells)):
+            result.rejected.append((line, NOT_UTF8))
+            continue
+        row = {name: cells[at].strip() for name, at in columns.items()}
+        ref = row["id"]
+        if not ref:
+            result.rejected.append((line, "id is empty"))
+            continue
+        if len(ref) > MAX_ID:
+            result.rejected.append((line, f"id is longer than {MAX_ID} characters"))
+            continue
+        draft = drafts.get(ref)
+        if draft is None:
+            shared = {name: row.get(name, "") for name in SHARED}
+            draft = drafts[ref] = _Draft(line, shared)
+        draft.lines.append(line)
+        try:
+            _check_shared(draft, row)
+            building = _building(row)
+        except RowError as exc:
+            draft.errors.append((line, str(exc)))
+            continue
+        if building not in draft.buildings:
+            draft.buildings.append(building)
+    for ref, draft in drafts.items():
+        outage = None
+        if not draft.errors:
+            try:
+                outage = _outage(ref, draft, tz)
+            except RowError as exc:
+                draft.errors.append((draft.first_line, str(exc)))
+        if outage is not None:
+            result.outages.append(outage)
+            continue
+        bad = {line for line, _ in draft.errors}
+        result.rejected.extend(draft.errors)
+        first_bad = min(bad)
+        result.rejected.extend(
+            (line, f"outage {ref} is not taken: its line {first_bad} is rejected")
+            for line in draft.lines
+            if line not in bad
+        )
+    result.rejected.sort()
+    return result
+
+
+def _records(text: TextIO, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of every record after the header that is not blank."""
+    reader = csv.reader(text, delimiter=delimiter)
+    start = 2
+    try:
+        for cells in reader:
+            line, start = start, reader.line_num + 2  # the header was read before
+            if cells and (len(cells) > 1 or cells[0].strip()):
+                yield line, cells
+    except csv.Error as exc:
+        raise HeaderError(f"line {start}: not valid CSV: {exc}") from None
+
+
+def _check_shared(draft: _Draft, row: dict[str, str]) -> None:
+    for name in SHARED:
+        value = row.get(name, "")
+        if not value:
+            continue
+        if not draft.shared.get(name):
+            draft.shared[name] = value
+        elif value != draft.shared[name]:
+            raise RowError(
+                f"{name} {value!r} differs from {draft.shared[name]!r} on line "
+                f"{draft.first_line} (an outage has one {name})"
+            )
+
+
+def _building(row: dict[str, str]) -> BuildingRef:
+    house_text = row.get("house_id", "")
+    address = " ".join(row.get("address", "").split())
+    if house_text:
+        house_id = normalize_house_id(house_text)
+        if house_id is None:
+            raise RowError(
+                "house_id must be a GUID like 0c5b2444-70a0-4932-980c-b4dc0d3f02b5 "
+                f"(got {house_text!r})"
+            )
+        return BuildingRef(house_id=house_id, address=address)
+    if not address:
+        raise RowError("a building is needed: house_id or address")
+    key = building_key(address)
+    if key is None:
+        raise RowError(f"address: no street and house number found in {address!r}")
+    return BuildingRef(building=key, address=address)
+
+
+def _outage(ref: str, draft: _Draft, tz: tzinfo) -> Outage:
+    shared = draft.shared
+    kind = _KINDS.get(shared["kind"].lower())
+    if kind is None:
+        raise RowError(f"kind must be planned or emergency (got {shared['kind'] or 'nothing'})")
+    status = _STATUSES.get(shared["status"].lower())
+    if status is None:
+        raise RowError(f"status must be active or cancelled (got {shared['status']})")
+    starts = parse_moment(shared["starts"], "starts", tz)
+    ends = parse_moment(shared["ends"], "ends", tz)
+    if ends <= starts:
+        raise RowError(f"ends ({shared['ends']}) must be after starts ({shared['starts']})")
+    reason = " ".join(shared["reason"].split())
+    if len(reason) > MAX_REASON:
+        raise RowError(f"reason is longer than {MAX_REASON} characters")
+    return Outage(ref, kind, starts, ends, reason, status, tuple(draft.buildings))
+
+
+def parse_moment(text: str, name: str, tz: tzinfo) -> datetime:
+    """`YYYY-MM-DD HH:MM` (or `DD.MM.YYYY HH:MM`) in `tz`, or ISO 8601 with an offset."""
+    if not text:
+        raise RowError(f"{name} is empty (YYYY-MM-DD HH:MM, Moscow time)")
+    local = _LOCAL.match(text)
+    russian = _RUSSIAN.match(text)
+    try:
+        if local:
+            year, month, day, hour, minute = map(int, local.groups())
+            return datetime(year, month, day, hour, minute, tzinfo=tz)
+        if russian:
+            day, month, year, hour, minute = map(int, russian.groups())
+            return datetime(year, month, day, hour, minute, tzinfo=tz)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise RowError(
+            f"{name} must look like YYYY-MM-DD HH:MM (Moscow time) or ISO 8601 with an offset "
+            f"(got {text!r})"
+        )
+    return moment
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
