@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     outage_cmds = outages.add_subparsers(dest="outages_command", required=True, metavar="ACTION")
     outage_import = outage_cmds.add_parser("import", help="create or update outages from CSV")
     outage_import.add_argument("file", metavar="FILE.csv")
+    add_csv_options(outage_import)
     outage_list = outage_cmds.add_parser("list", help="outages, buildings and chats told")
     outage_list.add_argument("--active", action="store_true", help="only those not yet over")
     outage_cancel = outage_cmds.add_parser("cancel", help="cancel an outage; residents hear it")

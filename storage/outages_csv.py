@@ -1,10 +1,10 @@
 """The outages CSV of `outages import` (docs/operators/csv.md, "Outages CSV").
 
-Same conventions as the accounts CSV: UTF-8 (a BOM is tolerated), `,` or `;` (whichever the
-header has more of), a header row, columns in any order. One row per affected building; rows
-sharing an `id` form one outage. The later rows of an outage may leave `kind`, `starts`,
-`ends`, `reason` and `status` empty (they are the first row's) or repeat them; a different
-value is an error.
+Same conventions as the accounts CSV (the header as storage/csv_header.py reads it: `,` or
+`;`, columns in any order, Russian names too; the encoding checked by bot/csv_files.py).
+One row per affected building; rows sharing an `id` form one outage. The later rows of an
+outage may leave `kind`, `starts`, `ends`, `reason` and `status` empty (they are the first
+row's) or repeat them; a different value is an error.
 
 An outage is taken whole or not at all: when one of its rows is wrong, every row of it is
 rejected (the good ones name the bad line), so no outage is ever stored with part of its
@@ -22,13 +22,14 @@ from typing import TextIO
 
 from billing_core.buildings import building_key, normalize_house_id
 from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
+from storage.csv_header import HeaderError, read_header
 
-COLUMNS = ("id", "kind", "starts", "ends", "reason", "house_id", "address", "status")
 REQUIRED = ("id", "kind", "starts", "ends")
+OPTIONAL = ("reason", "house_id", "address", "status")
 SHARED = ("kind", "starts", "ends", "reason", "status")  # one value per outage
 MAX_ID = 64
 MAX_REASON = 300
-NOT_UTF8 = "not UTF-8 text; save the file as CSV UTF-8"
+NOT_TEXT = "not text in the file's encoding (a byte changed after the check?)"
 
 _KINDS = {
     "planned": OutageKind.PLANNED, "плановое": OutageKind.PLANNED,
@@ -40,10 +41,6 @@ _STATUSES = {
 }  # fmt: skip
 _LOCAL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$")
 _RUSSIAN = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4}) (\d{1,2}):(\d{2})$")
-
-
-class HeaderError(ValueError):
-    """The header row is missing or wrong: nothing can be imported."""
 
 
 class RowError(ValueError):
@@ -68,36 +65,24 @@ class _Draft:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def read_outages(text: TextIO, tz: tzinfo) -> OutagesFile:
-    """Every outage of the file; local times are in `tz` (the billing time zone)."""
-    header = text.readline()
-    if not header.strip():
-        raise HeaderError("empty file: expected a header row (id, kind, starts, ends, …)")
-    if not _is_utf8(header):
-        raise HeaderError(f"line 1: {NOT_UTF8}")
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    names = [n.strip().lower() for n in next(csv.reader([header], delimiter=delimiter))]
-    columns: dict[str, int] = {}
-    for position, name in enumerate(names):
-        if name not in COLUMNS:
-            raise HeaderError(f"line 1: unknown column {name!r} (known: {', '.join(COLUMNS)})")
-        if name in columns:
-            raise HeaderError(f"line 1: column {name!r} appears twice")
-        columns[name] = position
-    missing = [name for name in REQUIRED if name not in columns]
-    if missing:
-        raise HeaderError(f"line 1: missing column {', '.join(missing)}")
+def read_outages(text: TextIO, tz: tzinfo, *, ignore_unknown: bool = False) -> OutagesFile:
+    """Every outage of the file; local times are in `tz` (the billing time zone). HeaderError
+    when the header row is wrong (storage/csv_header.py: names, aliases, delimiter)."""
+    header = read_header(text.readline(), REQUIRED, OPTIONAL, ignore_unknown=ignore_unknown)
+    columns, width, delimiter = header.columns, header.width, header.delimiter
     if "house_id" not in columns and "address" not in columns:
         raise HeaderError("line 1: a house_id or an address column is needed")
     drafts: dict[str, _Draft] = {}
     result = OutagesFile()
     for line, cells in _records(text, delimiter):
         result.rows += 1
-        if len(cells) != len(names):
-            result.rejected.append((line, f"expected {len(names)} cells, got {len(cells)}"))
+        while len(cells) > width and not cells[-1].strip():  # separators after the last cell
+            cells.pop()
+        if len(cells) != width:
+            result.rejected.append((line, f"expected {width} cells, got {len(cells)}"))
             continue
         if not _is_utf8("".join(cells)):
-            result.rejected.append((line, NOT_UTF8))
+            result.rejected.append((line, NOT_TEXT))
             continue
         row = {name: cells[at].strip() for name, at in columns.items()}
         ref = row["id"]
@@ -151,7 +136,7 @@ def _records(text: TextIO, delimiter: str) -> Iterator[tuple[int, list[str]]]:
             line, start = start, reader.line_num + 2  # the header was read before
             if cells and (len(cells) > 1 or cells[0].strip()):
                 yield line, cells
-    except csv.Error as exc:
+    except csv.Error as exc:  # a NUL byte, a cell past the csv module's limit
         raise HeaderError(f"line {start}: not valid CSV: {exc}") from None
 
 

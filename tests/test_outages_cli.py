@@ -157,3 +157,19 @@ def test_cancel(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
         ("АВ-2026-031", "active", 1),
         ("ПЛ-2026-118", "cancelled", 2),
     ]
+
+
+def test_russian_headers_semicolons_and_cp1251(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = (
+        "ID;Вид;Начало;Окончание;Причина;Адрес\n"
+        "R1;аварийное;01.01.2030 10:00;01.01.2030 12:00;Авария;ул. Ленина, д. 5\n"
+    )
+    path = tmp_path / "cp1251.csv"
+    path.write_bytes(content.encode("cp1251"))
+    assert run(config, "outages", "import", str(path)) == 2
+    assert "add --encoding cp1251" in capsys.readouterr().err
+    assert run(config, "outages", "import", str(path), "--encoding", "cp1251") == 0
+    [outage] = stored(config)
+    assert (outage.ref, outage.kind.value, outage.reason) == ("R1", "emergency", "Авария")

@@ -16,12 +16,14 @@ from typing import TextIO
 
 from billing_core.outages import OutageStatus
 from bot.config import Settings
+from bot.csv_files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
 from storage.base import open_storage
+from storage.csv_header import HeaderError
 from storage.outages import OutageStore, SaveAction, StoredOutage, outage_store
-from storage.outages_csv import HeaderError, read_outages
+from storage.outages_csv import read_outages
 
 
-def _fail(message: str, code: int = 2) -> int:
+def _fail(message: str, code: int = EXIT_UNREADABLE) -> int:
     print(f"meterbot: outages: {message}", file=sys.stderr)
     return code
 
@@ -31,17 +33,17 @@ async def outages_command(settings: Settings, args: argparse.Namespace) -> int:
     if action == "import":
         path = Path(args.file)
         try:
-            text = path.open(  # noqa: ASYNC230 - a one-shot command, nothing else on the loop
-                encoding="utf-8-sig", errors="surrogateescape", newline=""
-            )
-        except OSError as exc:
-            return _fail(f"{path}: cannot read: {exc.strerror or exc}")
+            # The whole file is checked first: a wrong encoding refuses it before a row is taken.
+            text, _ = open_checked(path, args.encoding)
+        except FileRefused as exc:
+            return _fail(f"{path}: {exc}")
         with text:
             storage = await open_storage(settings.storage.url)
             try:
                 return await import_outages(
-                    outage_store(storage), text, str(path), settings, sys.stdout
-                )
+                    outage_store(storage), text, str(path), settings, sys.stdout,
+                    ignore_unknown=args.ignore_unknown_columns,
+                )  # fmt: skip
             finally:
                 await storage.close()
     storage = await open_storage(settings.storage.url)
@@ -55,10 +57,16 @@ async def outages_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def import_outages(
-    store: OutageStore, text: TextIO, name: str, settings: Settings, out: TextIO
+    store: OutageStore,
+    text: TextIO,
+    name: str,
+    settings: Settings,
+    out: TextIO,
+    *,
+    ignore_unknown: bool = False,
 ) -> int:
     try:
-        found = read_outages(text, settings.billing.tz)
+        found = read_outages(text, settings.billing.tz, ignore_unknown=ignore_unknown)
     except HeaderError as exc:
         return _fail(f"{name}: {exc}")
     except OSError as exc:
@@ -81,7 +89,7 @@ async def import_outages(
         print(f"news for residents already told: {', '.join(news)}", file=out)
     for line, reason in found.rejected:
         print(f"line {line}: {reason}", file=out)
-    return 1 if found.rejected else 0
+    return exit_code(len(found.rejected))
 
 
 async def list_outages(store: OutageStore, tz: tzinfo, out: TextIO, *, active: bool) -> int:
