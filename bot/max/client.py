@@ -21,12 +21,13 @@ from typing import Any
 
 from maxapi import Bot
 from maxapi.client.default import DefaultConnectionProperties
+from maxapi.enums.api_path import ApiPath
+from maxapi.enums.http_method import HTTPMethod
 from maxapi.enums.parse_mode import TextFormat
 from maxapi.enums.upload_type import UploadType
 from maxapi.types.attachments.attachment import Attachment
 from maxapi.types.attachments.upload import AttachmentUpload
 from maxapi.types.input_media import InputMedia, InputMediaBuffer
-from maxapi.types.updates.message_callback import MessageForCallback
 
 from bot.config import MaxSettings
 from bot.max.render import Outgoing
@@ -81,6 +82,22 @@ class MaxApi:
 
     async def send(self, user_id: int, message: Outgoing) -> None:
         """One message to a resident's dialog (by user id), its picture uploaded first."""
+        if message.png is None:
+            # Most replies: text and a keyboard whose JSON was built once (bot.max.render).
+            # Posted through maxapi's request (its retries, errors and session) without its
+            # method object, which would dump the keyboard and validate the answer into
+            # models again on every call, for an answer nobody reads.
+            body: dict[str, Any] = {"text": message.text, "format": "html"}
+            if message.keyboard_json is not None:
+                body["attachments"] = [message.keyboard_json]
+            await self.bot.request(
+                HTTPMethod.POST,
+                ApiPath.MESSAGES,
+                params={"user_id": user_id, "disable_link_preview": "true"},
+                json=body,
+                is_return_raw=True,
+            )
+            return
         await self.bot.send_message(
             user_id=user_id,
             text=message.text or None,
@@ -99,14 +116,21 @@ class MaxApi:
     ) -> None:
         """Answer a button press: with `message`, the pressed message becomes it (its keyboard
         too); without, the press is only acknowledged."""
-        replacement = None
+        body: dict[str, Any] = {}
         if message is not None:
-            replacement = MessageForCallback(
-                text=message.text,
-                attachments=list(message.attachments),
-                format=TextFormat.HTML,
-            )
-        await self.bot.send_callback(callback_id, replacement, notification)
+            # The message's attachments replace the pressed one's: an empty list removes
+            # its keyboard. As in `send`, the keyboard's JSON is the one built once.
+            keyboard = [message.keyboard_json] if message.keyboard_json is not None else []
+            body["message"] = {"text": message.text, "attachments": keyboard, "format": "html"}
+        if notification is not None:
+            body["notification"] = notification
+        await self.bot.request(
+            HTTPMethod.POST,
+            ApiPath.ANSWERS,
+            params={"callback_id": callback_id},
+            json=body,
+            is_return_raw=True,
+        )
 
     async def updates(self, marker: int | None, wait: int = POLL_TIMEOUT_SECONDS) -> Any:
         """`GET /updates`, waiting up to `wait` seconds for one: the raw answer,

@@ -16,6 +16,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from maxapi.enums.attachment import AttachmentType
 from maxapi.types.attachments.attachment import Attachment, ButtonsPayload
@@ -36,6 +37,8 @@ class Outgoing:
     text: str
     keyboard: Attachment | None = None
     png: bytes | None = None
+    # The keyboard as the request's JSON, dumped once per distinct keyboard (see _keyboard).
+    keyboard_json: dict[str, Any] | None = None
 
     @property
     def attachments(self) -> list[Attachment]:
@@ -50,6 +53,9 @@ def render(reply: Reply) -> list[Outgoing]:
     """The messages that show one reply, in order: the picture on the first, the keyboard on
     the last."""
     keyboard = keyboard_of(reply.buttons, reply.request_contact)
+    keyboard_json = (
+        None if keyboard is None else _keyboard_json(reply.buttons, reply.request_contact)
+    )
     pieces = split_text(reply.text) or [""]
     png = reply.picture.png if reply.picture is not None else None
     if png is not None and pieces == [""] and reply.picture is not None:
@@ -59,6 +65,7 @@ def render(reply: Reply) -> list[Outgoing]:
         Outgoing(
             text=piece,
             keyboard=keyboard if index == last else None,
+            keyboard_json=keyboard_json if index == last else None,
             png=png if index == 0 else None,
         )
         for index, piece in enumerate(pieces)
@@ -93,6 +100,14 @@ def _keyboard(rows: tuple[tuple[Button, ...], ...], request_contact: str | None)
             )
     payload = ButtonsPayload(buttons=buttons[:ROWS_LIMIT])  # type: ignore[arg-type]
     return Attachment(type=AttachmentType.INLINE_KEYBOARD, payload=payload, bot=None)
+
+
+@lru_cache(maxsize=KEYBOARDS_CACHED)
+def _keyboard_json(
+    rows: tuple[tuple[Button, ...], ...], request_contact: str | None
+) -> dict[str, Any]:
+    dumped: dict[str, Any] = _keyboard(rows, request_contact).model_dump(mode="json")
+    return dumped
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
