@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.channels import SendOutcome
 from bot.max.sender import max_sender
 from bot.reminders.model import ReminderKind
 from bot.reminders.service import ReminderService
 from dialogs.events import ChatRef
+from dialogs.replies import Reply
 from storage.base import RecipientStatus, Storage
 from tests.max.conftest import max_settings
 from tests.max.emulator import MaxEmulator, served
@@ -62,3 +64,24 @@ async def test_each_max_resident_once_at_the_channels_pace_and_the_stopped_marke
     # No retry in place: each failure was one request, and the campaign sent the row again.
     statuses = [c for c in emulator.calls if c.path == "/messages"]
     assert len(statuses) == 9 + 1 + 2  # sent, the stopped one, the 429 and the 503
+
+
+async def test_meterbot_remind_gets_a_max_sender_with_only_a_max_token(
+    storage: Storage, emulator: MaxEmulator
+) -> None:
+    from bot.max.sender import MaxSender
+    from bot.reminders.channels import channel_senders
+
+    settings = max_settings(emulator.api_base)
+    async with channel_senders(settings, storage) as senders:
+        assert set(senders) == {"max"}
+        sender = senders["max"]
+        assert isinstance(sender, MaxSender)
+        assert sender.messages_per_second == 20
+        # The campaigns' bot retries nothing in place: one request, and the outcome says
+        # the failure is transient (the campaign gives the row back to pending).
+        emulator.fail("/messages", 503)
+        result = await sender.send("8100", [Reply("Открыт приём показаний")])
+        assert result.outcome is SendOutcome.FAILED
+        assert not result.permanent
+        assert emulator.paths() == ["POST /messages"]
