@@ -4,11 +4,11 @@ local Bot API emulator that enforces a rate and answers 429 (with retry_after) b
 Prints the achieved rate as a fraction of the configured one, the count of 429 answers, of
 duplicates and of recipients never reached. Aim: >= 0.95, 0, 0, 0.
 
-    .venv/bin/python bench/bench_reminders.py [--recipients 20000] [--rate 1000]
+    .venv/bin/python bench/bench_reminders.py [--recipients 20000] [--rate 500]
         [--emulator-burst N] [--storage postgresql://…]
 
-The default rate, 1000/s, is Telegram's paid-broadcast ceiling (`allow_paid_broadcast`), so the
-run takes about 20 s after seeding; `--rate 30` is the free tier (about 11 minutes).
+At the default rate, 500/s, the run takes about 40 s after seeding; `--rate 1000` is Telegram's
+paid-broadcast ceiling (`allow_paid_broadcast`), `--rate 30` the free tier (about 11 minutes).
 """
 
 from __future__ import annotations

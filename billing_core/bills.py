@@ -1,6 +1,6 @@
 """The bill for one period: consumption × tariff, estimates, recalculation, balance, penalties.
 
-Rules (FACTS.md §2, §7): Rules 354 p.42 (actual readings), p.59 (average for at most
+Rules (docs/domain.md): Rules 354 p.42 (actual readings), p.59 (average for at most
 `estimate_max_periods` periods), p.60 (then the normative × residents), p.61 (recalculation
 V = (R − R0) − B when readings resume), formulas 12/15 for ОДН, Housing Code art.155 p.14
 penalties. Money is Decimal, each line rounded half up to kopecks; the total is the sum of lines.
@@ -72,10 +72,10 @@ class BillingRules:
 
     due_day: int = 10
     estimate_max_periods: int = 3
-    # kWh per person per month by number of residents: 1, 2, 3, 4, 5 or more (FACTS §5).
+    # kWh per person per month by number of residents: 1, 2, 3, 4, 5 or more (Rules 306).
     normatives: Mapping[Stove, Sequence[Decimal]] = field(default_factory=dict, hash=False)
     validation: ValidationRules = field(default_factory=ValidationRules)
-    # FACTS §11: an overpayment counts against the next bill only when it is on actual readings.
+    # The supplier counts an overpayment against the next bill only when it is on actual readings.
     overpayment_on_estimates: bool = False
 
 

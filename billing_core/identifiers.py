@@ -1,7 +1,8 @@
 """Account numbers, meter serials and phone numbers as people write them, made canonical.
 
 Each `normalize_*` returns the canonical form or None when the text cannot be one (the caller
-decides how to say so). FACTS.md §8: 10-digit accounts, serials kept as text with leading zeros.
+decides how to say so). Мосэнергосбыт's accounts have 10 digits; meter serials are kept as text
+with their leading zeros (docs/domain.md, "Accounts, meters and binding").
 """
 
 from __future__ import annotations

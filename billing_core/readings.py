@@ -1,8 +1,9 @@
 """Reading validation: what a resident typed becomes register values, or a reason it cannot.
 
 Every refusal is a `ReadingRejected` carrying a `RejectionReason` and the figures a message needs
-(FACTS.md §1 and §6). Values that are valid but surprising — a rollover through zero, consumption
-far above the usual — are not refused: `check_submission` lists the confirmations still needed.
+(docs/domain.md, "Validating a reading"). Values that are valid but surprising — a rollover
+through zero, consumption far above the usual — are not refused: `check_submission` lists the
+confirmations still needed.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class ReadingRejected(Exception):
 
 
 class Confirmation(enum.StrEnum):
-    ROLLOVER = "rollover"  # the display passed through zero (FACTS §6)
+    ROLLOVER = "rollover"  # the display passed through zero
     # consumption per month above implausible_factor × the usual average, or above
     # implausible_max_kwh for the whole meter
     IMPLAUSIBLE = "implausible"
@@ -133,10 +134,10 @@ class ValidationRules:
     implausible_factor: Decimal = Decimal(3)
     max_missed_months_online: int = 2
     # A rollover is plausible when the consumption it implies is at most this many kWh
-    # (FACTS §6 suggests 3,900 kWh, the first consumption band's ceiling).
+    # (3,900 kWh: the first consumption band's ceiling regions may set from 2025-01-01).
     rollover_max_kwh: Decimal = Decimal(3900)
     # More than this a month for the whole meter is asked about even with no average to compare
-    # with (FACTS §6: "or above an absolute cap such as 3,900 kWh").
+    # with (no public threshold exists; the same 3,900 kWh band ceiling).
     implausible_max_kwh: Decimal = Decimal(3900)
     average_months: int = 6  # Rules 354 p.59: average over at least 6 months …
     average_min_months: int = 3  # … or the whole history when it is 3–5 months

@@ -1,4 +1,5 @@
-"""Effective-dated tariff schedules by stove type and meter kind (FACTS.md §4).
+"""Effective-dated tariff schedules by stove type and meter kind (ДЭПиР orders,
+docs/domain.md "Moscow tariffs").
 
 A schedule is in force from its `effective_from` day until the next schedule for the same stove
 and kind starts. A bill uses the schedule in force on the first day of its period.

@@ -1,7 +1,8 @@
 """The monthly submission window: when readings are accepted and which period they belong to.
 
-FACTS.md §1: Mosenergosbyt accepts readings from the 15th to the 26th inclusive, local (Moscow)
-time; the days and the zone come from configuration, and an account may carry its own days.
+Mosenergosbyt accepts readings from the 15th to the 26th inclusive, Moscow time (docs/domain.md,
+"The submission window"); the days and the zone come from configuration, and an account may
+carry its own days.
 """
 
 from __future__ import annotations

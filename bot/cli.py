@@ -1,5 +1,6 @@
-"""The `meterbot` command line (INTERFACES.md). Each command lives in the module that owns it;
-this file only parses arguments, loads the configuration and turns known failures into one line.
+"""The `meterbot` command line (docs/operators/commands.md). Each command lives in the module
+that owns it; this file only parses arguments, loads the configuration and turns known failures
+into one line.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Closing a period: an estimated reading and bill for each account that sent no reading.
 
-Rules 354 p.59 and p.60 (FACTS §2.2): a month without readings is billed on the account's
+Rules 354 p.59 and p.60 (docs/domain.md): a month without readings is billed on the account's
 average consumption, for at most `estimate_max_periods` months in a row, then on the normative.
 Once every window of a month has closed (the month is over: an account's own window can end as
 late as the 31st), each active account without a reading for it gets an ESTIMATED reading

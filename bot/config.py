@@ -1,9 +1,9 @@
 """Configuration: TOML file, then environment variables, validated into typed settings.
 
-Resolution (INTERFACES.md): `--config PATH`, else `$METERBOT_CONFIG`, else `./config.toml` when it
-exists, else the built-in defaults in `bot/defaults.toml` (the same values as
-`config.example.toml`). `METERBOT_<SECTION>__<KEY>` overrides any key. pydantic-settings does the
-merging; this module turns its errors into one line that names the key and the file.
+Resolution (docs/operators/configuration.md): `--config PATH`, else `$METERBOT_CONFIG`, else
+`./config.toml` when it exists, else the built-in defaults in `bot/defaults.toml` (the same values
+as `config.example.toml`). `METERBOT_<SECTION>__<KEY>` overrides any key. pydantic-settings does
+the merging; this module turns its errors into one line that names the key and the file.
 """
 
 from __future__ import annotations

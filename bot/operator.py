@@ -1,4 +1,5 @@
-"""Operator commands: `import-accounts`, `export-readings`, `db migrate` (INTERFACES.md).
+"""Operator commands: `import-accounts`, `export-readings`, `db migrate`
+(docs/operators/commands.md).
 
 Every failure is one line on standard error that says what and where, with exit code 2 for
 input that cannot be used (missing file, wrong encoding, wrong header, bad --period) and 1 for

@@ -1,4 +1,4 @@
-"""The supplier's branches and client offices (FACTS.md §11), searchable by district or street.
+"""The supplier's branches and client offices, searchable by district or street.
 
 Shipped as package data (`dialogs/data/offices.csv`) because an installed bot cannot read the
 repository's shared folder.

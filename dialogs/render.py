@@ -108,7 +108,7 @@ def line_label(turn: Turn, kind: MeterKind, label: str) -> str:
 
 
 def bill_text(turn: Turn, account: Account, bill: Bill) -> str:
-    """The bill with its lines and what it is based on (CONVERSATIONS.md, "The bill")."""
+    """The bill with its lines and what it is based on (docs/residents.md)."""
     head = turn.t(
         f"bill_head_{bill.basis.value}", period=period(turn, bill.period), account=account.pretty
     )

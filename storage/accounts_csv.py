@@ -1,4 +1,4 @@
-"""The accounts CSV of `import-accounts` (INTERFACES.md "Accounts CSV"), read as a stream.
+"""The accounts CSV of `import-accounts` (docs/operators/csv.md), read as a stream.
 
 `read_accounts` yields one `(line, ImportRow)` or `(line, reason)` per data row and never holds
 more than one row: a 100 MB file costs what one line costs, plus the set of account numbers seen

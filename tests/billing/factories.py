@@ -64,7 +64,8 @@ def monthly(
 
 
 def book(*, provisional: bool = False) -> TariffBook:
-    """Two schedules per stove: FACTS §4 H2 2025 and 2026 (gas), and a made-up electric one."""
+    """Two schedules per stove: Moscow's gas-stove rates of H2 2025 and 2026, and a made-up
+    electric one."""
     rows = [
         (date(2025, 7, 1), Stove.GAS, ("7.87",), ("9.45", "4.08"), ("11.24", "4.08", "7.87")),
         (date(2026, 1, 1), Stove.GAS, ("8.00",), ("9.61", "4.15"), ("11.43", "4.15", "8.00")),
