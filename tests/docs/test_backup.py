@@ -61,7 +61,7 @@ class Operator:
 
     def import_accounts(self, text: str) -> None:
         (self.folder / "accounts.csv").write_text(text, encoding="utf-8")
-        self.shell("meterbot import-accounts accounts.csv")
+        self.shell("meterbot db migrate && meterbot import-accounts accounts.csv")
 
     def readings(self, url: str | None = None) -> str:
         prefix = f"METERBOT_STORAGE__URL='{url}' " if url else ""
