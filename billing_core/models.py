@@ -138,6 +138,7 @@ class Account:
     phones: tuple[str, ...] = ()  # normalised +7XXXXXXXXXX
     window_start_day: int | None = None  # per-account override of the window
     window_end_day: int | None = None
+    house_id: str | None = None  # the building's ГАР/ФИАС GUID, lower case (outages)
 
     @property
     def masked(self) -> str:

@@ -39,6 +39,8 @@ _CELL = {
     "status": f"({'|'.join(status.value for status in AccountStatus)}|)",
     "window_start_day": r"([1-9]|[12][0-9]|3[01]|)",
     "window_end_day": r"([1-9]|[12][0-9]|3[01]|)",
+    # A GUID as `normalize_house_id` returns it; upper case or braces take the full path.
+    "house_id": r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|)",
 }
 # The address may be quoted (a comma file quotes it for its commas) but holds no quote, no
 # line break and no byte that was not UTF-8 (decoded as a lone surrogate).
@@ -57,7 +59,7 @@ _WINDOW_DAYS = {"": None, **{str(n): n for n in range(1, 32)}}
 _ORDER = (
     "account", "meter_serial", "zones", "digits", "stove", "status", "phone", "residents",
     "area_m2", "address", "last_period", "last_t1", "last_t2", "last_t3",
-    "window_start_day", "window_end_day",
+    "window_start_day", "window_end_day", "house_id",
 )  # fmt: skip
 
 
@@ -120,7 +122,7 @@ class LineRows:
         if found is None:
             return None
         (account, serial, zones_text, digits_text, stove, status, phone, residents, area,
-         quoted, address, period_text, t1, t2, t3, start, end) = found.group(
+         quoted, address, period_text, t1, t2, t3, start, end, house) = found.group(
             *self._groups
         )  # fmt: skip
         if start and end and int(start) > int(end):
@@ -146,11 +148,11 @@ class LineRows:
             period = v1 = v2 = v3 = None
         keep = self._keep_for(
             (not address, not stove, not status, not residents, not area, not phone,
-             not digits_text, not start, not end)
+             not digits_text, not start, not end, not house)
         )  # fmt: skip
         return (
             account.replace("-", ""), address, stove or "gas", status or "active",
             _RESIDENTS[residents], area.replace(",", ".") or None, phone, _WINDOW_DAYS[start],
             _WINDOW_DAYS[end],
-            serial.upper(), zones, digits, 0, period, v1, v2, v3, keep,
+            serial.upper(), zones, digits, 0, period, v1, v2, v3, keep, house or None,
         )  # fmt: skip

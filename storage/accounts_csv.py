@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TextIO, TypeVar
 
+from billing_core.buildings import normalize_house_id
 from billing_core.identifiers import normalize_account, normalize_phone, normalize_serial
 from billing_core.models import AccountStatus, MeterKind, Period, Stove
 from storage.account_lines import LineRows
@@ -43,12 +44,13 @@ REQUIRED = ("account", "meter_serial", "zones")
 OPTIONAL = (
     "digits", "stove", "phone", "address", "residents", "area_m2",
     "last_period", "last_t1", "last_t2", "last_t3", "status",
-    "window_start_day", "window_end_day",
+    "window_start_day", "window_end_day", "house_id",
 )  # fmt: skip
 _KEPT_WHEN_EMPTY = {
     "address": "address", "stove": "stove", "status": "status", "residents": "residents",
     "area_m2": "area_m2", "phone": "phones", "digits": "digits",
     "window_start_day": "window_start_day", "window_end_day": "window_end_day",
+    "house_id": "house_id",
 }  # fmt: skip
 _LAST = ("last_t1", "last_t2", "last_t3")
 _ZONES = {str(kind.value): kind.value for kind in MeterKind}
@@ -234,7 +236,7 @@ class _RowParser:
         self.cells_of = operator.itemgetter(
             *(self.at[name] for name in ("account", "meter_serial", "zones", "digits", "stove",
                                          "status", "phone", "residents", "area_m2", "address",
-                                         "window_start_day", "window_end_day"))
+                                         "window_start_day", "window_end_day", "house_id"))
         )  # fmt: skip
 
     def parse(self, cells: list[str]) -> AccountRow:
@@ -242,7 +244,7 @@ class _RowParser:
             raise RowError(NOT_UTF8)
         cells.append("")
         (account_text, serial_text, zones_text, digits_text, stove_text, status_text, phone_text,
-         residents_text, area_text, address, start_text, end_text,
+         residents_text, area_text, address, start_text, end_text, house_text,
          ) = self.cells_of(cells)  # fmt: skip
         errors: list[str] = []
         number = account_text.replace("-", "")
@@ -289,6 +291,12 @@ class _RowParser:
         )
         if start is not None and end is not None and start > end:
             errors.append(f"window_start_day {start} is after window_end_day {end}")
+        house_id = normalize_house_id(house_text) if house_text else None
+        if house_text and house_id is None:
+            errors.append(
+                "house_id must be the building's GUID, like "
+                f"0c5b2444-70a0-4932-980c-b4dc0d3f02b5 (got {house_text!r})"
+            )
         # Without a valid zone count, the register cells are checked one by one only.
         period, t1, t2, t3 = self._last(cells, zones or 0, digits, errors)
         # A None among these has put its reason in `errors` already.
@@ -297,6 +305,7 @@ class _RowParser:
         return (
             number, address, stove, status, residents, None if area is None else str(area),
             phones, start, end, serial, zones, digits, 0, period, t1, t2, t3, self.keep(cells),
+            house_id,
         )  # fmt: skip
 
     def keep(self, cells: list[str]) -> str:

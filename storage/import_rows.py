@@ -39,18 +39,19 @@ from storage.base import ImportRow
 #   0 number, 1 address, 2 stove, 3 status, 4 residents, 5 area_m2 (text of the Decimal),
 #   6 phones (space-separated), 7 window_start_day, 8 window_end_day, 9 meter serial,
 #   10 zones, 11 digits, 12 decimals, 13 last_period ("YYYY-MM" or None),
-#   14..16 last t1..t3 (text of the Decimal, or None), 17 keep (" name name " or "").
+#   14..16 last t1..t3 (text of the Decimal, or None), 17 keep (" name name " or ""),
+#   18 house_id (a lower-case GUID, or None).
 AccountRow = tuple[
     str, str, str, str, int | None, str | None, str, int | None, int | None,
-    str, int, int, int, str | None, str | None, str | None, str | None, str,
+    str, int, int, int, str | None, str | None, str | None, str | None, str, str | None,
 ]  # fmt: skip
-ROW_WIDTH = 18
+ROW_WIDTH = 19
 # The columns of a table of `AccountRow`s, in the same order.
 ROW_COLUMNS = (
     "number TEXT, address TEXT, stove TEXT, status TEXT, residents INTEGER, area_m2 TEXT, "
     "phones TEXT, window_start_day INTEGER, window_end_day INTEGER, serial TEXT, "
     "zones INTEGER, digits INTEGER, decimals INTEGER, last_period TEXT, t1 TEXT, t2 TEXT, "
-    "t3 TEXT, keep TEXT"
+    "t3 TEXT, keep TEXT, house_id TEXT"
 )
 # Rows per multi-row INSERT, within SQLite's bound-parameter limit (999 before 3.32).
 _VARIABLE_LIMIT = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
@@ -78,14 +79,14 @@ def account_row(row: ImportRow) -> AccountRow:
         acc.number, acc.address, acc.stove.value, acc.status.value, acc.residents,
         None if acc.area_m2 is None else str(acc.area_m2), " ".join(acc.phones),
         acc.window_start_day, acc.window_end_day, meter.serial, meter.kind.value, meter.digits,
-        meter.decimals, period, t1, t2, t3, keep_text(row.keep),
+        meter.decimals, period, t1, t2, t3, keep_text(row.keep), acc.house_id,
     )  # fmt: skip
 
 
 def import_row(row: AccountRow) -> ImportRow:
     """Column values back as the `ImportRow` they were made from."""
     (number, address, stove, status, residents, area, phones, start_day, end_day, serial, zones,
-     digits, decimals, period, t1, t2, t3, keep) = row  # fmt: skip
+     digits, decimals, period, t1, t2, t3, keep, house_id) = row  # fmt: skip
     values: Readings | None = None
     if period is not None:
         values = {
@@ -104,6 +105,7 @@ def import_row(row: AccountRow) -> ImportRow:
         phones=tuple(phones.split()),
         window_start_day=start_day,
         window_end_day=end_day,
+        house_id=house_id,
     )
     last_period = None if period is None else Period.parse(period)
     return ImportRow(account, last_period, values, frozenset(keep.split()))

@@ -22,7 +22,7 @@ def _keep_case(column: str, param: str, table: str = "accounts") -> str:
 
 _UPSERT_ACCOUNT = (
     "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "  # noqa: S608
-    "window_start_day, window_end_day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+    "window_start_day, window_end_day, house_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11) "
     "ON CONFLICT (number) DO UPDATE SET "
     + ", ".join(f"{c} = {_keep_case(c, '$10::text')}" for c in KEEPABLE_COLUMNS)
 )
@@ -78,7 +78,7 @@ async def upsert_batch(conn: asyncpg.Connection, batch: Sequence[ImportRow], now
         accounts.append((
             acc.number, acc.address, acc.stove.value, acc.status.value, acc.residents,
             acc.area_m2, " ".join(acc.phones), acc.window_start_day, acc.window_end_day,
-            keep,
+            keep, acc.house_id,
         ))  # fmt: skip
         meters.append((
             acc.number, acc.meter.serial, acc.meter.kind.value, acc.meter.digits,

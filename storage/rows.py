@@ -12,13 +12,14 @@ from billing_core.models import Account, AccountStatus, Meter, MeterKind, Readin
 # Account columns an import leaves as stored when the file's cell is empty (`ImportRow.keep`).
 KEEPABLE_COLUMNS = (
     "address", "stove", "status", "residents", "area_m2", "phones",
-    "window_start_day", "window_end_day",
+    "window_start_day", "window_end_day", "house_id",
 )  # fmt: skip
 
 
 ACCOUNT_COLUMNS = (
     "a.number, a.address, a.stove, a.status, a.residents, a.area_m2, a.phones, "
-    "a.window_start_day, a.window_end_day, m.serial, m.zones, m.digits, m.decimals, m.active"
+    "a.window_start_day, a.window_end_day, m.serial, m.zones, m.digits, m.decimals, m.active, "
+    "a.house_id"
 )
 # The meter an account is shown with: the active one, else the last replaced.
 ACCOUNT_SELECT = (
@@ -45,6 +46,7 @@ def account_of(row: Sequence[Any]) -> Account:
         phones=tuple(row[6].split()),
         window_start_day=row[7],
         window_end_day=row[8],
+        house_id=row[14],
     )
 
 

@@ -33,7 +33,7 @@ def _keep_case(column: str, keep: str, table: str = "accounts") -> str:
 # Numbered parameters bound from tuples: measurably faster than names over a million rows.
 _UPSERT_ACCOUNT = (
     "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "  # noqa: S608
-    "window_start_day, window_end_day) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "window_start_day, window_end_day, house_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11) "
     "ON CONFLICT (number) DO UPDATE SET "
     + ", ".join(f"{c} = {_keep_case(c, '?10')}" for c in KEEPABLE_COLUMNS)
 )
@@ -73,8 +73,8 @@ def _from_staging(table: str) -> tuple[str, str, str, str]:
     once (a third less time than the file's order, measured)."""
     return (
         "INSERT INTO accounts (number, address, stove, status, residents, area_m2, phones, "  # noqa: S608
-        "window_start_day, window_end_day) SELECT number, address, stove, status, residents, "
-        f"area_m2, phones, window_start_day, window_end_day FROM {table}",
+        "window_start_day, window_end_day, house_id) SELECT number, address, stove, status, "
+        f"residents, area_m2, phones, window_start_day, window_end_day, house_id FROM {table}",
         "INSERT INTO meters (id, account, serial, zones, digits, decimals, active) "  # noqa: S608
         f"SELECT ?1 + rowid, number, serial, zones, digits, decimals, 1 FROM {table}",
         f"{_READING_INSERT} SELECT number, ?1 + rowid, last_period, t1, t2, t3, "  # noqa: S608
@@ -146,7 +146,7 @@ class ImportPlan:
             self.phones.extend((phone, number) for phone in row[6].split())
             phones = row[6]
         known[number] = (row[9], phones)
-        self.accounts.append((*row[:9], keep))
+        self.accounts.append((*row[:9], keep, row[18]))
         self.meters.append((number, row[9], row[10], row[11], row[12], keep))
         if row[13] is not None:
             self.readings.append((number, row[13], row[14], row[15], row[16], self.now))

@@ -36,6 +36,9 @@ CELLS = {
     "status": ["", "active", "automatic", "closed", "Active", "open"],
     "window_start_day": ["", "1", "31", "0", "32", "05", " 7"],
     "window_end_day": ["", "26", "31", "0", "32", "7"],
+    "house_id": ["",
+                 "0c5b2444-70a0-4932-980c-b4dc0d3f02b5", "0C5B2444-70A0-4932-980C-B4DC0D3F02B5",
+                 "{0c5b2444-70a0-4932-980c-b4dc0d3f02b5}", "0c5b2444-70a0-4932", "дом 5"],
 }  # fmt: skip
 HEADERS = [
     list(REQUIRED + OPTIONAL),
@@ -100,9 +103,9 @@ def test_a_line_read_whole_is_read_as_the_full_path_reads_it(
 @pytest.mark.parametrize(
     "line",
     [
-        "7000000001;01202985;1;6;gas;;г. Москва;2;38,4;2026-02;83148;;;active;;",
-        '70000-000-02;ab12;3;8;electric;+79161234567;"д. 1";;1;2026-02;0;000;00123456;;1;31',
-        "7000000003;01202985;2;;;;;;;;;;;;;",
+        "7000000001;01202985;1;6;gas;;г. Москва;2;38,4;2026-02;83148;;;active;;;",
+        '70000-000-02;ab12;3;8;electric;+79161234567;"д. 1";;1;2026-02;0;000;00123456;;1;31;',
+        "7000000003;01202985;2;;;;;;;;;;;;;;0c5b2444-70a0-4932-980c-b4dc0d3f02b5",
     ],
 )
 def test_common_lines_are_read_whole(line: str) -> None:

@@ -41,7 +41,7 @@ def test_a_full_row() -> None:
     assert (account.residents, account.area_m2) == (3, Decimal("54.3"))
     assert row.last_period == Period(2026, 2)
     assert row.last_values == {Register.T1: Decimal(4521), Register.T2: Decimal(1800)}
-    assert row.keep == {"address", "window_start_day", "window_end_day"}
+    assert row.keep == {"address", "window_start_day", "window_end_day", "house_id"}
 
 
 def test_empty_cells_are_kept_and_defaults_apply() -> None:
