@@ -60,6 +60,14 @@ def normalize_house_id(text: str) -> str | None:
     return value if _GUID.match(value) else None
 
 
+def house_address(address: str) -> str:
+    """The address without the flat and what follows it: what a notice to the whole building
+    names («Москва, ул. Ленина, д. 23, кв. 5» → «Москва, ул. Ленина, д. 23»)."""
+    flat = _FLAT.search(address.lower())
+    kept = address if flat is None else address[: flat.start()]
+    return kept.strip().rstrip(",;").strip()
+
+
 def building_key(address: str) -> str | None:
     """The building `address` is in, as the key outages are matched by (see the module's
     rules), or None when no street and house number can be read from it."""

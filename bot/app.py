@@ -33,6 +33,7 @@ from dialogs.offices import load_offices
 from storage.base import Storage, open_storage
 
 if TYPE_CHECKING:
+    from bot.outages.notices import OutageNotices
     from bot.reminders.service import ReminderService
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,7 @@ async def serve(settings: Settings, storage: Storage) -> int:
         if max_channel is not None and settings.max.mode == "webhook":
             await max_channel.register_webhook()
         reminders = None
+        outages: OutageNotices | None = None
         if settings.reminders.scheduler:
             from bot.closing import schedule_period_close
             from bot.reminders.service import ReminderService
@@ -178,6 +180,11 @@ async def serve(settings: Settings, storage: Storage) -> int:
             # One scheduler, on this process only: it also closes each month when it ends.
             schedule_period_close(reminders.scheduler, settings, storage, _utc_now)
             reminders.start()
+            from bot.outages.notices import OutageNotices
+
+            # Outage notices share the channels' pacers with the reminders of this process.
+            outages = OutageNotices(settings, storage, senders, reminders.pacers)
+            outages.start()
         progress = asyncio.create_task(_publish_campaigns(reminders, metrics))
         tidy = asyncio.create_task(keep_tidy(storage, lambda: datetime.now(UTC)))
         log.info("meterbot is serving: %s", ", ".join(sorted(statuses)) or "no channel")
@@ -186,6 +193,8 @@ async def serve(settings: Settings, storage: Storage) -> int:
         # Stop in the reverse order of dependence: no new campaigns, no new updates, then drain.
         progress.cancel()
         tidy.cancel()
+        if outages is not None:
+            await outages.shutdown()
         if reminders is not None:
             await reminders.shutdown()
         await runner.cleanup()  # runs on_shutdown: webhook updates in flight finish first

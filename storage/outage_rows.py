@@ -40,9 +40,15 @@ RECIPIENTS = (
     "WHERE NOT coalesce(p.blocked, FALSE) AND x.channel IS NULL "
     "ORDER BY b.channel, b.user_id, b.account"
 )
+# The chats a notice of one outage reached ($1: the prefix of its campaigns' kinds).
+TOLD = (
+    "SELECT DISTINCT r.channel, r.user_id, r.account, r.alias FROM campaigns c "
+    "JOIN campaign_recipients r ON r.campaign_id = c.id "
+    "WHERE c.kind LIKE $1 AND r.status = 'sent' ORDER BY r.channel, r.user_id, r.account"
+)
 # Outages not cancelled and not over that affect one chat's accounts.
 CHAT_OUTAGES = (
-    f"SELECT {OUTAGE_COLUMNS}, 0, 0, b.account, b.alias FROM bindings b "  # noqa: S608
+    f"SELECT {OUTAGE_COLUMNS}, 0, 0, b.account, b.alias, a.address FROM bindings b "  # noqa: S608
     "JOIN accounts a ON a.number = b.account "
     "JOIN outage_buildings ob ON (ob.house_id <> '' AND ob.house_id = a.house_id) "
     "OR (ob.building <> '' AND ob.building = a.building) "
@@ -71,7 +77,7 @@ def chat_outages(rows: Iterable[Sequence[Any]]) -> list[ChatOutage]:
     found: dict[tuple[int, str], ChatOutage] = {}
     for row in rows:
         outage = stored_outage(row[:12])
-        found.setdefault((outage.id, row[12]), ChatOutage(outage, row[12], row[13]))
+        found.setdefault((outage.id, row[12]), ChatOutage(outage, row[12], row[13], row[14]))
     return list(found.values())
 
 

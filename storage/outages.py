@@ -75,6 +75,7 @@ class ChatOutage:
     outage: StoredOutage
     account: str
     alias: str
+    address: str  # the account's
 
 
 @runtime_checkable
@@ -87,6 +88,8 @@ class OutageStore(Protocol):
         """Cancel (raising the revision once); None when no outage has this ref."""
 
     async def get_outage(self, ref: str) -> StoredOutage | None: ...
+
+    async def outage_by_id(self, outage_id: int) -> StoredOutage | None: ...
 
     async def list_outages(self, *, active_at: datetime | None = None) -> list[StoredOutage]:
         """Every outage by start, with its buildings and chats told; with `active_at`, only
@@ -107,6 +110,9 @@ class OutageStore(Protocol):
     async def outage_recipients(self, outage_id: int) -> list[Recipient]:
         """One row a chat bound to an account (not closed) in one of the outage's buildings,
         not blocked, outage notices on; the chat's lowest such account. Ids are 0."""
+
+    async def told_recipients(self, outage_id: int) -> list[Recipient]:
+        """One row a chat that a notice of the outage reached (its lowest account then)."""
 
     async def chat_outages(self, chat: ChatRef, now: datetime) -> list[ChatOutage]:
         """Outages not cancelled and not over that affect the chat's accounts, by start."""

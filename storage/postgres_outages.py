@@ -14,6 +14,7 @@ from storage.outage_rows import (
     CHAT_OUTAGES,
     LIST_OUTAGES,
     RECIPIENTS,
+    TOLD,
     chat_outages,
     one_per_chat,
     stale_buildings,
@@ -80,6 +81,16 @@ class PostgresOutages(PostgresConnection):
         async with self._conn() as conn:
             row = await conn.fetchrow(f"{LIST_OUTAGES} WHERE o.ref = $1", ref)
         return None if row is None else stored_outage(row)
+
+    async def outage_by_id(self, outage_id: int) -> StoredOutage | None:
+        async with self._conn() as conn:
+            row = await conn.fetchrow(f"{LIST_OUTAGES} WHERE o.id = $1", outage_id)
+        return None if row is None else stored_outage(row)
+
+    async def told_recipients(self, outage_id: int) -> list[Recipient]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(TOLD, campaign_kind(outage_id, "") + "%")
+        return [Recipient(0, 0, ChatRef(r[0], r[1]), r[2], r[3]) for r in one_per_chat(rows)]
 
     async def list_outages(self, *, active_at: datetime | None = None) -> list[StoredOutage]:
         async with self._conn() as conn:

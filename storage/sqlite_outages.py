@@ -13,6 +13,7 @@ from storage.outage_rows import (
     CHAT_OUTAGES,
     LIST_OUTAGES,
     RECIPIENTS,
+    TOLD,
     chat_outages,
     one_per_chat,
     stale_buildings,
@@ -85,6 +86,15 @@ class SqliteOutages(SqliteConnection):
     async def get_outage(self, ref: str) -> StoredOutage | None:
         row = await self._one(f"{LIST_OUTAGES} WHERE o.ref = ?", (ref,))
         return None if row is None else stored_outage(row)
+
+    async def outage_by_id(self, outage_id: int) -> StoredOutage | None:
+        row = await self._one(f"{LIST_OUTAGES} WHERE o.id = ?", (outage_id,))
+        return None if row is None else stored_outage(row)
+
+    async def told_recipients(self, outage_id: int) -> list[Recipient]:
+        prefix = campaign_kind(outage_id, "")
+        rows = await self._all(_sqlite(TOLD), (prefix + "%",), bulk=True)
+        return [Recipient(0, 0, ChatRef(r[0], r[1]), r[2], r[3]) for r in one_per_chat(rows)]
 
     async def list_outages(self, *, active_at: datetime | None = None) -> list[StoredOutage]:
         if active_at is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,38 @@ def test_russian_headers_semicolons_and_cp1251(
     assert run(config, "outages", "import", str(path), "--encoding", "cp1251") == 0
     [outage] = stored(config)
     assert (outage.ref, outage.kind.value, outage.reason) == ("R1", "emergency", "Авария")
+
+
+def test_house_id_in_the_accounts_csv_matches_outages(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "account;meter_serial;zones;address;house_id\n"
+        "7000000001;S0001;1;ул. Ленина, д. 5, кв. 1;0C5B2444-70A0-4932-980C-B4DC0D3F02B5\n"
+        "7000000002;S0002;1;ул. Ленина, д. 5, кв. 2;дом 5\n"
+        "7000000003;S0003;1;ул. Ленина, д. 7, кв. 3;0c5b2444-70a0-4932-980c-b4dc0d3f02b5\n",
+        encoding="utf-8",
+    )
+    assert run(config, "import-accounts", str(accounts)) == 1
+    out = capsys.readouterr().out
+    assert "line 3: house_id must be the building's GUID" in out
+    guid = "{0C5B2444-70A0-4932-980C-B4DC0D3F02B5}"
+    content = HEADER + f"G1,emergency,2099-01-01 10:00,2099-01-01 12:00,Авария,{guid},,\n"
+    assert run(config, "outages", "import", write(tmp_path, content)) == 0
+    url = config.read_text().split('"')[1]
+
+    async def recipients() -> list[str]:
+        from dialogs.events import ChatRef
+
+        storage = await open_storage(url)
+        try:
+            for number in ("7000000001", "7000000003"):
+                await storage.bind(ChatRef("telegram", number), number, "", datetime.now(UTC))
+            store = outage_store(storage)
+            [outage] = await store.list_outages()
+            return sorted(r.account for r in await store.outage_recipients(outage.id))
+        finally:
+            await storage.close()
+
+    assert asyncio.run(recipients()) == ["7000000001", "7000000003"]  # by GUID, any address

@@ -37,6 +37,8 @@ class SkipReason(enum.StrEnum):
     ACCOUNT_GONE = "account or binding no longer exists"
     ALREADY_SUBMITTED = "reading already submitted"
     WINDOW_CLOSED = "submission window not open"
+    OUTAGES_OFF = "outage notices turned off"
+    OUTAGE_OVER = "outage cancelled or over"
 
 
 @dataclass

@@ -40,6 +40,7 @@ from bot.reminders.sender import (
 from storage.base import Storage
 
 log = logging.getLogger(__name__)
+REMINDER_KINDS = frozenset(kind.value for kind in ReminderKind)
 
 
 def make_pacers(senders: Mapping[str, ChannelSender], timer: Timer) -> dict[str, Pacer]:
@@ -97,7 +98,8 @@ class ReminderService:
         summaries = []
         for campaign_id in await self.storage.open_campaigns():
             campaign = await self.storage.get_campaign(campaign_id)
-            if campaign is not None:
+            # Other campaigns (outage notices) are sent by their own service.
+            if campaign is not None and campaign.kind in REMINDER_KINDS:
                 log.info("resuming %s campaign %s", campaign.kind, campaign.id)
                 summary = await send_campaign(campaign, self.sender())
                 _log_summary(summary)

@@ -358,4 +358,39 @@ TEXTS: dict[str, str] = {
     "forget_kept": "All right, nothing is erased.",
     "btn_forget_yes": "Yes, erase",
     "btn_forget_no": "No, keep it",
+    # -- outages ----------------------------------------------------------------------------------
+    "btn_outages": "Outages",
+    "btn_outages_off": "Stop outage notices",
+    "btn_outages_on": "Send outage notices",
+    "outage_when_same_day": "{day}, {start} to {end}",
+    "outage_when_days": "from {start_day}, {start} to {end_day}, {end}",
+    "outage_reason": "Reason: {reason}.",
+    "outage_announce_planned": "Planned power outage: {when}.\nAddress: {place}.",
+    "outage_announce_emergency": (
+        "Emergency power outage: {when}. The end time is an estimate.\nAddress: {place}."
+    ),
+    "outage_reminder": (
+        "Reminder: a planned power outage is coming soon, {when}.\nAddress: {place}."
+    ),
+    "outage_change": "The power outage has a new time: {when}.\nAddress: {place}.",
+    "outage_cancel": (
+        "The power outage {when} is cancelled: the power stays on.\nAddress: {place}."
+    ),
+    "outage_kind_planned": "Planned outage",
+    "outage_kind_emergency": "Emergency outage",
+    "outage_item": "• {kind} {when}: “{alias}”, {place}.",
+    "outage_item_now": "• Now: {kind} {when}: “{alias}”, {place}.",
+    "outages_title": "Power outages at your addresses:",
+    "outages_none": "No power outages at your addresses now, and none planned.",
+    "outages_no_accounts": (
+        "Link an account, and I will show the outages at your address and tell you of new ones."
+    ),
+    "outages_notices_on": "I tell you of outages at once, and of planned ones the day before.",
+    "outages_notices_off": "Outage notices are off.",
+    "outages_turned_off": (
+        "All right, no more outage notices. Reading reminders stay as they are. To turn them "
+        "on again: /outages on."
+    ),
+    "outages_turned_on": "All right, I will tell you of power outages at your addresses.",
+    "outages_usage": "Type /outages, /outages on or /outages off.",
 }

@@ -189,3 +189,16 @@ async def test_notices_are_the_outage_campaigns(storage: Storage) -> None:
     await storage.create_campaign("opening", MARCH, [], AT)
 
     assert await store.outage_notices(first.id) == {"announce-1": AT}
+
+
+async def test_house_id_is_imported_and_kept_when_a_file_has_none(storage: Storage) -> None:
+    await storage.upsert_accounts([row(account("1000000001", house_id=GUID))])
+    await storage.upsert_accounts([row(account("1000000001"), keep=frozenset({"house_id"}))])
+    stored = await storage.get_account("1000000001")
+    assert stored is not None
+    assert stored.house_id == GUID
+    other = GUID.replace("0c5b", "1d6c")
+    await storage.upsert_accounts([row(account("1000000001", house_id=other))])
+    again = await storage.get_account("1000000001")
+    assert again is not None
+    assert again.house_id == other
