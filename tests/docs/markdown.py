@@ -113,12 +113,13 @@ def sections(text: str) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Block:
-    """A fenced code block: its info string, its lines (indentation of a list item removed) and
-    the marker comment just above it, if any (`<!-- tested: NAME -->`)."""
+    """A fenced code block: its info string, its lines (indentation of a list item removed), the
+    HTML comment just above it, if any, and that comment's marker (`<!-- tested: NAME -->`)."""
 
     info: str
     code: str
     marker: str | None
+    comment: str | None = None
 
 
 def blocks(text: str) -> list[Block]:
@@ -131,12 +132,14 @@ def blocks(text: str) -> list[Block]:
             index += 1
             continue
         indent, fence, info = opening.group(1), opening.group(2), opening.group(3).strip()
-        marker = None
+        marker = comment = None
         previous = index - 1
         while previous >= 0 and not lines[previous].strip():
             previous -= 1
         if previous >= 0:
-            tested = re.match(r"^\s*<!--\s*tested:\s*([\w-]+)\s*-->\s*$", lines[previous])
+            html = re.match(r"^\s*<!--\s*(.*?)\s*-->\s*$", lines[previous])
+            comment = html.group(1) if html else None
+            tested = re.fullmatch(r"tested:\s*([\w-]+)", comment or "")
             marker = tested.group(1) if tested else None
         body = []
         index += 1
@@ -144,7 +147,7 @@ def blocks(text: str) -> list[Block]:
             line = lines[index]
             body.append(line[len(indent) :] if line.startswith(indent) else line.lstrip())
             index += 1
-        found.append(Block(info, "\n".join(body) + "\n", marker))
+        found.append(Block(info, "\n".join(body) + "\n", marker, comment))
         index += 1
     return found
 
