@@ -19,6 +19,10 @@ from billing_core.bills import (
     estimated_reading,
     odn_volume,
     penalty,
+    recalc_label,
+    recalc_register,
+    split_volume,
+    zone_shares,
 )
 from billing_core.errors import BillingError, CannotEstimate, MissingBaseReading, TariffNotFound
 from billing_core.format import (
@@ -123,4 +127,8 @@ __all__ = [
     "parse_values",
     "penalty",
     "read_line",
+    "recalc_label",
+    "recalc_register",
+    "split_volume",
+    "zone_shares",
 ]

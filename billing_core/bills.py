@@ -1,13 +1,23 @@
 """The bill for one period: consumption × tariff, estimates, recalculation, balance, penalties.
 
-Rules (docs/domain.md): Rules 354 p.42 (actual readings), p.59 (average for at most
-`estimate_max_periods` periods), p.60 (then the normative × residents), p.61 (recalculation
-V = (R − R0) − B when readings resume), formulas 12/15 for ОДН, Housing Code art.155 p.14
-penalties. Money is Decimal, each line rounded half up to kopecks; the total is the sum of lines.
+Rules (docs/domain.md): Постановление Правительства РФ № 354 (Rules 354) p.42 (actual
+readings), p.59 (average for at most `estimate_max_periods` periods), p.60 (then the normative ×
+residents), p.61 (recalculation V = (R − R0) − B when readings resume, an overpayment credited
+against future periods), p.38 (zone tariffs priced per zone), formulas 12/15 for ОДН, Housing
+Code art.155 p.14 penalties. Money is Decimal, each line rounded half up to kopecks.
 
+Every estimate is a volume per register. The average (p.59) is one per register already; the
+normative (p.60) is one volume for the flat, which a zone meter's bill splits across its
+registers by the account's own zone shares (`zone_shares`), each part priced at its zone's rate.
 Estimates are stored as MeterReadings with source ESTIMATED whose values are the cumulative
 register values the estimate implies (previous values + estimated volume); `estimated_reading`
-builds one. The recalculation reads B back from them.
+builds one. When readings resume, each register is billed its whole consumption since the last
+actual reading (line "t1") and credited the estimated volume already billed (line "t1_recalc"),
+both at the current tariff: over the estimated months and that month every kWh is billed once,
+per register and in total.
+
+A bill whose lines sum below zero asks nothing (`total` 0) and carries the rest as a credit
+(`Bill.credit`) for the next bills, which take it as their `balance`.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from billing_core.errors import CannotEstimate, MissingBaseReading
 from billing_core.models import (
@@ -24,6 +34,7 @@ from billing_core.models import (
     Bill,
     BillBasis,
     BillLine,
+    Meter,
     MeterKind,
     MeterReading,
     Period,
@@ -45,25 +56,54 @@ from billing_core.tariffs import Tariff, TariffBook
 KOPECK = Decimal("0.01")
 ZERO = Decimal(0)
 
-LINE_NORMATIVE = "normative"
+LINE_NORMATIVE = "normative"  # the one line of a normative bill made by an earlier version
 LINE_ODN = "odn"
 LINE_BALANCE = "balance"
 LINE_PENALTY = "penalty"
 
 
+RECALC_SUFFIX = "_recalc"
+LEGACY_CREDIT_SUFFIX = "_credit"  # a net negative register line of bills made before
+
+
+def recalc_label(register: Register) -> str:
+    """The label of a register's recalculation line: 't1_recalc', minus the estimated volume
+    billed in earlier months."""
+    return f"{register.value}{RECALC_SUFFIX}"
+
+
 def credit_label(register: Register) -> str:
-    """The label of a recalculation credit line: 't1_credit'."""
-    return f"{register.value}_credit"
+    """The label stored bills of an earlier version gave a net negative register: 't1_credit'."""
+    return f"{register.value}{LEGACY_CREDIT_SUFFIX}"
+
+
+def recalc_register(label: str) -> Register | None:
+    """The register a recalculation line (or an earlier version's credit line) is about."""
+    for suffix in (RECALC_SUFFIX, LEGACY_CREDIT_SUFFIX):
+        if label.endswith(suffix):
+            try:
+                return Register(label.removesuffix(suffix))
+            except ValueError:
+                return None
+    return None
 
 
 class BillNote(enum.StrEnum):
     ESTIMATED_AVERAGE = "estimated_average"  # no reading: billed on the average (p.59)
     ESTIMATED_NORMATIVE = "estimated_normative"  # no reading and no average left (p.60)
     RECALCULATED = "recalculated"  # actual reading after estimates (p.61)
-    CREDIT = "credit"  # the estimates exceeded actual use: a credit line
+    CREDIT = "credit"  # the estimates exceeded actual use: the recalculation favours the resident
+    CREDIT_CARRIED = "credit_carried"  # nothing to pay: the rest is carried to later bills
+    CREDIT_USED = "credit_used"  # a credit from earlier bills is deducted
     PROVISIONAL_TARIFF = "provisional_tariff"  # priced with an estimated tariff
     ODN_FLOORED = "odn_floored"  # building data gave negative ОДН: billed as zero, to review
     OVERPAYMENT_HELD = "overpayment_held"  # overpayment kept for a bill on actual readings
+
+
+DEFAULT_ZONE_SHARES: Mapping[MeterKind, Sequence[Decimal]] = {
+    MeterKind.TWO_ZONE: (Decimal(16), Decimal(8)),
+    MeterKind.THREE_ZONE: (Decimal(7), Decimal(8), Decimal(9)),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +115,16 @@ class BillingRules:
     # kWh per person per month by number of residents: 1, 2, 3, 4, 5 or more (Rules 306).
     normatives: Mapping[Stove, Sequence[Decimal]] = field(default_factory=dict, hash=False)
     validation: ValidationRules = field(default_factory=ValidationRules)
-    # The supplier counts an overpayment against the next bill only when it is on actual readings.
+    # The supplier's rule: an overpayment counts against the next bill only when it is on
+    # actual readings.
     overpayment_on_estimates: bool = False
+    # A zone meter's share of each register, used to split a volume estimated for the whole
+    # flat (the normative) when the account's own readings give no shares. Weights in register
+    # order (T1, T2[, T3]); the default is each zone's hours a day in Moscow's tariff tables:
+    # day 16 h, night 8 h; peak 7 h, night 8 h, half-peak 9 h.
+    zone_shares: Mapping[MeterKind, Sequence[Decimal]] = field(
+        default_factory=lambda: dict(DEFAULT_ZONE_SHARES), hash=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +166,8 @@ def odn_volume(building: BuildingData) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class Estimate:
-    """The volume billed for a period without readings; a NORMATIVE volume sits on T1."""
+    """The volume billed for a period without readings, per register (a NORMATIVE volume split
+    by `zone_shares`)."""
 
     basis: BillBasis
     volumes: Readings = field(hash=False)
@@ -152,7 +201,61 @@ def estimate(
         raise CannotEstimate(f"no reading for {period} and the number of residents is unknown")
     index = min(account.residents, len(per_person)) - 1
     volume = per_person[index] * account.residents
-    return Estimate(BillBasis.NORMATIVE, {Register.T1: volume}, in_row)
+    shares = zone_shares(ordered, period, meter, rules)
+    return Estimate(BillBasis.NORMATIVE, split_volume(volume, shares, meter.decimals), in_row)
+
+
+def zone_shares(
+    history: Iterable[MeterReading], before: Period, meter: Meter, rules: BillingRules
+) -> dict[Register, Decimal]:
+    """Each register's share of the account's own consumption, fractions summing to 1.
+
+    Measured over the actual readings before `before` that the p.59 average would span (the
+    latest one and the most recent at least `average_months` earlier), or over all of them when
+    fewer months are known: one month of readings is enough for shares, unlike for an average.
+    With fewer than two actual readings, or nothing used over them, the rules' default shares.
+    """
+    registers = meter.kind.registers
+    if len(registers) == 1:
+        return {registers[0]: Decimal(1)}
+    actual = [
+        r for r in canonical_history(history) if r.source in ACTUAL_SOURCES and r.period < before
+    ]
+    if len(actual) >= 2:
+        end = actual[-1]
+        months = rules.validation.average_months
+        full = [r for r in actual if end.period.months_since(r.period) >= months]
+        start = full[-1] if full else actual[0]
+        if all(r in start.values and r in end.values for r in registers):
+            used = {
+                r: consumption_between(start.values[r], end.values[r], meter.digits)
+                for r in registers
+            }
+            total = sum(used.values(), ZERO)
+            if total > 0:
+                return {r: used[r] / total for r in registers}
+    weights = tuple(rules.zone_shares.get(meter.kind, ())) or (Decimal(1),) * len(registers)
+    if len(weights) != len(registers) or sum(weights, ZERO) <= 0:
+        weights = (Decimal(1),) * len(registers)
+    total = sum(weights, ZERO)
+    return {r: w / total for r, w in zip(registers, weights, strict=True)}
+
+
+def split_volume(volume: Decimal, shares: Mapping[Register, Decimal], decimals: int) -> Readings:
+    """`volume` in parts proportional to `shares`, each a multiple of the meter's smallest step
+    (or of the volume's own, when finer), and adding up to exactly `volume`: the largest
+    remainders get the steps that rounding down left over."""
+    exponent = volume.as_tuple().exponent
+    finest = exponent if isinstance(exponent, int) else 0
+    quantum = Decimal(1).scaleb(min(-decimals, finest))
+    registers = list(shares)
+    raw = {r: volume * shares[r] for r in registers}
+    parts = {r: (raw[r] / quantum).to_integral_value(ROUND_FLOOR) * quantum for r in registers}
+    steps = int((volume - sum(parts.values(), ZERO)) / quantum)
+    by_remainder = sorted(registers, key=lambda r: (parts[r] - raw[r], registers.index(r)))
+    for register in by_remainder[: max(0, min(steps, len(registers)))]:
+        parts[register] += quantum
+    return parts
 
 
 def estimated_reading(
@@ -193,9 +296,12 @@ def compute_bill(
 ) -> Bill:
     """The bill for `period`, from the reading history in any order.
 
-    `balance` is what was owed before this bill (positive: debt, negative: overpayment);
-    `penalty` a figure from `penalty()`. Raises TariffNotFound, CannotEstimate,
-    MissingBaseReading.
+    `balance` is the account's money position before this bill (positive: a debt, negative: a
+    credit, e.g. the `credit` an earlier bill carried); `penalty` a figure from `penalty()`.
+    When the lines sum below zero the bill asks nothing and carries the rest as its `credit`; a
+    credit held back from a bill on estimates (`overpayment_on_estimates`) is carried whole.
+    So `total - credit` is the sum of the lines, less a held credit. Raises TariffNotFound,
+    CannotEstimate, MissingBaseReading.
     """
     meter = account.meter
     ordered = canonical_history(history)
@@ -215,34 +321,34 @@ def compute_bill(
             if r.source is ReadingSource.ESTIMATED and previous.period < r.period < period
         ]
         basis = BillBasis.RECALCULATION if estimates else BillBasis.ACTUAL
-        if estimates:
-            notes.append(BillNote.RECALCULATED)
+        recalculated: list[BillLine] = []
         for register in meter.kind.registers:
             start, end = previous.values[register], current.values[register]
-            volume = consumption_between(start, end, meter.digits)
-            if estimates:
-                billed = estimates[-1].values.get(register, start)
-                volume -= consumption_between(start, billed, meter.digits)
             rate = tariff.rate(register)
-            if volume < 0:
-                lines.append(_line(credit_label(register), volume, rate))
-                if BillNote.CREDIT not in notes:
-                    notes.append(BillNote.CREDIT)
-            else:
-                lines.append(_line(register.value, volume, rate))
+            whole = consumption_between(start, end, meter.digits)
+            lines.append(_line(register.value, whole, rate))
+            if estimates:
+                # Rules 354 p.61: what the estimates billed is taken back at this period's
+                # tariff, as the whole consumption since the last reading is billed at it.
+                reached = estimates[-1].values.get(register, start)
+                billed = consumption_between(start, reached, meter.digits)
+                if billed:
+                    recalculated.append(_line(recalc_label(register), -billed, rate))
+        if estimates:
+            notes.append(BillNote.RECALCULATED)
+            lines.extend(recalculated)
+            if sum((line.amount for line in lines), ZERO) < 0:
+                notes.append(BillNote.CREDIT)
     else:
         guess = estimate(account, period, ordered, rules)
         basis = guess.basis
-        if guess.basis is BillBasis.AVERAGE:
-            notes.append(BillNote.ESTIMATED_AVERAGE)
-            for register in meter.kind.registers:
-                lines.append(_line(register.value, guess.volumes[register], tariff.rate(register)))
-        else:
-            notes.append(BillNote.ESTIMATED_NORMATIVE)
-            single = tariffs.for_period(period, account.stove, MeterKind.SINGLE)
-            used.append(single)
-            volume = guess.volumes[Register.T1]
-            lines.append(_line(LINE_NORMATIVE, volume, single.rate(Register.T1)))
+        notes.append(
+            BillNote.ESTIMATED_AVERAGE
+            if guess.basis is BillBasis.AVERAGE
+            else BillNote.ESTIMATED_NORMATIVE
+        )
+        for register in meter.kind.registers:
+            lines.append(_line(register.value, guess.volumes[register], tariff.rate(register)))
 
     if building is not None:
         volume = odn_volume(building)
@@ -257,24 +363,32 @@ def compute_bill(
             lines.append(_line(LINE_ODN, volume, single.rate(Register.T1)))
 
     estimated = basis in (BillBasis.AVERAGE, BillBasis.NORMATIVE)
+    held = ZERO
     if balance < 0 and estimated and not rules.overpayment_on_estimates:
+        held = -_kopecks(balance)
         notes.append(BillNote.OVERPAYMENT_HELD)
     elif balance != 0:
         lines.append(BillLine(LINE_BALANCE, ZERO, ZERO, _kopecks(balance)))
+        if balance < 0:
+            notes.append(BillNote.CREDIT_USED)
     if penalty > 0:
         lines.append(BillLine(LINE_PENALTY, ZERO, ZERO, _kopecks(penalty)))
     if any(t.provisional for t in used):
         notes.append(BillNote.PROVISIONAL_TARIFF)
 
-    total = sum((line.amount for line in lines), ZERO)
+    charges = sum((line.amount for line in lines), ZERO)
+    credit = held + max(-charges, ZERO)
+    if charges < 0:
+        notes.append(BillNote.CREDIT_CARRIED)
     return Bill(
         account=account.number,
         period=period,
         basis=basis,
         lines=tuple(lines),
-        total=total,
+        total=max(charges, ZERO),
         due=due_date(period, rules.due_day),
         notes=tuple(note.value for note in notes),
+        credit=credit,
     )
 
 

@@ -174,6 +174,9 @@ class BillLine:
 
 @dataclass(frozen=True, slots=True)
 class Bill:
+    """`total` is what the resident is asked to pay (never below zero); `credit` what this bill
+    leaves in the resident's favour for the next ones (an overpayment, Rules 354 p.61)."""
+
     account: str
     period: Period
     basis: BillBasis
@@ -181,3 +184,4 @@ class Bill:
     total: Decimal
     due: date
     notes: tuple[str, ...] = field(default=())
+    credit: Decimal = Decimal(0)

@@ -12,6 +12,7 @@ from billing_core.bills import (
     LINE_ODN,
     LINE_PENALTY,
     BillNote,
+    recalc_register,
 )
 from billing_core.format import (
     format_date,
@@ -93,11 +94,12 @@ def address_suffix(account: Account) -> str:
 
 
 def line_label(turn: Turn, kind: MeterKind, label: str) -> str:
+    recalculated = recalc_register(label)
+    if recalculated is not None:
+        return f"{zone_short(turn, kind, recalculated)} ({turn.t('label_recalculation')})"
     for register in kind.registers:
         if label == register.value:
             return zone_short(turn, kind, register)
-        if label == f"{register.value}_credit":
-            return f"{zone_short(turn, kind, register)} ({turn.t('label_recalculation')})"
     names = {
         LINE_ODN: "label_odn",
         LINE_PENALTY: "label_penalty",

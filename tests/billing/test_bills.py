@@ -8,7 +8,6 @@ import pytest
 
 from billing_core import (
     LINE_BALANCE,
-    LINE_NORMATIVE,
     LINE_ODN,
     LINE_PENALTY,
     BillBasis,
@@ -171,12 +170,45 @@ def test_estimate_max_periods_comes_from_rules() -> None:
     ],
 )
 def test_normative_times_residents(residents: int, volume: str) -> None:
-    acc = account(MeterKind.TWO_ZONE, residents=residents)
-    bill = compute_bill(acc, NOV, [], book(), NORMATIVES)
+    bill = compute_bill(account(residents=residents), NOV, [], book(), NORMATIVES)
     assert bill.basis is BillBasis.NORMATIVE
     assert bill.notes == (BillNote.ESTIMATED_NORMATIVE,)
-    # the normative is priced at the single-rate tariff whatever the meter's zones
-    assert lines(bill) == [(LINE_NORMATIVE, D(volume), D("8.00"), D(volume) * 8)]
+    assert lines(bill) == [("t1", D(volume), D("8.00"), D(volume) * 8)]
+
+
+@pytest.mark.parametrize(
+    ("residents", "t1", "t2", "amount"),
+    [
+        # no readings: the zones' hours, 16 day and 8 night. 75 × 16/24 = 50, 75 × 8/24 = 25;
+        # 50 × 9.61 + 25 × 4.15 = 480.50 + 103.75
+        pytest.param(1, "50", "25", "584.25", id="one"),
+        # 175 × 16/24 = 116.67 → 116 + the left-over kWh (largest remainder); 175 × 8/24 = 58.33
+        # 117 × 9.61 + 58 × 4.15 = 1124.37 + 240.70
+        pytest.param(7, "117", "58", "1365.07", id="remainder-to-the-larger-fraction"),
+    ],
+)
+def test_normative_on_a_zone_meter_split_by_zone_hours(
+    residents: int, t1: str, t2: str, amount: str
+) -> None:
+    bill = compute_bill(account(MeterKind.TWO_ZONE, residents=residents), NOV, [], book(),
+                        NORMATIVES)  # fmt: skip
+    assert [(x.label, x.quantity_kwh) for x in bill.lines] == [("t1", D(t1)), ("t2", D(t2))]
+    assert bill.total == D(amount)
+
+
+def test_normative_split_by_the_accounts_own_zone_shares() -> None:
+    # One month of readings: 100 day, 50 night — too short for an average, enough for shares.
+    history = [reading("2026-08", 1000, 500), reading("2026-09", 1100, 550)]
+    acc = account(MeterKind.TWO_ZONE, residents=2)  # 2 × 46 = 92 kWh
+    bill = compute_bill(acc, NOV, history, book(), NORMATIVES)
+    # 92 × 2/3 = 61.33 → 61, 92 × 1/3 = 30.67 → 31 (the larger remainder takes the left-over kWh)
+    assert lines(bill) == [
+        ("t1", D(61), D("9.61"), D("586.21")),
+        ("t2", D(31), D("4.15"), D("128.65")),
+    ]
+    three = compute_bill(account(MeterKind.THREE_ZONE, residents=1), NOV, [], book(), NORMATIVES)
+    # 75 kWh by the hours 7 peak, 8 night, 9 half-peak: 21.875, 25, 28.125 → 22, 25, 28
+    assert [x.quantity_kwh for x in three.lines] == [D(22), D(25), D(28)]
 
 
 def test_short_history_goes_to_normative() -> None:
@@ -234,21 +266,27 @@ ESTIMATED_MONTHS = [
 
 
 @pytest.mark.parametrize(
-    ("actual", "expected"),
+    ("actual", "used", "total", "credit"),
     [
-        pytest.param(1350, [("t1", "50", "8.00", "400.00")], id="used-more-than-estimated"),
-        pytest.param(1300, [("t1", "0", "8.00", "0.00")], id="exactly-as-estimated"),
-        pytest.param(1250, [("t1_credit", "-50", "8.00", "-400.00")], id="negative-is-credit"),
-        pytest.param(1299, [("t1_credit", "-1", "8.00", "-8.00")], id="one-kwh-credit"),
+        # 300 kWh estimated in August–October (1000 → 1300) are taken back: −300 × 8.00 = −2400
+        pytest.param(1350, "350", "400.00", "0", id="used-more-than-estimated"),
+        pytest.param(1300, "300", "0.00", "0", id="exactly-as-estimated"),
+        pytest.param(1250, "250", "0", "400.00", id="credit-carried"),
+        pytest.param(1299, "299", "0", "8.00", id="one-kwh-credit"),
     ],
 )
-def test_recalculation(actual: int, expected: list[tuple[str, str, str, str]]) -> None:
+def test_recalculation(actual: int, used: str, total: str, credit: str) -> None:
     history = [*ESTIMATED_MONTHS, reading("2026-11", actual)]
     bill = compute_bill(account(), NOV, history, book(), RULES)
     assert bill.basis is BillBasis.RECALCULATION
-    assert lines(bill) == [(a, D(b), D(c), D(d)) for a, b, c, d in expected]
+    assert lines(bill) == [
+        ("t1", D(used), D("8.00"), D(used) * 8),
+        ("t1_recalc", D(-300), D("8.00"), D("-2400.00")),
+    ]
+    assert (bill.total, bill.credit) == (D(total), D(credit))
     assert BillNote.RECALCULATED in bill.notes
     assert (BillNote.CREDIT in bill.notes) is (actual < 1300)
+    assert (BillNote.CREDIT_CARRIED in bill.notes) is (actual < 1300)
 
 
 def test_recalculation_per_zone() -> None:
@@ -259,10 +297,56 @@ def test_recalculation_per_zone() -> None:
     ]
     bill = compute_bill(account(MeterKind.TWO_ZONE), NOV, history, book(), RULES)
     assert lines(bill) == [
-        ("t1_credit", D(-50), D("9.61"), D("-480.50")),
-        ("t2", D(100), D("4.15"), D("415.00")),
+        ("t1", D(150), D("9.61"), D("1441.50")),
+        ("t2", D(200), D("4.15"), D("830.00")),
+        ("t1_recalc", D(-200), D("9.61"), D("-1922.00")),
+        ("t2_recalc", D(-100), D("4.15"), D("-415.00")),
     ]
-    assert bill.total == D("-65.50")
+    # 1441.50 + 830.00 − 1922.00 − 415.00 = −65.50: nothing to pay, 65.50 carried
+    assert (bill.total, bill.credit) == (D(0), D("65.50"))
+
+
+def _two_zone_tariffs(single: str, day: str, night: str) -> TariffBook:
+    rates = {MeterKind.SINGLE: {Register.T1: D(single)},
+             MeterKind.TWO_ZONE: {Register.T1: D(day), Register.T2: D(night)}}  # fmt: skip
+    return TariffBook(Tariff(date(2026, 1, 1), Stove.GAS, kind, r) for kind, r in rates.items())
+
+
+def test_two_zone_meter_resumed_after_the_normative_bills_each_kwh_once() -> None:
+    """Readings 1000/500 in August and 1100/550 in September (too short for an average); October
+    and November on the normative, 150 kWh each; 1300/700 submitted in December."""
+    tariffs = _two_zone_tariffs("8.13", "9.77", "4.21")
+    rules = BillingRules(normatives={Stove.GAS: tuple(map(D, ("150", "75", "50", "40", "30")))})
+    acc = account(MeterKind.TWO_ZONE, residents=1)
+    history = [reading("2026-08", 1000, 500), reading("2026-09", 1100, 550)]
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    billed = D(0)
+    for month in ("2026-10", "2026-11"):
+        period = Period.parse(month)
+        stored = estimated_reading(acc, period, history, rules, at)
+        bill = compute_bill(acc, period, history, tariffs, rules)
+        # the account's own shares, 100 : 50 — 150 kWh = 100 day + 50 night:
+        # 100 × 9.77 + 50 × 4.21 = 977.00 + 210.50 = 1187.50
+        assert lines(bill) == [("t1", D(100), D("9.77"), D("977.00")),
+                               ("t2", D(50), D("4.21"), D("210.50"))]  # fmt: skip
+        billed += bill.total
+        history.append(stored)
+    assert [r.values for r in history[2:]] == [
+        {Register.T1: D(1200), Register.T2: D(600)},
+        {Register.T1: D(1300), Register.T2: D(650)},
+    ]
+    december = compute_bill(acc, Period(2026, 12), [*history, reading("2026-12", 1300, 700)],
+                            tariffs, rules)  # fmt: skip
+    # since September: day 200, night 150 used; day 200, night 100 billed on the normative
+    assert lines(december) == [
+        ("t1", D(200), D("9.77"), D("1954.00")),
+        ("t2", D(150), D("4.21"), D("631.50")),
+        ("t1_recalc", D(-200), D("9.77"), D("-1954.00")),
+        ("t2_recalc", D(-100), D("4.21"), D("-421.00")),
+    ]
+    assert december.total == D("210.50")  # the 50 night kWh still owed: 50 × 4.21
+    # 2 × 1187.50 + 210.50 = 2585.50 = 200 × 9.77 + 150 × 4.21, the 350 kWh at zone rates
+    assert billed + december.total == D("2585.50")
 
 
 def test_actual_beats_estimate_in_the_same_period() -> None:
@@ -293,7 +377,7 @@ ACTUAL = [reading("2026-10", 1000), reading("2026-11", 1100)]  # 100 kWh × 8.00
     [
         pytest.param(ACTUAL, "150.456", RULES, "150.46", "950.46", False, id="debt"),
         pytest.param(ACTUAL, "-300", RULES, "-300.00", "500.00", False, id="overpayment"),
-        pytest.param(ACTUAL, "-1000", RULES, "-1000.00", "-200.00", False,
+        pytest.param(ACTUAL, "-1000", RULES, "-1000.00", "0", False,
                      id="overpayment-larger-than-bill"),
         pytest.param(monthly("2026-03", 8, 100), "-300", RULES, None, "800.00", True,
                      id="overpayment-held-on-estimate"),
@@ -318,6 +402,49 @@ def test_previous_balance(
     assert carried == ([] if balance_line is None else [D(balance_line)])
     assert bill.total == D(total)
     assert (BillNote.OVERPAYMENT_HELD in bill.notes) is held
+
+
+@pytest.mark.parametrize(
+    ("credit_before", "total", "credit_after", "notes"),
+    [
+        # 800.00 charged; a 300.00 credit deducted: 500.00 to pay, nothing left
+        pytest.param("300", "500.00", "0", {BillNote.CREDIT_USED}, id="used-up"),
+        # a 1200.00 credit: 800.00 of it used, 400.00 carried on
+        pytest.param("1200", "0", "400.00", {BillNote.CREDIT_USED, BillNote.CREDIT_CARRIED},
+                     id="carried-on"),
+    ],
+)  # fmt: skip
+def test_credit_deducted_until_used_up(
+    credit_before: str, total: str, credit_after: str, notes: set[BillNote]
+) -> None:
+    bill = compute_bill(account(), NOV, ACTUAL, book(), RULES, balance=-D(credit_before))
+    assert (bill.total, bill.credit) == (D(total), D(credit_after))
+    assert notes <= set(bill.notes)
+
+
+def test_credit_held_on_an_estimate_is_carried_whole() -> None:
+    bill = compute_bill(account(), NOV, monthly("2026-03", 8, 100), book(), RULES,
+                        balance=D("-300"))  # fmt: skip
+    assert (bill.total, bill.credit) == (D("800.00"), D("300.00"))
+
+
+def test_credit_from_a_recalculation_in_the_residents_favour() -> None:
+    # 200 kWh estimated (October), 50 used: −150 kWh × 8.00 = −1200.00
+    history = [reading("2026-09", 1000), reading("2026-10", 1200, source=EST),
+               reading("2026-11", 1050)]  # fmt: skip
+    bill = compute_bill(account(), NOV, history, book(), RULES)
+    # 50 × 8.00 − 200 × 8.00 = 400.00 − 1600.00
+    assert lines(bill) == [("t1", D(50), D("8.00"), D("400.00")),
+                           ("t1_recalc", D(-200), D("8.00"), D("-1600.00"))]  # fmt: skip
+    assert (bill.total, bill.credit) == (D(0), D("1200.00"))
+    december = compute_bill(account(), Period(2026, 12), [*history, reading("2026-12", 1150)],
+                            book(), RULES, balance=-bill.credit)  # fmt: skip
+    # 100 × 8.00 = 800.00 against the 1200.00 credit: 0 to pay, 400.00 carried on
+    assert (december.total, december.credit) == (D(0), D("400.00"))
+    later = [*history, reading("2026-12", 1150), reading("2027-01", 1250)]
+    january = compute_bill(account(), Period(2027, 1), later, book(), RULES,
+                           balance=-december.credit)  # fmt: skip
+    assert (january.total, january.credit) == (D("400.00"), D(0))
 
 
 def test_penalty_line() -> None:
