@@ -103,9 +103,13 @@ async def close_period(
             if subject.account is None:  # removed meanwhile
                 continue
             history = list(subject.history)
+            # the same money position a resident's submission is billed from (a credit carried)
+            position = await storage.money_position(number, period)
             try:
                 reading = estimated_reading(subject.account, period, history, rules, now)
-                bill = compute_bill(subject.account, period, history, tariffs, rules)
+                bill = compute_bill(
+                    subject.account, period, history, tariffs, rules, balance=position.amount
+                )
             except MissingBaseReading:
                 closed.skipped[NO_BASE] += 1
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -78,6 +78,31 @@ class ChatSnapshot:
     bindings: tuple[Binding, ...] | None = field(default=None, compare=False)
     # The state's subject, read in the same trip when the state names one (see `DialogState`).
     subject: Subject | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedBalance:
+    """An account's balance in the supplier's billing system as of a day (Balances CSV)."""
+
+    account: str
+    as_of: date
+    amount: Decimal  # positive: a debt; negative: an overpayment
+    last_payment_date: date | None = None
+    last_payment_amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyPosition:
+    """What an account owes (positive) or has in credit (negative) before a bill, and where the
+    figure comes from: "bill" (the credit the bill of `period` carried), "imported" (the
+    billing system's balance as of `as_of`) or "none" (nothing known: zero)."""
+
+    amount: Decimal = Decimal(0)
+    source: str = "none"
+    period: Period | None = None
+    as_of: date | None = None
+    last_payment_date: date | None = None
+    last_payment_amount: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,10 +308,16 @@ class Storage(Protocol):
 
     async def bills(self, account: str, *, limit: int = 12) -> list[Bill]: ...
 
-    async def balance(self, account: str) -> Decimal:
-        """Positive: the resident owes; negative: overpaid (a credit)."""
+    # -- the account's money: one position, two sources ---------------------------------------
+    async def money_position(self, account: str, before: Period) -> MoneyPosition:
+        """What the account owes or has in credit before the bill for `before`: the credit the
+        latest current bill of an earlier period carried, unless the billing system's balance
+        (`record_balance`) is newer — as of a day in a later month than that bill's period —
+        in which case that balance. The one figure every bill is computed with."""
 
-    async def set_balance(self, account: str, amount: Decimal) -> None: ...
+    async def record_balance(self, balance: ImportedBalance) -> bool:
+        """Store the billing system's balance of an account (replacing the one stored); False,
+        storing nothing, when the stored one is as of a later day."""
 
     def export_readings(self, period: Period) -> AsyncIterator[ExportedReading]: ...
 

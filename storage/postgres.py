@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -44,6 +43,7 @@ from storage.base import (
 from storage.postgres_campaigns import PostgresCampaigns
 from storage.postgres_estimates import PostgresEstimates
 from storage.postgres_import import upsert_batch
+from storage.postgres_money import PostgresMoney
 from storage.postgres_outages import PostgresOutages
 from storage.postgres_readings import lock_meter, write_reading
 from storage.postgres_rows import (
@@ -56,7 +56,7 @@ from storage.rows import ACCOUNT_SELECT, READING_COLUMNS, account_of, aware
 EXPORT_PAGE = 1000
 
 
-class PostgresStorage(PostgresCampaigns, PostgresEstimates, PostgresOutages):
+class PostgresStorage(PostgresCampaigns, PostgresEstimates, PostgresMoney, PostgresOutages):
     """`Storage` on PostgreSQL. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
     engine = "postgres"
@@ -387,7 +387,7 @@ class PostgresStorage(PostgresCampaigns, PostgresEstimates, PostgresOutages):
         """The current bill of each period, newest period first."""
         async with self._conn() as conn:
             heads = await conn.fetch(
-                "SELECT id, period, basis, total, due, notes::text AS notes FROM bills "
+                "SELECT id, period, basis, total, due, notes::text AS notes, credit FROM bills "
                 "WHERE account = $1 AND is_current ORDER BY period DESC, id DESC LIMIT $2",
                 account,
                 limit,
@@ -411,25 +411,10 @@ class PostgresStorage(PostgresCampaigns, PostgresEstimates, PostgresOutages):
                 total=h["total"],
                 due=h["due"],
                 notes=tuple(json.loads(h["notes"])),
+                credit=h["credit"],
             )
             for h in heads
         ]
-
-    async def balance(self, account: str) -> Decimal:
-        async with self._conn() as conn:
-            amount: Decimal | None = await conn.fetchval(
-                "SELECT amount FROM balances WHERE account = $1", account
-            )
-        return Decimal(0) if amount is None else amount
-
-    async def set_balance(self, account: str, amount: Decimal) -> None:
-        async with self._conn() as conn:
-            await conn.execute(
-                "INSERT INTO balances (account, amount) VALUES ($1, $2) "
-                "ON CONFLICT (account) DO UPDATE SET amount = EXCLUDED.amount",
-                account,
-                amount,
-            )
 
     async def export_readings(self, period: Period) -> AsyncIterator[ExportedReading]:
         """Current readings of a period by account, read in pages (no connection is held

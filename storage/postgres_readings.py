@@ -56,10 +56,11 @@ async def write_reading(
 
 async def _store_bill(conn: asyncpg.Connection, bill: Bill, reading_id: int) -> None:
     bill_id = await conn.fetchval(
-        "INSERT INTO bills (account, period, basis, total, due, notes, reading_id, created_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) RETURNING id",
+        "INSERT INTO bills (account, period, basis, total, due, notes, reading_id, created_at, "
+        "credit) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9) RETURNING id",
         bill.account, str(bill.period), bill.basis.value, bill.total, bill.due,
         json.dumps(list(bill.notes), ensure_ascii=False), reading_id, datetime.now(UTC),
+        bill.credit,
     )  # fmt: skip
     await conn.executemany(
         "INSERT INTO bill_lines (bill_id, position, label, quantity_kwh, rate, amount) "

@@ -50,6 +50,7 @@ from storage.rows import (
 from storage.sqlite_campaigns import SqliteCampaigns
 from storage.sqlite_estimates import SqliteEstimates
 from storage.sqlite_import import ImportPlan, write_plan, write_staged
+from storage.sqlite_money import SqliteMoney
 from storage.sqlite_outages import SqliteOutages
 from storage.sqlite_rows import (
     _CLAIM_UPDATE,
@@ -81,7 +82,7 @@ _BILL_OF_READING = (
 )
 
 
-class SqliteStorage(SqliteCampaigns, SqliteEstimates, SqliteOutages):
+class SqliteStorage(SqliteCampaigns, SqliteEstimates, SqliteMoney, SqliteOutages):
     """`Storage` on SQLite. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
     engine = "sqlite"
@@ -370,12 +371,12 @@ class SqliteStorage(SqliteCampaigns, SqliteEstimates, SqliteOutages):
     async def bills(self, account: str, *, limit: int = 12) -> list[Bill]:
         """The current bill of each period, newest period first."""
         heads = await self._all(
-            "SELECT id, period, basis, total, due, notes FROM bills "
+            "SELECT id, period, basis, total, due, notes, credit FROM bills "
             "WHERE account = ? AND is_current = 1 ORDER BY period DESC, id DESC LIMIT ?",
             (account, limit),
         )
         found = []
-        for bill_id, period, basis, total, due, notes in heads:
+        for bill_id, period, basis, total, due, notes, credit in heads:
             lines = await self._all(
                 "SELECT label, quantity_kwh, rate, amount FROM bill_lines "
                 "WHERE bill_id = ? ORDER BY position",
@@ -392,20 +393,10 @@ class SqliteStorage(SqliteCampaigns, SqliteEstimates, SqliteOutages):
                     total=Decimal(total),
                     due=date.fromisoformat(due),
                     notes=tuple(json.loads(notes)),
+                    credit=Decimal(credit),
                 )
             )
         return found
-
-    async def balance(self, account: str) -> Decimal:
-        row = await self._one("SELECT amount FROM balances WHERE account = ?", (account,))
-        return Decimal(0) if row is None else Decimal(row[0])
-
-    async def set_balance(self, account: str, amount: Decimal) -> None:
-        await self._change(
-            "INSERT INTO balances (account, amount) VALUES (?, ?) "
-            "ON CONFLICT (account) DO UPDATE SET amount = excluded.amount",
-            (account, str(amount)),
-        )
 
     async def export_readings(self, period: Period) -> AsyncIterator[ExportedReading]:
         """Current readings of a period by account, read in pages (the lock is not held

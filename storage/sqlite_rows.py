@@ -178,11 +178,11 @@ def _store_bill(conn: sqlite3.Connection, bill: Bill, reading_id: int | None, no
     """Insert `bill` and its lines as the period's current bill (the caller retired the last)."""
     bill_id = conn.execute(
         "INSERT INTO bills (account, period, basis, total, due, notes, reading_id, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at, credit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             bill.account, str(bill.period), bill.basis.value, str(bill.total),
             bill.due.isoformat(), json.dumps(list(bill.notes), ensure_ascii=False),
-            reading_id, now,
+            reading_id, now, str(bill.credit),
         ),
     ).lastrowid  # fmt: skip
     conn.executemany(

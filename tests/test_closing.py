@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from billing_core.models import (
     Account,
     AccountStatus,
+    Bill,
     BillBasis,
     Meter,
     MeterKind,
@@ -217,3 +218,42 @@ async def test_the_scheduler_closes_the_month_on_the_first(
     mid_month = AsyncIOScheduler(timezone=MSK)
     schedule_period_close(mid_month, settings, storage, lambda: datetime(2026, 12, 15, tzinfo=MSK))
     assert mid_month.get_jobs()[0].next_run_time == datetime(2027, 1, 1, 3, 0, tzinfo=MSK)
+
+
+async def test_closing_bills_from_the_accounts_money_position(
+    storage: Storage, settings: Settings
+) -> None:
+    # October's bill for USUAL left a 1 200.00 ₽ credit (a recalculation in the resident's favour)
+    credit = Bill(USUAL, Period(2026, 10), BillBasis.RECALCULATION, (), Decimal(0),
+                  date(2026, 11, 10), credit=Decimal("1200.00"))  # fmt: skip
+    await storage.record_submission(USUAL, _reading(10, 2000), credit)
+
+    await close_period(storage, settings, NOVEMBER, DECEMBER_1ST)
+
+    bill = await storage.latest_bill(USUAL)
+    assert bill is not None
+    # 100 kWh × 8.00 on the average; an overpayment counts only against a bill on readings
+    # (overpayment_on_estimates = false), so it is held and carried whole
+    assert (bill.basis, bill.total, bill.credit) == (
+        BillBasis.AVERAGE, Decimal("800.00"), Decimal("1200.00"))  # fmt: skip
+    assert "overpayment_held" in bill.notes
+    position = await storage.money_position(USUAL, NOVEMBER.next())
+    assert position.amount == Decimal("-1200.00")
+
+
+async def test_closing_deducts_a_credit_when_estimates_may_use_it(
+    storage: Storage, settings: Settings
+) -> None:
+    credit = Bill(USUAL, Period(2026, 10), BillBasis.RECALCULATION, (), Decimal(0),
+                  date(2026, 11, 10), credit=Decimal("300.00"))  # fmt: skip
+    await storage.record_submission(USUAL, _reading(10, 2000), credit)
+    billing = settings.billing.model_copy(update={"overpayment_on_estimates": True})
+    allowing = settings.model_copy(update={"billing": billing})
+
+    await close_period(storage, allowing, NOVEMBER, DECEMBER_1ST)
+
+    bill = await storage.latest_bill(USUAL)
+    assert bill is not None
+    # 800.00 − 300.00 credit = 500.00, nothing left over
+    assert (bill.total, bill.credit) == (Decimal("500.00"), Decimal(0))
+    assert [line.amount for line in bill.lines if line.label == "balance"] == [Decimal("-300.00")]

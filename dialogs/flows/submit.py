@@ -192,12 +192,21 @@ def _check(turn: Turn, draft: Draft) -> CheckedSubmission:
     )
 
 
-def _bill(turn: Turn, draft: Draft, reading_now: MeterReading) -> Bill | None:
-    """The bill the reading makes, or None when there is no earlier reading to measure from."""
+async def _bill(turn: Turn, draft: Draft, reading_now: MeterReading) -> Bill | None:
+    """The bill the reading makes, or None when there is no earlier reading to measure from.
+
+    It starts from the account's money position before this period (a credit carried by an
+    earlier bill, or the billing system's balance), as the month's closing does."""
     history = [*draft.history, reading_now]
+    position = await turn.storage.money_position(draft.account.number, draft.period)
     try:
         return compute_bill(
-            draft.account, draft.period, history, turn.config.tariffs, turn.config.billing
+            draft.account,
+            draft.period,
+            history,
+            turn.config.tariffs,
+            turn.config.billing,
+            balance=position.amount,
         )
     except MissingBaseReading:
         return None
@@ -229,7 +238,7 @@ async def review(turn: Turn, draft: Draft) -> list[Reply]:
     if checked.needed:
         return [question(turn, draft, checked.needed[0])]
     try:
-        bill = _bill(turn, draft, _reading(turn, draft))
+        bill = await _bill(turn, draft, _reading(turn, draft))
     except TariffNotFound:
         return [menu_reply(turn, "rej_no_tariff", phone=turn.config.contacts.phone)]
     save(turn, PREVIEW, draft)
@@ -281,7 +290,7 @@ async def confirm(turn: Turn) -> list[Reply]:
         return [question(turn, draft, checked.needed[0])]
     new_reading = _reading(turn, draft)
     try:
-        bill = _bill(turn, draft, new_reading)
+        bill = await _bill(turn, draft, new_reading)
     except BillingError:
         return [menu_reply(turn, "rej_no_tariff", phone=turn.config.contacts.phone)]
     stored = await turn.storage.record_submission(

@@ -26,7 +26,15 @@ from billing_core.models import (
 from bot.config import Settings, StorageSettings
 from bot.dbcopy import copy_command, hide_password
 from dialogs.events import ChatRef
-from storage.base import ChatProfile, DialogState, ImportRow, Recipient, Storage, open_storage
+from storage.base import (
+    ChatProfile,
+    DialogState,
+    ImportedBalance,
+    ImportRow,
+    Recipient,
+    Storage,
+    open_storage,
+)
 from storage.copy import copy_database
 from tests.pg import fresh_database
 
@@ -78,7 +86,10 @@ async def _populate(storage: Storage) -> None:
         # a correction: the March reading superseded, kept as history
         fixed = _reading(acc, Period(2026, 3), 3100 + i, chat.user_id)
         await storage.record_submission(acc.number, fixed, None)
-        await storage.set_balance(acc.number, Decimal("-12.34"))
+        paid = (date(2026, 3, 28), Decimal("500.00"))
+        await storage.record_balance(
+            ImportedBalance(acc.number, date(2026, 4, 1), Decimal("-12.34"), *paid)
+        )
     await storage.claim_update("telegram", "9001")
     await storage.record_bind_failure(ChatRef("viber", "x"), AT)
     recipients = [
@@ -129,7 +140,10 @@ async def test_copy_moves_every_row_and_verifies(
                     await source.reading_history(number, Period(2026, 3))
                 )
                 assert await target.bills(number) == await source.bills(number)
-                assert await target.balance(number) == Decimal("-12.34")
+                position = await target.money_position(number, Period(2026, 5))
+                assert position == await source.money_position(number, Period(2026, 5))
+                assert (position.amount, position.last_payment_amount) == (
+                    Decimal("-12.34"), Decimal("500.00"))  # fmt: skip
                 chat = ChatRef("telegram", str(500 + i))
                 assert await target.load_state(chat) == await source.load_state(chat)
                 assert await target.bindings(chat) == await source.bindings(chat)

@@ -170,15 +170,6 @@ async def test_decimals_and_offsets_survive(storage: Storage) -> None:
     assert stored.submitted_at.utcoffset() is not None
 
 
-async def test_balance(storage: Storage) -> None:
-    await seed(storage)
-    assert await storage.balance(NUMBER) == Decimal(0)
-
-    await storage.set_balance(NUMBER, Decimal("-120.50"))
-
-    assert await storage.balance(NUMBER) == Decimal("-120.50")
-
-
 async def test_export_pages_through_current_readings(
     storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
