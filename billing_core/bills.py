@@ -91,6 +91,9 @@ def recalc_register(label: str) -> Register | None:
 class BillNote(enum.StrEnum):
     ESTIMATED_AVERAGE = "estimated_average"  # no reading: billed on the average (p.59)
     ESTIMATED_NORMATIVE = "estimated_normative"  # no reading and no average left (p.60)
+    # why the normative: the average was used for `estimate_max_periods` months in a row …
+    NORMATIVE_AFTER_AVERAGE = "normative_after_average"
+    NORMATIVE_NO_AVERAGE = "normative_no_average"  # … or too few readings for an average
     RECALCULATED = "recalculated"  # actual reading after estimates (p.61)
     CREDIT = "credit"  # the estimates exceeded actual use: the recalculation favours the resident
     CREDIT_CARRIED = "credit_carried"  # nothing to pay: the rest is carried to later bills
@@ -342,11 +345,14 @@ def compute_bill(
     else:
         guess = estimate(account, period, ordered, rules)
         basis = guess.basis
-        notes.append(
-            BillNote.ESTIMATED_AVERAGE
-            if guess.basis is BillBasis.AVERAGE
-            else BillNote.ESTIMATED_NORMATIVE
-        )
+        if guess.basis is BillBasis.AVERAGE:
+            notes.append(BillNote.ESTIMATED_AVERAGE)
+        else:
+            notes.append(BillNote.ESTIMATED_NORMATIVE)
+            used_up = guess.periods_in_row > rules.estimate_max_periods
+            notes.append(
+                BillNote.NORMATIVE_AFTER_AVERAGE if used_up else BillNote.NORMATIVE_NO_AVERAGE
+            )
         for register in meter.kind.registers:
             lines.append(_line(register.value, guess.volumes[register], tariff.rate(register)))
 

@@ -109,16 +109,46 @@ def line_label(turn: Turn, kind: MeterKind, label: str) -> str:
     return turn.t(names[label]) if label in names else label
 
 
+def bill_head(turn: Turn, account: Account, bill: Bill) -> str:
+    """The bill's heading with the true reason of its basis: no reading this month (average),
+    the average's months used up or too few readings for one (normative), a recalculation."""
+    key = f"bill_head_{bill.basis.value}"
+    if bill.basis is BillBasis.NORMATIVE:
+        for note in (BillNote.NORMATIVE_AFTER_AVERAGE, BillNote.NORMATIVE_NO_AVERAGE):
+            if note.value in bill.notes:
+                key = f"bill_head_{note.value}"
+    return turn.t(
+        key,
+        period=period(turn, bill.period),
+        account=account.pretty,
+        max_months=turn.config.billing.estimate_max_periods,
+    )
+
+
+def money_tail(turn: Turn, bill: Bill, total_key: str = "bill_total") -> list[str]:
+    """The amount to pay and, when a credit is left, that it counts against the next bills
+    (Rules 354 p.61): «К оплате: 0 ₽» rather than a negative sum."""
+    tail = []
+    if bill.total == 0 and bill.credit > 0:
+        tail.append(turn.t("bill_total_nothing"))
+    else:
+        tail.append(turn.t(total_key, total=money(turn, bill.total), due=day(turn, bill.due)))
+    if bill.credit > 0:
+        held = BillNote.OVERPAYMENT_HELD.value in bill.notes
+        key = "bill_credit_held" if held else "bill_credit"
+        tail.append(turn.t(key, credit=money(turn, bill.credit)))
+    return tail
+
+
 def bill_text(turn: Turn, account: Account, bill: Bill) -> str:
     """The bill with its lines and what it is based on (docs/residents.md)."""
-    head = turn.t(
-        f"bill_head_{bill.basis.value}", period=period(turn, bill.period), account=account.pretty
-    )
     estimated = bill.basis in (BillBasis.AVERAGE, BillBasis.NORMATIVE)
-    lines = [head]
+    lines = [bill_head(turn, account, bill)]
     for line in bill.lines:
         label = line_label(turn, account.meter.kind, line.label)
         if line.quantity_kwh == 0 and line.rate == 0:
+            if line.label == LINE_BALANCE and line.amount < 0:
+                label = turn.t("label_credit_used")
             lines.append(turn.t("bill_line_other", label=label, amount=money(turn, line.amount)))
             continue
         key = "bill_line_estimated" if estimated else "bill_line"
@@ -131,7 +161,7 @@ def bill_text(turn: Turn, account: Account, bill: Bill) -> str:
                 amount=money(turn, line.amount),
             )
         )
-    lines.append(turn.t("bill_total", total=money(turn, bill.total), due=day(turn, bill.due)))
+    lines.extend(money_tail(turn, bill))
     if estimated:
         lines.append(turn.t("bill_estimated_note"))
     if BillNote.PROVISIONAL_TARIFF.value in bill.notes:

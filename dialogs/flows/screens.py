@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from billing_core.bills import BillNote, credit_label
+from billing_core.bills import LINE_BALANCE, BillNote, recalc_register
 from billing_core.models import Bill
 from billing_core.readings import Confirmation, ConfirmationNeeded, latest_actual
 from dialogs.flows.draft import CONFIRM, Draft, save
 from dialogs.render import (
-    day,
     kwh,
     line_label,
     money,
+    money_tail,
     period,
     rate,
     reading,
@@ -82,14 +82,15 @@ def _ratio(turn: Turn, ratio: Decimal) -> str:
 
 
 def preview(turn: Turn, draft: Draft, bill: Bill | None) -> Reply:
-    """The values with what each costs, the total, and the confirmation buttons."""
+    """The values with what each costs, the recalculation lines called so, the total (or that
+    nothing is to pay and a credit is carried), and the confirmation buttons."""
     kind = draft.account.meter.kind
     lines: list[str] = []
     by_label = {line.label: line for line in bill.lines} if bill else {}
     for register in draft.registers:
         name = zone_short(turn, kind, register)
         value = reading(turn, draft.values[register])
-        line = by_label.get(register.value) or by_label.get(credit_label(register))
+        line = by_label.get(register.value)
         if line is None:
             lines.append(turn.t("preview_line_first", register=name, value=value))
             continue
@@ -103,20 +104,39 @@ def preview(turn: Turn, draft: Draft, bill: Bill | None) -> Reply:
                 amount=money(turn, line.amount),
             )
         )
+    tail: list[str] = []
     if bill is not None:
-        shown = {r.value for r in draft.registers} | {credit_label(r) for r in draft.registers}
+        shown = {r.value for r in draft.registers}
         for line in bill.lines:
-            if line.label not in shown:
+            recalculated = recalc_register(line.label)
+            if recalculated is not None:
+                lines.append(
+                    turn.t(
+                        "preview_recalc_line",
+                        register=zone_short(turn, kind, recalculated),
+                        kwh=kwh(turn, line.quantity_kwh),
+                        rate=rate(turn, line.rate),
+                        amount=money(turn, line.amount),
+                    )
+                )
+            elif line.label not in shown:
                 label = line_label(turn, kind, line.label)
+                if line.label == LINE_BALANCE and line.amount < 0:
+                    label = turn.t("label_credit_used")
                 lines.append(
                     turn.t("bill_line_other", label=label, amount=money(turn, line.amount))
                 )
-        total = turn.t("preview_total", total=money(turn, bill.total), due=day(turn, bill.due))
+        parts = money_tail(turn, bill, "preview_total")
+        total = "\n".join(p if p.startswith(" ") else f"  {p}" for p in parts)
+        if BillNote.RECALCULATED.value in bill.notes:
+            tail.append(turn.t("preview_recalc_note"))
     else:
         total = turn.t("preview_no_previous")
     text = turn.t(
         "preview", period=period(turn, draft.period), lines="\n".join(lines), total=total
     )
+    for extra in tail:
+        text += "\n" + extra
     if bill is not None and BillNote.PROVISIONAL_TARIFF.value in bill.notes:
         text += "\n" + turn.t("preview_provisional")
     buttons = (

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from billing_core.models import Account, AccountStatus, BillBasis, MeterKind, Register
-from dialogs.chart import consumption_chart
+from billing_core.bills import LINE_NORMATIVE, recalc_register
+from billing_core.models import (
+    Account,
+    AccountStatus,
+    Bill,
+    BillBasis,
+    MeterKind,
+    MeterReading,
+    Register,
+)
+from billing_core.readings import ACTUAL_SOURCES
+from dialogs.chart import Bar, BarKind, consumption_chart
 from dialogs.flows.accounts import current_binding, need_account
 from dialogs.render import bill_text, kwh, period, values_text
 from dialogs.replies import Button, Picture, Reply
@@ -38,11 +48,23 @@ def _submit_button(turn: Turn, account: Account) -> tuple[Button, ...]:
     return (turn.button("btn_submit", f"submit:{account.number}"),)
 
 
-def _consumption(kind: MeterKind, lines: dict[str, Decimal]) -> Decimal:
-    registers = {r.value for r in kind.registers} | {f"{r.value}_credit" for r in kind.registers}
-    return sum(
-        (q for label, q in lines.items() if label in registers or label == "normative"), Decimal(0)
+def _volumes(kind: MeterKind, bill: Bill) -> tuple[Decimal, Decimal]:
+    """The bill's consumption (its register lines, or a normative line of earlier bills) and
+    its recalculation (the estimated volume taken back, or a net credit line of earlier bills)
+    apart, in kWh."""
+    registers = {r.value for r in kind.registers} | {LINE_NORMATIVE}
+    used = sum((x.quantity_kwh for x in bill.lines if x.label in registers), Decimal(0))
+    recalculated = sum(
+        (x.quantity_kwh for x in bill.lines if recalc_register(x.label) is not None), Decimal(0)
     )
+    return used, recalculated
+
+
+def _months_measured(item: MeterReading, readings: list[MeterReading]) -> int:
+    """How many months a reading's consumption spans: back to the previous actual reading
+    shown, 1 when none is."""
+    earlier = [r.period for r in readings if r.period < item.period and r.source in ACTUAL_SOURCES]
+    return item.period.months_since(max(earlier)) if earlier else 1
 
 
 async def history(turn: Turn) -> list[Reply]:
@@ -60,24 +82,33 @@ async def history(turn: Turn) -> list[Reply]:
     if not readings and not bills:
         return [Reply(turn.t("history_none", account=account.pretty), buttons)]
     lines = [turn.t("history_head", alias=binding.alias, account=account.pretty)]
-    bars: list[tuple[str, Decimal, bool]] = []
+    bars: list[Bar] = []
     for item in sorted(readings, key=lambda r: r.period, reverse=True):
         bill = bills.get(item.period)
         used = ""
         if bill is not None:
-            volume = _consumption(kind, {line.label: line.quantity_kwh for line in bill.lines})
-            estimated = bill.basis in (BillBasis.AVERAGE, BillBasis.NORMATIVE)
-            used = turn.t("history_kwh", kwh=kwh(turn, volume))
-            if estimated:
-                used += turn.t("history_estimated")
+            volume, recalculated = _volumes(kind, bill)
             label = f"{item.period.month:02d}.{item.period.year % 100:02d}"
-            bars.append((label, volume, estimated))
+            if bill.basis in (BillBasis.AVERAGE, BillBasis.NORMATIVE):
+                used = turn.t("history_kwh", kwh=kwh(turn, volume))
+                used += turn.t(f"history_{bill.basis.value}")
+                bars.append(Bar(label, volume, BarKind.ESTIMATED))
+            elif recalculated:
+                months = _months_measured(item, readings)
+                key = "history_kwh_months" if months > 1 else "history_kwh"
+                used = turn.t(key, kwh=kwh(turn, volume), months=months)
+                used += turn.t("history_recalculation", kwh=kwh(turn, recalculated))
+                bars.append(Bar(label, volume + recalculated, BarKind.RECALCULATION))
+            else:
+                used = turn.t("history_kwh", kwh=kwh(turn, volume))
+                bars.append(Bar(label, volume, BarKind.ACTUAL))
         shown = values_text(turn, kind, item.values) if Register.T1 in item.values else ""
         lines.append(
             turn.t("history_line", period=period(turn, item.period), values=shown, kwh=used)
         )
     if not bars:
         return [Reply("\n".join(lines), buttons)]
-    caption = turn.t("chart_caption")
+    plain = all(bar.kind is BarKind.ACTUAL for bar in bars)
+    caption = turn.t("chart_caption" if plain else "chart_caption_legend")
     png = consumption_chart(list(reversed(bars)))
     return [Reply("\n".join(lines)), Reply(caption, buttons, picture=Picture(png, caption))]

@@ -135,6 +135,11 @@ TEXTS: dict[str, str] = {
     "preview_line": "  {register}  {value} → {kwh} × {rate} = {amount}",
     "preview_line_first": "  {register}  {value}",
     "preview_total": "  Total due: {total} by {due}",
+    "preview_recalc_line": "  {register}, recalculation: {kwh} × {rate} = {amount}",
+    "preview_recalc_note": (
+        "Recalculation: all consumption since the last readings is billed, and what the "
+        "estimates billed for the months without readings is taken off."
+    ),
     "preview_no_previous": (
         "These are the meter's first readings: the amount is computed from next month."
     ),
@@ -253,16 +258,35 @@ TEXTS: dict[str, str] = {
     ),
     "bill_head_actual": "Bill for {period} from your readings ({account}):",
     "bill_head_average": (
-        "Bill for {period} computed on the average consumption (no readings came), {account}:"
+        "Bill for {period} computed on the average consumption: no readings came for this "
+        "month ({account}):"
     ),
     "bill_head_normative": (
-        "Bill for {period} computed on the normative (no readings for a long time), {account}:"
+        "Bill for {period} computed on the normative: no readings came and the average does "
+        "not apply ({account}):"
     ),
-    "bill_head_recalculation": "Bill for {period} recalculated on actual readings ({account}):",
+    "bill_head_normative_after_average": (
+        "Bill for {period} computed on the normative: no readings for more than {max_months} "
+        "months in a row, longer than the average may be used ({account}):"
+    ),
+    "bill_head_normative_no_average": (
+        "Bill for {period} computed on the normative: no readings came, and there are too few "
+        "yet for an average ({account}):"
+    ),
+    "bill_head_recalculation": (
+        "Bill for {period} with a recalculation ({account}). The readings came after months "
+        "billed on an estimate: all consumption since the last readings is billed, and what "
+        "the estimates billed is taken off."
+    ),
     "bill_line": "  {label}: {kwh} × {rate} = {amount}",
     "bill_line_estimated": "  {label}: ≈ {kwh} × {rate} = {amount}",
     "bill_line_other": "  {label}: {amount}",
     "bill_total": "Total due: {total} by {due}.",
+    "bill_total_nothing": "To pay: 0 ₽.",
+    "bill_credit": "The overpayment of {credit} will be credited to your next bills.",
+    "bill_credit_held": (
+        "The overpayment of {credit} will be credited to your next bill on actual readings."
+    ),
     "bill_estimated_note": (
         "When you submit readings, the amount will be recalculated on the actual consumption."
     ),
@@ -270,13 +294,21 @@ TEXTS: dict[str, str] = {
     "label_odn": "Common-house needs",
     "label_penalty": "Late-payment penalty",
     "label_balance": "Debt / overpayment",
-    "label_recalculation": "Recalculation",
+    "label_credit_used": "Overpayment from earlier bills",
+    "label_recalculation": "recalculation",
     "history_head": "Readings of “{alias}” ({account}), recent months:",
     "history_line": "  {period}: {values}{kwh}",
     "history_kwh": " — {kwh}",
-    "history_estimated": " (average)",
+    "history_kwh_months": " — {kwh} over {months} months",
+    "history_average": " (average)",
+    "history_normative": " (normative)",
+    "history_recalculation": "; recalculation {kwh}",
     "history_none": "There are no readings for account {account} yet.",
     "chart_caption": "Consumption by month, kWh",
+    "chart_caption_legend": (
+        "Consumption by month, kWh. Blue: on readings; grey: estimated (average or "
+        "normative); orange: a recalculation, charged (up) or taken off (down)."
+    ),
     # -- reminders -------------------------------------------------------------------------------
     "remind_status_on": (
         "Reminders are on: I remind you when the window opens and the day before it closes."

@@ -138,6 +138,11 @@ TEXTS: dict[str, str] = {
     "preview_line": "  {register}  {value} → {kwh} × {rate} = {amount}",
     "preview_line_first": "  {register}  {value}",
     "preview_total": "  Итого к оплате: {total} до {due}",
+    "preview_recalc_line": "  {register}, перерасчёт: {kwh} × {rate} = {amount}",
+    "preview_recalc_note": (
+        "Перерасчёт: начислен весь расход с прошлых показаний, а начисленное по оценке за "
+        "месяцы без показаний вычтено."
+    ),
     "preview_no_previous": (
         "Это первые показания по счётчику: сумму посчитаем со следующего месяца."
     ),
@@ -255,18 +260,32 @@ TEXTS: dict[str, str] = {
     ),
     "bill_head_actual": "Счёт за {period} по показаниям ({account}):",
     "bill_head_average": (
-        "Счёт за {period} рассчитан по среднему расходу (показания не передавались), {account}:"
+        "Счёт за {period} рассчитан по среднему расходу: показаний за этот месяц нет ({account}):"
     ),
     "bill_head_normative": (
-        "Счёт за {period} рассчитан по нормативу (показания давно не передавались), {account}:"
+        "Счёт за {period} рассчитан по нормативу: показаний нет, а средний расход не "
+        "применяется ({account}):"
+    ),
+    "bill_head_normative_after_average": (
+        "Счёт за {period} рассчитан по нормативу: показаний нет больше {max_months} мес. "
+        "подряд — дольше, чем разрешено считать по среднему ({account}):"
+    ),
+    "bill_head_normative_no_average": (
+        "Счёт за {period} рассчитан по нормативу: показаний нет, а для среднего расхода их пока "
+        "слишком мало ({account}):"
     ),
     "bill_head_recalculation": (
-        "Счёт за {period} с перерасчётом по фактическим показаниям ({account}):"
+        "Счёт за {period} с перерасчётом ({account}). Показания пришли после месяцев, "
+        "начисленных по оценке: начислен весь расход с прошлых показаний, а начисленное по "
+        "оценке вычтено."
     ),
     "bill_line": "  {label}: {kwh} × {rate} = {amount}",
     "bill_line_estimated": "  {label}: ≈ {kwh} × {rate} = {amount}",
     "bill_line_other": "  {label}: {amount}",
     "bill_total": "Итого к оплате: {total} до {due}.",
+    "bill_total_nothing": "К оплате: 0 ₽.",
+    "bill_credit": "Переплата {credit} будет учтена в следующих счетах.",
+    "bill_credit_held": "Переплата {credit} будет учтена в следующем счёте по показаниям.",
     "bill_estimated_note": (
         "Когда вы передадите показания, сумма будет пересчитана по фактическому расходу."
     ),
@@ -274,13 +293,21 @@ TEXTS: dict[str, str] = {
     "label_odn": "ОДН",
     "label_penalty": "Пени",
     "label_balance": "Долг / переплата",
-    "label_recalculation": "Перерасчёт",
+    "label_credit_used": "Переплата из прошлых счетов",
+    "label_recalculation": "перерасчёт",
     "history_head": "Показания по счёту «{alias}» ({account}), последние месяцы:",
     "history_line": "  {period}: {values}{kwh}",
     "history_kwh": " — {kwh}",
-    "history_estimated": " (по среднему)",
+    "history_kwh_months": " — {kwh} за {months} мес.",
+    "history_average": " (по среднему)",
+    "history_normative": " (по нормативу)",
+    "history_recalculation": "; перерасчёт {kwh}",
     "history_none": "Показаний по счёту {account} пока нет.",
     "chart_caption": "Расход по месяцам, кВт·ч",
+    "chart_caption_legend": (
+        "Расход по месяцам, кВт·ч. Синие — по показаниям, серые — по оценке (по среднему или "
+        "нормативу), оранжевые — перерасчёт: доначислено (вверх) или вычтено (вниз)."
+    ),
     # -- reminders -------------------------------------------------------------------------------
     "remind_status_on": (
         "Напоминания включены: напомню, когда откроется приём показаний, и накануне "

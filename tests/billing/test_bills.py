@@ -152,6 +152,9 @@ def test_average_for_at_most_estimate_max_periods(last_actual: str, basis: BillB
     acc = account(residents=2)
     bill = compute_bill(acc, NOV, history, book(), NORMATIVES)
     assert bill.basis is basis
+    # the true reason of a normative: the average's months are used up, not a short history
+    assert (BillNote.NORMATIVE_AFTER_AVERAGE in bill.notes) is (basis is BillBasis.NORMATIVE)
+    assert BillNote.NORMATIVE_NO_AVERAGE not in bill.notes
 
 
 def test_estimate_max_periods_comes_from_rules() -> None:
@@ -172,7 +175,7 @@ def test_estimate_max_periods_comes_from_rules() -> None:
 def test_normative_times_residents(residents: int, volume: str) -> None:
     bill = compute_bill(account(residents=residents), NOV, [], book(), NORMATIVES)
     assert bill.basis is BillBasis.NORMATIVE
-    assert bill.notes == (BillNote.ESTIMATED_NORMATIVE,)
+    assert bill.notes == (BillNote.ESTIMATED_NORMATIVE, BillNote.NORMATIVE_NO_AVERAGE)
     assert lines(bill) == [("t1", D(volume), D("8.00"), D(volume) * 8)]
 
 
@@ -215,6 +218,7 @@ def test_short_history_goes_to_normative() -> None:
     history = monthly("2026-08", 3, 100)  # spans two months: too short for an average
     bill = compute_bill(account(residents=1), NOV, history, book(), NORMATIVES)
     assert bill.basis is BillBasis.NORMATIVE
+    assert BillNote.NORMATIVE_NO_AVERAGE in bill.notes
 
 
 @pytest.mark.parametrize(
