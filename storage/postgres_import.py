@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from storage.base import ImportRow
+from storage.imported_readings import StoredEstimate, as_values, settle
 from storage.rows import KEEPABLE_COLUMNS, register_values
 
 
@@ -106,5 +107,37 @@ async def upsert_batch(conn: asyncpg.Connection, batch: Sequence[ImportRow], now
             phones,
         )
     if last:
+        await _settle_estimates(conn, last)
         await conn.executemany(_IMPORT_READING, last)
     return added
+
+
+async def _settle_estimates(conn: asyncpg.Connection, last: list[tuple[Any, ...]]) -> None:
+    """Imported readings take the place of the bot's estimate of their month, and move its
+    later estimates (`storage.imported_readings`)."""
+    found = await conn.fetch(
+        "SELECT r.id, r.account, r.period, r.t1, r.t2, r.t3, m.digits FROM readings r "
+        "JOIN meters m ON m.id = r.meter_id WHERE r.account = ANY($1::text[]) "
+        "AND r.is_current AND r.source = 'estimated'",
+        sorted({row[0] for row in last}),
+    )
+    if not found:
+        return
+    done = settle(
+        ((row[0], row[1], as_values(row[2], row[3], row[4])) for row in last),
+        [StoredEstimate(r["id"], r["account"], r["period"], as_values(r["t1"], r["t2"], r["t3"]),
+                        r["digits"]) for r in found],
+    )  # fmt: skip
+    if done.retire_readings:
+        await conn.executemany("UPDATE readings SET is_current = false WHERE id = $1",
+                               [(i,) for i in done.retire_readings])  # fmt: skip
+        await conn.executemany(
+            "UPDATE bills SET is_current = false "
+            "WHERE account = $1 AND period = $2 AND is_current",
+            done.retire_bills,
+        )
+    if done.rebase:
+        await conn.executemany(
+            "UPDATE readings SET t1 = $2, t2 = $3, t3 = $4 WHERE id = $1",
+            [(i, *values) for i, values in done.rebase],
+        )

@@ -19,6 +19,7 @@ from storage.import_rows import (
     account_rows,
     insert_rows,
 )
+from storage.imported_readings import StoredEstimate, as_values, settle
 from storage.rows import KEEPABLE_COLUMNS
 from storage.sqlite_transactions import _IMPORT, _in_transaction
 
@@ -182,7 +183,38 @@ def write_plan(db: sqlite3.Connection, plan: ImportPlan) -> None:
     if plan.phones:
         insert_rows(db, _INSERT_PHONES, 2, plan.phones)
     if plan.readings:
+        _settle_estimates(db, plan.readings)
         db.executemany(_IMPORT_READING_KNOWN, plan.readings)
+
+
+_ESTIMATES_OF = (
+    "SELECT r.id, r.account, r.period, r.t1, r.t2, r.t3, m.digits FROM readings r "
+    "JOIN meters m ON m.id = r.meter_id WHERE r.account IN (SELECT value FROM json_each(?)) "
+    "AND r.is_current = 1 AND r.source = 'estimated'"
+)
+
+
+def _settle_estimates(db: sqlite3.Connection, readings: list[tuple[str | None, ...]]) -> None:
+    """Imported readings take the place of the bot's estimate of their month, and move its
+    later estimates (`storage.imported_readings`)."""
+    numbers = sorted({str(r[0]) for r in readings})
+    found = db.execute(_ESTIMATES_OF, (json.dumps(numbers),)).fetchall()
+    if not found:
+        return
+    done = settle(
+        ((str(r[0]), str(r[1]), as_values(r[2], r[3], r[4])) for r in readings),
+        [StoredEstimate(i, a, p, as_values(t1, t2, t3), d) for i, a, p, t1, t2, t3, d in found],
+    )
+    db.executemany("UPDATE readings SET is_current = 0 WHERE id = ?",
+                   [(i,) for i in done.retire_readings])  # fmt: skip
+    db.executemany(
+        "UPDATE bills SET is_current = 0 WHERE account = ? AND period = ? AND is_current = 1",
+        done.retire_bills,
+    )
+    db.executemany(
+        "UPDATE readings SET t1 = ?, t2 = ?, t3 = ? WHERE id = ?",
+        [(*(None if v is None else str(v) for v in values), i) for i, values in done.rebase],
+    )
 
 
 def _insert_fresh(db: sqlite3.Connection, statements: tuple[str, ...], now: str) -> None:
