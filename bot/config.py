@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from billing_core.bills import BillingRules
+from billing_core.bills import DEFAULT_ZONE_SHARES, BillingRules
 from billing_core.models import MeterKind, Register, Stove
 from billing_core.readings import ValidationRules
 from billing_core.tariffs import Tariff, TariffBook
@@ -100,6 +100,14 @@ class BillingSettings(_Section):
     implausible_max_kwh: Decimal = Field(default=Decimal(3900), gt=0)
     overpayment_on_estimates: bool = False
     normatives: dict[Stove, list[Decimal]] = Field(default_factory=dict)
+    # weights of T1, T2[, T3] that split a normative across a zone meter's registers when the
+    # account's own readings give no shares: each zone's hours a day in Moscow's tariff tables
+    zone_shares: dict[str, list[Decimal]] = Field(
+        default_factory=lambda: {
+            "two_zone": [Decimal(16), Decimal(8)],
+            "three_zone": [Decimal(7), Decimal(8), Decimal(9)],
+        }
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -132,6 +140,14 @@ class BillingSettings(_Section):
             normatives={stove: tuple(values) for stove, values in self.normatives.items()},
             validation=self.validation_rules(),
             overpayment_on_estimates=self.overpayment_on_estimates,
+            zone_shares={
+                **DEFAULT_ZONE_SHARES,
+                **{
+                    kind: tuple(self.zone_shares[kind.config_key])
+                    for kind in (MeterKind.TWO_ZONE, MeterKind.THREE_ZONE)
+                    if kind.config_key in self.zone_shares
+                },
+            },
         )
 
 
@@ -339,4 +355,13 @@ def check_consistency(settings: Settings) -> str | None:
     for stove, values in settings.billing.normatives.items():
         if len(values) != 5:
             return f"billing.normatives.{stove.value}: give 5 values (1, 2, 3, 4, 5+ residents)"
+    for name, weights in settings.billing.zone_shares.items():
+        zones = {k.config_key: k.value for k in (MeterKind.TWO_ZONE, MeterKind.THREE_ZONE)}
+        if name not in zones:
+            return f"billing.zone_shares.{name}: only two_zone and three_zone are split"
+        if len(weights) != zones[name] or any(w < 0 for w in weights) or sum(weights) <= 0:
+            return (
+                f"billing.zone_shares.{name}: give {zones[name]} weights (T1, T2"
+                f"{', T3' if zones[name] == 3 else ''}), none negative, not all zero"
+            )
     return None

@@ -76,6 +76,13 @@ def write(tmp_path: Path, text: str, name: str = "bad.toml") -> Path:
                      id="tariff-unknown-stove"),
         pytest.param('[billing.normatives]\ngas = ["75", "46"]\n',
                      "billing.normatives.gas: give 5 values", id="normatives-short"),
+        pytest.param('[billing.zone_shares]\ntwo_zone = ["16", "8", "1"]\n',
+                     "billing.zone_shares.two_zone: give 2 weights (T1, T2)", id="shares-count"),
+        pytest.param('[billing.zone_shares]\nthree_zone = ["0", "0", "0"]\n',
+                     "billing.zone_shares.three_zone: give 3 weights", id="shares-all-zero"),
+        pytest.param('[billing.zone_shares]\nsingle = ["1"]\n',
+                     "billing.zone_shares.single: only two_zone and three_zone",
+                     id="shares-single"),
         pytest.param("[billing\n", "not valid TOML", id="broken-toml"),
     ],
 )  # fmt: skip
@@ -213,7 +220,8 @@ def test_billing_rules_follow_configuration(tmp_path: Path) -> None:
         'timezone = "Asia/Yekaterinburg"\nwindow_start_day = 20\nwindow_end_day = 25\n'
         "due_day = 15\nestimate_max_periods = 6\nmax_missed_months_online = 4\n"
         'implausible_factor = "2.5"\nrollover_max_kwh = 1000\n'
-        '[billing.normatives]\ngas = ["75", "46", "36", "29", "25"]\n',
+        '[billing.normatives]\ngas = ["75", "46", "36", "29", "25"]\n'
+        '[billing.zone_shares]\ntwo_zone = ["3", "1"]\n',
     )
     billing = load_settings(path).billing
     window = billing.submission_window()
@@ -225,6 +233,8 @@ def test_billing_rules_follow_configuration(tmp_path: Path) -> None:
     assert rules.validation.implausible_factor == Decimal("2.5")
     assert rules.validation.max_missed_months_online == 4
     assert rules.validation.rollover_max_kwh == Decimal(1000)
+    assert rules.zone_shares[MeterKind.TWO_ZONE] == (Decimal(3), Decimal(1))
+    assert rules.zone_shares[MeterKind.THREE_ZONE] == (Decimal(7), Decimal(8), Decimal(9))
 
 
 def test_tariffs_needed_on_a_day_are_named(tmp_path: Path) -> None:
