@@ -304,11 +304,12 @@ async def confirm(turn: Turn) -> list[Reply]:
     closes_on = day(turn, draft.window.closes_on(draft.period))
     if bill is not None:
         text = turn.t(
-            "accepted",
+            "accepted_credit" if bill.total == 0 and bill.credit > 0 else "accepted",
             date=day(turn, local.date()),
             time=local.strftime("%H:%M"),
             period=period(turn, draft.period),
             total=money(turn, bill.total),
+            credit=money(turn, bill.credit),
             due=day(turn, bill.due),
             closes_on=closes_on,
         )

@@ -146,6 +146,11 @@ TEXTS: dict[str, str] = {
     "preview_provisional": "The tariff is provisional: the amount may change slightly.",
     "btn_confirm": "All correct, submit",
     "btn_fix": "Change",
+    "accepted_credit": (
+        "Readings accepted on {date} at {time}. Bill for {period}: nothing to pay; the "
+        "overpayment of {credit} will be credited to your next bills.\n"
+        "You can correct them until {closes_on}."
+    ),
     "accepted": (
         "Readings accepted on {date} at {time}. Bill for {period}: {total}, due by {due}.\n"
         "You can correct them until {closes_on}."

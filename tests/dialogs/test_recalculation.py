@@ -69,6 +69,7 @@ async def test_credit_shown_carried_and_deducted_ru(
     assert f"Переплата 2{NB}800,00{NB}₽ будет учтена в следующих счетах." in text
     assert "Итого к оплате: -" not in text
     await chat.press("Всё верно, передать")
+    assert f"к оплате 0 ₽, переплата 2{NB}800,00{NB}₽ будет учтена" in chat.text()
 
     await chat.send("/bill")
     text = chat.text()
@@ -112,6 +113,7 @@ async def test_credit_shown_in_english(
     assert "To pay: 0 ₽." in text
     assert f"The overpayment of 2,800.00{NB}₽ will be credited to your next bills." in text
     await chat.press("sub:ok")
+    assert f"nothing to pay; the overpayment of 2,800.00{NB}₽ will be credited" in chat.text()
     await chat.send("/history")
     assert f"50{NB}kWh over 3 months; recalculation -400{NB}kWh" in chat.text()
     assert "(average)" in chat.text()
