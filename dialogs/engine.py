@@ -29,7 +29,7 @@ from billing_core.identifiers import normalize_account
 from billing_core.readings import Confirmation
 from dialogs.config import DialogConfig
 from dialogs.events import ChatRef, Choice, Command, ContactShared, Inbound, Start
-from dialogs.flows import accounts, binding, general, statement, submit
+from dialogs.flows import accounts, binding, general, outages, statement, submit
 from dialogs.observer import DialogObserver, NoObserver
 from dialogs.ordering import TurnQueue
 from dialogs.replies import Reply
@@ -194,12 +194,17 @@ async def on_command(turn: Turn, name: str, args: tuple[str, ...]) -> list[Reply
             if not args:
                 return general.reminders(turn)
             return general.set_reminders(turn, args)
+        case "outages":
+            return await outages.command(turn, args)
     return general.unknown_command(turn, name)
 
 
-_CONSENTED_COMMANDS = {"bind", "submit", "bill", "history", "accounts", "remind"}
+_CONSENTED_COMMANDS = {"bind", "submit", "bill", "history", "accounts", "remind", "outages"}
 # What residents type after reading a button ("Напоминания" → /reminders): the command meant.
-_ALIASES = {"reminders": "remind", "account": "accounts", "office": "offices", "language": "lang"}
+_ALIASES = {
+    "reminders": "remind", "account": "accounts", "office": "offices", "language": "lang",
+    "outage": "outages",
+}  # fmt: skip
 
 
 async def on_choice(turn: Turn, action_id: str) -> list[Reply]:
@@ -262,6 +267,12 @@ async def _consented_choice(turn: Turn, action_id: str, head: str, rest: str) ->
             return general.set_reminders(turn, ("off",))
         case "remind:next":
             return await general.remind_next_window(turn)
+        case "m:outages":
+            return await outages.show(turn)
+        case "outages:on":
+            return await outages.switch(turn, on=True)
+        case "outages:off":
+            return await outages.switch(turn, on=False)
         case "bind:start":
             return await binding.ask_account(turn)
         case "sub:kp":

@@ -19,6 +19,7 @@ _MENU_ITEMS = (
     ("btn_history", "m:history"),
     ("btn_accounts", "m:accounts"),
     ("btn_reminders", "m:remind"),
+    ("btn_outages", "m:outages"),
     ("btn_offices", "m:offices"),
     ("btn_faq", "m:faq"),
 )

@@ -13,6 +13,7 @@ from storage.base import Recipient
 from storage.outage_rows import (
     CHAT_OUTAGES,
     LIST_OUTAGES,
+    OUTAGES,
     RECIPIENTS,
     TOLD,
     chat_outages,
@@ -84,7 +85,7 @@ class PostgresOutages(PostgresConnection):
 
     async def outage_by_id(self, outage_id: int) -> StoredOutage | None:
         async with self._conn() as conn:
-            row = await conn.fetchrow(f"{LIST_OUTAGES} WHERE o.id = $1", outage_id)
+            row = await conn.fetchrow(f"{OUTAGES} WHERE o.id = $1", outage_id)
         return None if row is None else stored_outage(row)
 
     async def told_recipients(self, outage_id: int) -> list[Recipient]:
@@ -116,7 +117,7 @@ class PostgresOutages(PostgresConnection):
     async def outages_to_watch(self, now: datetime) -> list[StoredOutage]:
         async with self._conn() as conn:
             rows = await conn.fetch(
-                f"{LIST_OUTAGES} WHERE o.ends > $1 ORDER BY o.starts, o.ref", aware(now)
+                f"{OUTAGES} WHERE o.ends > $1 ORDER BY o.starts, o.ref", aware(now)
             )
         return [stored_outage(row) for row in rows]
 

@@ -12,6 +12,7 @@ from storage.base import Recipient
 from storage.outage_rows import (
     CHAT_OUTAGES,
     LIST_OUTAGES,
+    OUTAGES,
     RECIPIENTS,
     TOLD,
     chat_outages,
@@ -88,7 +89,7 @@ class SqliteOutages(SqliteConnection):
         return None if row is None else stored_outage(row)
 
     async def outage_by_id(self, outage_id: int) -> StoredOutage | None:
-        row = await self._one(f"{LIST_OUTAGES} WHERE o.id = ?", (outage_id,))
+        row = await self._one(f"{OUTAGES} WHERE o.id = ?", (outage_id,))
         return None if row is None else stored_outage(row)
 
     async def told_recipients(self, outage_id: int) -> list[Recipient]:
@@ -117,7 +118,7 @@ class SqliteOutages(SqliteConnection):
 
     async def outages_to_watch(self, now: datetime) -> list[StoredOutage]:
         rows = await self._all(
-            f"{LIST_OUTAGES} WHERE o.ends > ? ORDER BY o.starts, o.ref", (_stamp(now),)
+            f"{OUTAGES} WHERE o.ends > ? ORDER BY o.starts, o.ref", (_stamp(now),)
         )
         return [stored_outage(row) for row in rows]
 

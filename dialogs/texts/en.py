@@ -45,6 +45,7 @@ TEXTS: dict[str, str] = {
         "/history — readings for the year and a consumption chart\n"
         "/accounts — the accounts of this chat\n"
         "/remind on or /remind off — reminders\n"
+        "/outages — power outages at your addresses; /outages off — no notices\n"
         "/lang ru or /lang en — language\n"
         "/offices — offices; /offices Butovo — search by district or street\n"
         "/forget — unlink this chat and erase its data\n"

@@ -48,6 +48,7 @@ TEXTS: dict[str, str] = {
         "/history — показания за год и график расхода\n"
         "/accounts — лицевые счета этого чата\n"
         "/remind on или /remind off — напоминания\n"
+        "/outages — отключения электроэнергии по вашим адресам; /outages off — не сообщать\n"
         "/lang ru или /lang en — язык\n"
         "/offices — офисы; /offices Бутово — поиск по району или улице\n"
         "/forget — отвязать чат и стереть данные\n"
