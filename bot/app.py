@@ -13,7 +13,6 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -22,10 +21,12 @@ import aiohttp
 from billing_core.models import Period
 from bot.channels import ChannelSender
 from bot.config import Settings, require_tariffs
+from bot.health import Health
 from bot.housekeeping import keep_tidy
 from bot.http import build_http_app, start_http
 from bot.logs import secrets_of, setup_logging
 from bot.observability import Metrics
+from bot.supervisor import Supervisor
 from dialogs.config import Contacts, DialogConfig
 from dialogs.engine import Clock, DialogEngine
 from dialogs.observer import DialogObserver
@@ -121,13 +122,15 @@ async def run_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def serve(settings: Settings, storage: Storage) -> int:
-    """Serve every configured channel, the scheduler and HTTP until SIGINT or SIGTERM."""
+    """Serve every configured channel, the scheduler and HTTP until SIGINT or SIGTERM.
+
+    Every long-running task runs under one supervisor (bot/supervisor.py) and every channel
+    reports whether it serves to one `Health` (bot/health.py), which `/healthz` reads."""
     metrics = Metrics()
+    supervisor = Supervisor(metrics)
+    health = Health(settings.http.unhealthy_after_seconds, gauge=metrics)
     engine = build_engine(settings, storage, observer=metrics)
-    statuses: dict[str, Callable[[], str]] = {}
-    app = build_http_app(
-        settings, storage, metrics, lambda: {name: status() for name, status in statuses.items()}
-    )
+    app = build_http_app(settings, storage, metrics, health)
     senders: dict[str, ChannelSender] = {}
     async with contextlib.AsyncExitStack() as stack:
         session = await stack.enter_async_context(aiohttp.ClientSession())
@@ -137,8 +140,9 @@ async def serve(settings: Settings, storage: Storage) -> int:
             from bot.reminders.channels import telegram_sender
             from bot.telegram.runtime import start_telegram
 
-            telegram = await start_telegram(settings, engine, storage, app, calls=metrics)
-            statuses["telegram"] = telegram.status
+            telegram = await start_telegram(
+                settings, engine, storage, app, calls=metrics, supervisor=supervisor, health=health
+            )
             # Campaigns get a bot session of their own: their pace, retries and the opt-in
             # paid-broadcast flag never touch the replies residents are waiting for.
             senders["telegram"] = await stack.enter_async_context(
@@ -148,8 +152,16 @@ async def serve(settings: Settings, storage: Storage) -> int:
         if settings.viber.auth_token.get_secret_value():
             from bot.viber.runtime import start_viber
 
-            viber = await start_viber(settings, engine, storage, app, session, calls=metrics)
-            statuses["viber"] = lambda: "webhook"
+            viber = await start_viber(
+                settings,
+                engine,
+                storage,
+                app,
+                session,
+                calls=metrics,
+                supervisor=supervisor,
+                health=health,
+            )
             senders["viber"] = viber.sender
         max_channel = None
         if settings.max.token.get_secret_value():
@@ -158,41 +170,46 @@ async def serve(settings: Settings, storage: Storage) -> int:
             from bot.max.sender import max_sender
 
             port = EngineDialogPort(engine, storage, "max")
-            max_channel = await start_max(settings, port, app, metrics=metrics)
-            statuses["max"] = max_channel.status
+            max_channel = await start_max(
+                settings, port, app, metrics=metrics, supervisor=supervisor, health=health
+            )
             # Campaigns get a bot of their own: no retries in place, their pace is the pacer's.
             senders["max"] = await stack.enter_async_context(max_sender(settings))
         runner = await start_http(app, settings.http)
         # Webhooks are registered only now: the platforms may call the URL at once.
         if telegram is not None and settings.telegram.mode == "webhook":
-            await telegram.register_webhook()
+            telegram.start_webhook()
         if viber is not None:
-            await viber.register_webhook()
+            viber.start_webhook()
         if max_channel is not None and settings.max.mode == "webhook":
-            await max_channel.register_webhook()
+            max_channel.start_webhook()
         reminders = None
         outages: OutageNotices | None = None
         if settings.reminders.scheduler:
             from bot.closing import schedule_period_close
             from bot.reminders.service import ReminderService
 
-            reminders = ReminderService(settings, storage, senders)
+            reminders = ReminderService(settings, storage, senders, supervisor=supervisor)
             # One scheduler, on this process only: it also closes each month when it ends.
-            schedule_period_close(reminders.scheduler, settings, storage, _utc_now)
+            schedule_period_close(reminders.scheduler, settings, storage, _utc_now, supervisor)
             reminders.start()
             from bot.outages.notices import OutageNotices
 
             # Outage notices share the channels' pacers with the reminders of this process.
             outages = OutageNotices(settings, storage, senders, reminders.pacers)
-            outages.start()
-        progress = asyncio.create_task(_publish_campaigns(reminders, metrics))
-        tidy = asyncio.create_task(keep_tidy(storage, lambda: datetime.now(UTC)))
-        log.info("meterbot is serving: %s", ", ".join(sorted(statuses)) or "no channel")
+            outages.start(supervisor)
+            published = reminders
+            supervisor.spawn(
+                "campaign-metrics", lambda: _publish_campaigns(published, metrics), forever=True
+            )
+        supervisor.spawn(
+            "housekeeping", lambda: keep_tidy(storage, lambda: datetime.now(UTC)), forever=True
+        )
+        log.info("meterbot is serving: %s", ", ".join(sorted(health.channels)) or "no channel")
         await _until_stopped()
         log.info("meterbot is stopping")
         # Stop in the reverse order of dependence: no new campaigns, no new updates, then drain.
-        progress.cancel()
-        tidy.cancel()
+        await supervisor.stop({"campaign-metrics", "housekeeping"})
         if outages is not None:
             await outages.shutdown()
         if reminders is not None:
@@ -204,6 +221,7 @@ async def serve(settings: Settings, storage: Storage) -> int:
             await viber.close()
         if max_channel is not None:
             await max_channel.stop()
+        await supervisor.stop()
     return 0
 
 

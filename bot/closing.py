@@ -36,6 +36,7 @@ from billing_core.errors import CannotEstimate, MissingBaseReading, TariffNotFou
 from billing_core.models import Bill, MeterReading, Period
 from bot.config import Settings
 from bot.reminders.schedule import first_run_time
+from bot.supervisor import Supervisor
 from storage.base import Storage, StorageError, open_storage
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 PAGE = 500  # accounts estimated, then stored in one transaction
 CLOSE_AT = {"day": 1, "hour": 3, "minute": 0}  # local time: the night after the month ends
 CLOSE_GRACE = timedelta(days=1)  # a restart on the 1st still closes the month
+
+CLOSE_TASK = "close-period"
 
 NO_BASE = "no earlier reading to add the estimate to"
 NO_ESTIMATE = "neither an average nor a normative"
@@ -133,20 +136,28 @@ def schedule_period_close(
     settings: Settings,
     storage: Storage,
     clock: Callable[[], datetime],
+    supervisor: Supervisor | None = None,
 ) -> None:
     """Close the month that has just ended on the 1st at 03:00 local time (or on a restart
-    later that day)."""
+    later that day). With a supervisor the closing runs as its task: a failure (the database
+    gone for a while) is retried with backoff until the month is closed."""
     trigger = CronTrigger(**CLOSE_AT, timezone=settings.billing.tz)
 
-    async def job() -> None:
+    async def close() -> None:
         now = clock()
         period = last_closed_period(settings, now)
-        try:
-            closed = await close_period(storage, settings, period, now)
-        except StorageError as exc:
-            log.error("closing %s failed; run `meterbot close-period` to retry: %s", period, exc)
-            return
+        closed = await close_period(storage, settings, period, now)
         log.info("closed %s", closed.summary())
+
+    async def job() -> None:
+        if supervisor is not None:
+            if CLOSE_TASK not in supervisor.running:
+                supervisor.spawn(CLOSE_TASK, close)
+            return
+        try:
+            await close()
+        except StorageError as exc:
+            log.error("closing failed; run `meterbot close-period` to retry: %s", exc)
 
     scheduler.add_job(
         job,

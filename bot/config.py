@@ -44,6 +44,7 @@ class StorageSettings(_Section):
 class HttpSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    unhealthy_after_seconds: float = Field(default=60, gt=0)
 
 
 class TelegramSettings(_Section):

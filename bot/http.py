@@ -1,16 +1,20 @@
 """The aiohttp application every webhook shares: `/healthz`, `/metrics`, and (added by the
 channel modules) the Telegram and Viber webhook routes.
+
+`/healthz` answers 503 when storage does not answer a ping, and when a configured channel has
+not served residents for longer than `[http] unhealthy_after_seconds` (see `bot.health`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from aiohttp import web
 
 from bot.config import ConfigError, HttpSettings, Settings
+from bot.health import Health
 from bot.observability import Metrics
 from storage.base import Storage
 
@@ -22,7 +26,8 @@ PING_TIMEOUT_SECONDS = 2.0
 SETTINGS_KEY = web.AppKey("settings", Settings)
 STORAGE_KEY = web.AppKey("storage", Storage)
 METRICS_KEY = web.AppKey("metrics", Metrics)
-ChannelStatus = Callable[[], dict[str, str]]
+ChannelStatus = Callable[[], Mapping[str, object]]
+HEALTH_KEY = web.AppKey("health", Health)
 CHANNEL_STATUS_KEY: web.AppKey[ChannelStatus] = web.AppKey("channel_status")
 
 
@@ -30,17 +35,23 @@ def build_http_app(
     settings: Settings,
     storage: Storage,
     metrics: Metrics,
-    channel_status: ChannelStatus,
+    channel_status: ChannelStatus | Health,
 ) -> web.Application:
     """The application with `/healthz` and `/metrics`; webhook modules add their routes to it.
 
-    `channel_status` returns e.g. `{"telegram": "webhook", "viber": "off"}` at request time.
+    `channel_status` is the channels' `Health`, or a function returning a fixed report such as
+    `{"telegram": "webhook"}` at request time (then only storage decides the answer).
     """
     app = web.Application()
     app[SETTINGS_KEY] = settings
     app[STORAGE_KEY] = storage
     app[METRICS_KEY] = metrics
-    app[CHANNEL_STATUS_KEY] = channel_status
+    if isinstance(channel_status, Health):
+        app[HEALTH_KEY] = channel_status
+        app[CHANNEL_STATUS_KEY] = channel_status.report
+    else:
+        app[HEALTH_KEY] = Health(settings.http.unhealthy_after_seconds)
+        app[CHANNEL_STATUS_KEY] = channel_status
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_view)
     return app
@@ -50,12 +61,16 @@ async def healthz(request: web.Request) -> web.Response:
     storage_ok = await _ping(request.app[STORAGE_KEY])
     if not storage_ok:
         request.app[METRICS_KEY].on_storage_error()
-    body = {
-        "status": "ok" if storage_ok else "unavailable",
+    down = request.app[HEALTH_KEY].down()
+    healthy = storage_ok and not down
+    body: dict[str, object] = {
+        "status": "ok" if healthy else "unavailable",
         "storage": "ok" if storage_ok else "unreachable",
         "channels": request.app[CHANNEL_STATUS_KEY](),
     }
-    return web.json_response(body, status=200 if storage_ok else 503)
+    if down:
+        body["down"] = down
+    return web.json_response(body, status=200 if healthy else 503)
 
 
 async def _ping(storage: Storage) -> bool:
@@ -71,6 +86,8 @@ async def _ping(storage: Storage) -> bool:
 
 async def metrics_view(request: web.Request) -> web.Response:
     metrics = request.app[METRICS_KEY]
+    for name, channel in request.app[HEALTH_KEY].channels.items():
+        metrics.set_channel_serving(name, channel.serving())
     response = web.Response(body=metrics.render())
     # aiohttp refuses a charset inside content_type=, so the header is set whole.
     response.headers["Content-Type"] = metrics.content_type

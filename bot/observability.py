@@ -89,6 +89,24 @@ class Metrics:
             ["campaign", "kind", "period", "status"],
             registry=r,
         )
+        self.task_restarts = Counter(
+            "meterbot_task_restarts",
+            "Supervised tasks restarted after they raised or stopped, per task.",
+            ["task"],
+            registry=r,
+        )
+        self.channel_last_success = Gauge(
+            "meterbot_channel_last_success_timestamp_seconds",
+            "Unix time of each channel's last evidence of serving (a poll, a webhook).",
+            ["channel"],
+            registry=r,
+        )
+        self.channel_serving = Gauge(
+            "meterbot_channel_serving",
+            "1 while a configured channel serves residents (as /healthz says), else 0.",
+            ["channel"],
+            registry=r,
+        )
 
     # -- the observer protocol the dialog engine and the channels call ---------------------------
     def on_handled(self, channel: str, seconds: float) -> None:
@@ -132,6 +150,16 @@ class Metrics:
             self.campaign_recipients.labels(
                 campaign=str(campaign_id), kind=kind, period=str(period), status=status
             ).set(count)
+
+    # -- the supervisor and channel health (bot/supervisor.py, bot/health.py) -------------------
+    def on_task_restart(self, task: str) -> None:
+        self.task_restarts.labels(task=task).inc()
+
+    def on_channel_success(self, channel: str, timestamp: float) -> None:
+        self.channel_last_success.labels(channel=channel).set(timestamp)
+
+    def set_channel_serving(self, channel: str, serving: bool) -> None:
+        self.channel_serving.labels(channel=channel).set(1 if serving else 0)
 
     # -- /metrics ---------------------------------------------------------------------------------
     def render(self) -> bytes:

@@ -13,6 +13,7 @@ import contextlib
 import logging
 from typing import Any
 
+from bot.health import ChannelHealth
 from bot.max.channel import MaxChannel
 from bot.max.client import POLL_TIMEOUT_SECONDS, MaxApi
 
@@ -30,6 +31,7 @@ class Poller:
         *,
         timeout: int = POLL_TIMEOUT_SECONDS,
         first_pause: float = FIRST_PAUSE_SECONDS,
+        health: ChannelHealth | None = None,
     ) -> None:
         self.api = api
         self.channel = channel
@@ -37,6 +39,7 @@ class Poller:
         self.first_pause = first_pause
         self.marker: int | None = None
         self.failures = 0
+        self.health = health
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -50,11 +53,15 @@ class Poller:
                 raise
             except Exception as exc:  # network, 5xx and 429 after retries, a bad token…
                 self.failures += 1
+                if self.health is not None:
+                    self.health.failed(f"GET /updates: {type(exc).__name__}: {exc}")
                 pause = min(LONGEST_PAUSE_SECONDS, self.first_pause * 2 ** (self.failures - 1))
                 log.warning("max: GET /updates failed (%s); again in %.1f s", exc, pause)
                 await asyncio.sleep(pause)
                 continue
             self.failures = 0
+            if self.health is not None:
+                self.health.served()
             self._take(answer)
 
     def _take(self, answer: Any) -> None:

@@ -7,6 +7,9 @@
   `MaxRuntime.register_webhook()` creates the subscription once the site listens (MAX starts
   posting updates at once).
 `MaxRuntime.stop()` stops taking updates, lets those in flight finish, then closes the session.
+
+Polling and the subscription run under the supervisor (`bot.supervisor`) and report to the
+channel's health (`bot.health`), as Telegram's and Viber's do.
 """
 
 from __future__ import annotations
@@ -20,15 +23,18 @@ from aiohttp import web
 from maxapi import Bot
 
 from bot.config import Settings
+from bot.health import ChannelHealth, Health
 from bot.max.channel import MaxChannel
-from bot.max.client import MaxApi, build_bot
+from bot.max.client import POLL_TIMEOUT_SECONDS, MaxApi, build_bot
 from bot.max.polling import Poller
 from bot.max.port import DialogPort
 from bot.max.webhook import MaxWebhook
 from bot.observability import Metrics
+from bot.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
+CHANNEL = "max"
 SHUTDOWN_GRACE_SECONDS = 30.0
 
 
@@ -46,10 +52,13 @@ class MaxRuntime:
     api: MaxApi
     channel: MaxChannel
     mode: str
+    health: ChannelHealth
+    supervisor: Supervisor
     webhook_url: str = ""
     secret: str = ""
     poller: Poller | None = None
     _stopping: bool = field(default=False, repr=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
 
     def status(self) -> str:
         if self._stopping:
@@ -63,16 +72,33 @@ class MaxRuntime:
         logged, not raised: the rest of the bot keeps serving."""
         if not self.webhook_url:
             log.warning("max: [max] webhook_url is empty; no subscription is created")
+            self.health.failed("[max] webhook_url is empty")
             return False
+        try:
+            await self._subscribe()
+        except Exception as exc:
+            log.error("max: could not subscribe %s: %s", self.webhook_url, exc)
+            return False
+        return True
+
+    def start_webhook(self) -> None:
+        """Webhook mode: create the subscription, supervised and retried until MAX takes it."""
+        if not self.webhook_url:
+            log.warning("max: [max] webhook_url is empty; no subscription is created")
+            self.health.failed("[max] webhook_url is empty")
+            return
+        self._tasks.append(self.supervisor.spawn("max-webhook", self._subscribe, channel=CHANNEL))
+
+    async def _subscribe(self) -> None:
         if not self.secret:
             log.warning("max: webhook_secret is empty; anyone can post updates to the URL")
         try:
             await self.api.subscribe(self.webhook_url, self.secret or None)
         except Exception as exc:
-            log.error("max: could not subscribe %s: %s", self.webhook_url, exc)
-            return False
+            self.health.failed(f"subscribe: {type(exc).__name__}: {exc}")
+            raise
+        self.health.served()
         log.info("max webhook subscribed at %s", self.webhook_url)
-        return True
 
     async def start_polling(self) -> None:
         # MAX delivers to a subscription or to GET /updates, not both: back to polling means
@@ -84,7 +110,11 @@ class MaxRuntime:
         except Exception as exc:
             log.warning("max: could not check the webhook subscriptions: %s", exc)
         if self.poller is not None:
-            self.poller.start()
+            self._tasks.append(
+                self.supervisor.spawn(
+                    "max-polling", self.poller.run, forever=True, channel=CHANNEL
+                )
+            )
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         """Stop taking updates, let those in flight finish (up to `grace` seconds), close the
@@ -92,8 +122,12 @@ class MaxRuntime:
         if self._stopping:
             return
         self._stopping = True
+        self.health.stopped = True
         if self.poller is not None:
             await self.poller.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await asyncio.sleep(0)  # updates dispatched just before the stop: let them begin
         await self.channel.drain(grace)
         with contextlib.suppress(Exception):
@@ -108,6 +142,8 @@ async def start_max(
     metrics: Metrics | None = None,
     bot: Bot | None = None,
     poll_timeout: int | None = None,
+    supervisor: Supervisor | None = None,
+    health: Health | None = None,
 ) -> MaxRuntime:
     """Build and start the channel in `[max] mode`; in webhook mode mount the route on `app`
     (before it starts) and call `register_webhook()` once it listens. `bot` replaces the one
@@ -116,9 +152,21 @@ async def start_max(
     api = MaxApi(bot if bot is not None else build_bot(config))
     channel = MaxChannel(api, dialog, metrics=metrics)
     secret = config.webhook_secret.get_secret_value()
-    runtime = MaxRuntime(api, channel, config.mode, webhook_url_of(settings), secret)
+    fresh_for = 3 * (poll_timeout or POLL_TIMEOUT_SECONDS) if config.mode == "polling" else None
+    witness = (health or Health()).channel(CHANNEL, config.mode, fresh_for=fresh_for)
+    runtime = MaxRuntime(
+        api,
+        channel,
+        config.mode,
+        witness,
+        supervisor or Supervisor(metrics),
+        webhook_url_of(settings),
+        secret,
+    )
     if config.mode == "webhook":
-        app.router.add_post(config.webhook_path, MaxWebhook(channel, secret).handle)
+        app.router.add_post(
+            config.webhook_path, MaxWebhook(channel, secret, health=witness).handle
+        )
 
         async def drain(_: web.Application) -> None:
             await channel.drain(SHUTDOWN_GRACE_SECONDS)
@@ -126,9 +174,9 @@ async def start_max(
         app.on_shutdown.append(drain)
     else:
         runtime.poller = (
-            Poller(api, channel)
+            Poller(api, channel, health=witness)
             if poll_timeout is None
-            else Poller(api, channel, timeout=poll_timeout, first_pause=0.05)
+            else Poller(api, channel, timeout=poll_timeout, first_pause=0.05, health=witness)
         )
         await runtime.start_polling()
     return runtime

@@ -14,6 +14,7 @@ import logging
 
 from aiohttp import web
 
+from bot.health import ChannelHealth
 from bot.max.channel import MaxChannel
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,11 @@ MAX_BODY_BYTES = 1 << 20  # an update is a few kilobytes; anything near this is 
 
 
 class MaxWebhook:
-    def __init__(self, channel: MaxChannel, secret: str) -> None:
+    def __init__(
+        self, channel: MaxChannel, secret: str, *, health: ChannelHealth | None = None
+    ) -> None:
         self.channel = channel
+        self.health = health
         self._secret = secret.encode("utf-8")
         self.refused = 0
 
@@ -43,5 +47,7 @@ class MaxWebhook:
         except (ValueError, RecursionError):
             log.warning("max webhook: a body that is not JSON")
             raise web.HTTPBadRequest() from None
+        if self.health is not None:  # an authenticated update: evidence the channel serves
+            self.health.served()
         self.channel.dispatch(raw)
         return web.json_response({"ok": True})

@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.reminders.model import Clock, SendTally, SkipReason, utc_now
 from bot.reminders.pacing import Pacer
 from bot.reminders.sender import CampaignSender, SenderOptions
+from bot.supervisor import Supervisor
 from dialogs.outages import OutageView, render_notice
 from dialogs.replies import Reply
 from storage.base import Campaign, ChatProfile, Recipient, Storage
@@ -224,8 +225,13 @@ class OutageNotices:
             await asyncio.gather(*self.sending.values(), return_exceptions=True)
             await asyncio.sleep(0)
 
-    def start(self) -> None:
-        self._loop = asyncio.create_task(self._run(), name="outage-notices")
+    def start(self, supervisor: Supervisor | None = None) -> None:
+        """Look every `poll_seconds` until shutdown; under `supervisor` when given (the loop is
+        started again whatever it raises)."""
+        if supervisor is None:
+            self._loop = asyncio.create_task(self._run(), name="outage-notices")
+        else:
+            self._loop = supervisor.spawn("outage-notices", self._run, forever=True)
 
     async def shutdown(self) -> None:
         tasks: list[asyncio.Task[Any]] = list(self.sending.values())

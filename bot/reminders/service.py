@@ -5,6 +5,9 @@
     ...
     await service.shutdown()   # graceful: unsent claimed rows go back to pending
 
+Campaigns run under the supervisor (`bot.supervisor`): one that raises (a database gone for a
+while) is started again with backoff and resumes where it stopped, as a campaign is durable.
+
 Each channel has one pacer for the whole process, so two campaigns running at once (a resumed
 one and a scheduled one) share the channel's pace instead of doubling it.
 """
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -37,6 +40,7 @@ from bot.reminders.sender import (
     SenderOptions,
     burst_for,
 )
+from bot.supervisor import Supervisor
 from storage.base import Storage
 
 log = logging.getLogger(__name__)
@@ -63,6 +67,7 @@ class ReminderService:
         timer: Timer | None = None,
         render: RenderReminder | None = None,
         options: SenderOptions | None = None,
+        supervisor: Supervisor | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -73,7 +78,8 @@ class ReminderService:
         self.render = render
         self.options = options
         self.scheduler: AsyncIOScheduler = build_scheduler(settings, self._fire, clock=clock)
-        self._tasks: set[asyncio.Task[Any]] = set()  # strong references until each task ends
+        self.supervisor = supervisor or Supervisor()
+        self._tasks: set[asyncio.Task[Any]] = set()  # this service's tasks, for shutdown
 
     def sender(self, progress: Progress | None = None) -> CampaignSender:
         return CampaignSender(
@@ -115,7 +121,7 @@ class ReminderService:
         if not self.senders:
             log.info("reminders: no channel token configured, nobody will be reminded")
         self.scheduler.start()
-        self._spawn(self._resume())
+        self.spawn("campaign-resume", self._resume)
 
     async def shutdown(self) -> None:
         if self.scheduler.running:
@@ -127,7 +133,7 @@ class ReminderService:
 
     async def _fire(self, kind: ReminderKind) -> None:
         # The campaign runs in a task of ours, so shutdown can stop it gracefully.
-        self._spawn(self._scheduled(kind))
+        self.spawn(f"campaign-{kind.value}", lambda: self._scheduled(kind))
 
     async def _scheduled(self, kind: ReminderKind) -> None:
         try:
@@ -138,15 +144,11 @@ class ReminderService:
     async def _resume(self) -> None:
         await self.resume_open_campaigns()
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
+    def spawn(self, name: str, work: Callable[[], Awaitable[object]]) -> None:
+        """Run `work` supervised until it is done; shutdown cancels it."""
+        task = self.supervisor.spawn(name, work)
         self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            log.error("reminder campaign stopped: %r", exc, exc_info=exc)
+        task.add_done_callback(self._tasks.discard)
 
 
 def _log_summary(summary: CampaignSummary) -> None:

@@ -1,4 +1,7 @@
-"""Retrying Bot API calls made during a conversation: network errors, 5xx and `retry_after`.
+"""Retrying Bot API calls made during a conversation: network errors, 5xx, `retry_after`, and
+answers that are not the Bot API's JSON (an HTML 502 page from a proxy, a gateway's own JSON:
+aiogram raises `ClientDecodeError` for those, and lets a body that is not UTF-8 through as
+`UnicodeDecodeError`).
 
 A session middleware (`bot.session.middleware(RetryRequests())`), the aiogram way: it wraps every
 call the bot makes, with aiogram's own `Backoff` for the delays. `getUpdates` is left alone
@@ -23,6 +26,7 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramEntityTooLarge,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -84,7 +88,12 @@ class RetryRequests(BaseRequestMiddleware):
                 if attempt == self.attempts or exc.retry_after > self.max_retry_after:
                     raise
                 delay = float(exc.retry_after)
-            except (TelegramNetworkError, TelegramServerError) as exc:
+            except (
+                TelegramNetworkError,
+                TelegramServerError,
+                ClientDecodeError,
+                UnicodeDecodeError,
+            ) as exc:
                 if attempt == self.attempts or isinstance(exc, TelegramEntityTooLarge):
                     raise
                 if backoff is None:

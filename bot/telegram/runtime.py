@@ -6,6 +6,13 @@
   `TelegramRuntime.register_webhook()` tells Telegram the URL once the site listens (Telegram
   does not call back while registering, but updates start flowing at once).
 `TelegramRuntime.stop()` stops taking updates, waits for those in flight, then closes the session.
+
+Polling, the webhook's registration and the commands menu run under the supervisor
+(`bot.supervisor`): whatever they raise (a gateway's own JSON makes aiogram raise
+`ClientDecodeError`, which is no `TelegramAPIError`), they are logged and tried again with
+backoff. The commands menu is cosmetic: it runs on its own and never holds up serving. Each
+`getUpdates` that succeeds or fails, and the webhook's registration, are reported to the
+channel's health (`bot.health`), which `/healthz` reads.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,20 +28,27 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import BotCommand
 from aiohttp import web
 
 from bot.channels import ChannelCalls
 from bot.config import Settings
+from bot.health import ChannelHealth, Health
 from bot.observability import Metrics
+from bot.supervisor import Backoff, Supervisor
 from bot.telegram.counting import CountCalls
 from bot.telegram.deps import DialogHandler, TelegramDeps
 from bot.telegram.handlers import get_routers
 from bot.telegram.middlewares import InFlight, InOrder, Throttle
-from bot.telegram.retry import RetryRequests
+from bot.telegram.retry import RetryRequests, no_retry
 from bot.telegram.sender import TelegramSender
 from bot.telegram.texts import COMMANDS
 from bot.telegram.webhook import SecretWebhookHandler
@@ -42,9 +57,37 @@ from storage.base import Storage
 
 log = logging.getLogger(__name__)
 
+CHANNEL = "telegram"
 POLLING_TIMEOUT_SECONDS = 25
-RESTART_POLLING_SECONDS = 5.0  # after getMe itself failed (no network at start)
+# An idle long poll still answers every timeout: three missed in a row mean it is not serving.
+POLL_FRESH_SECONDS = 3 * POLLING_TIMEOUT_SECONDS
 SHUTDOWN_GRACE_SECONDS = 30.0
+# The menu is cosmetic: a gateway refusing it for good is asked again now and then, not hammered.
+COMMANDS_BACKOFF = Backoff(first=5.0, cap=900.0)
+
+
+class PollWitness(BaseRequestMiddleware):
+    """Tells the channel's health how each `getUpdates` went; other calls pass untouched."""
+
+    def __init__(self, health: ChannelHealth) -> None:
+        self.health = health
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        polls = isinstance(method, GetUpdates)  # a bool, so that `method` keeps its type
+        if not polls:
+            return await make_request(bot, method)
+        try:
+            response = await make_request(bot, method)
+        except Exception as exc:
+            self.health.failed(f"getUpdates: {type(exc).__name__}: {exc}")
+            raise
+        self.health.served()
+        return response
 
 
 def build_bot(
@@ -116,8 +159,10 @@ class TelegramRuntime:
     dispatcher: Dispatcher
     sender: TelegramSender
     mode: Literal["polling", "webhook"]
+    health: ChannelHealth
+    supervisor: Supervisor
     webhook_url: str = ""
-    _polling: asyncio.Task[None] | None = field(default=None, repr=False)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
     _stopping: bool = field(default=False, repr=False)
 
     @property
@@ -128,59 +173,85 @@ class TelegramRuntime:
     def status(self) -> str:
         return "stopped" if self._stopping else self.mode
 
+    @property
+    def task_names(self) -> list[str]:
+        return [task.get_name() for task in self._tasks]
+
     async def register_webhook(self) -> bool:
-        """Webhook mode: set the commands menu and the webhook; call once the site listens.
-        Failures are logged, not raised: the rest of the bot keeps serving."""
+        """Webhook mode: set the webhook once; call once the site listens. Failures are logged
+        and reported to the channel's health, not raised: the rest of the bot keeps serving."""
         if not self.webhook_url:
             log.warning("telegram: [telegram] webhook_url is empty; the webhook is not set")
+            self.health.failed("[telegram] webhook_url is empty")
             return False
+        try:
+            await self._set_webhook()
+        except Exception as exc:  # a gateway's own answer is no TelegramAPIError
+            log.error("telegram: could not set the webhook %s: %s", self.webhook_url, exc)
+            return False
+        return True
+
+    def start_webhook(self) -> None:
+        """Webhook mode: set the commands menu and (until it succeeds) the webhook, supervised;
+        call once the site listens."""
+        self._announce()
+        if not self.webhook_url:
+            log.warning("telegram: [telegram] webhook_url is empty; the webhook is not set")
+            self.health.failed("[telegram] webhook_url is empty")
+            return
+        self._spawn("telegram-webhook", self._set_webhook)
+
+    async def _set_webhook(self) -> None:
         secret = self.dispatcher["settings"].telegram.webhook_secret.get_secret_value()
         if not secret:
             log.warning("telegram: webhook_secret is empty; anyone can post updates to the URL")
         try:
-            await self._announce_commands()
-            await self.bot.set_webhook(
-                self.webhook_url,
-                secret_token=secret or None,
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
-            )
-        except TelegramAPIError as exc:
-            log.error("telegram: could not set the webhook %s: %s", self.webhook_url, exc)
-            return False
+            with no_retry():  # the supervisor asks again; the failure reaches health at once
+                await self.bot.set_webhook(
+                    self.webhook_url,
+                    secret_token=secret or None,
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                )
+        except Exception as exc:
+            self.health.failed(f"setWebhook: {type(exc).__name__}: {exc}")
+            raise
+        self.health.served()
         log.info("telegram webhook set at %s", self.webhook_url)
-        return True
 
     def start_polling(self) -> None:
-        self._polling = asyncio.create_task(self._poll(), name="telegram-polling")
+        self._announce()
+        self._spawn("telegram-polling", self._poll)
 
     async def _poll(self) -> None:
-        with contextlib.suppress(TelegramAPIError):
-            await self._announce_commands()
-        while not self._stopping:
-            try:
-                # A webhook left set from an earlier deployment makes getUpdates fail (409).
-                await self.bot.delete_webhook()
-                await self.dispatcher.start_polling(
-                    self.bot,
-                    polling_timeout=POLLING_TIMEOUT_SECONDS,
-                    handle_signals=False,  # the composition root owns the signals
-                    close_bot_session=False,  # stop() closes it after the updates in flight
-                )
-                return
-            except Exception as exc:  # getMe failed, bad token…: keep the process up, retry
-                log.error(
-                    "telegram polling could not start: %s; retrying in %.0f s",
-                    exc,
-                    RESTART_POLLING_SECONDS,
-                )
-                await asyncio.sleep(RESTART_POLLING_SECONDS)
+        """Poll until stopped; raises (and the supervisor starts it again) on anything else."""
+        try:
+            # A webhook left set from an earlier deployment makes getUpdates fail (409).
+            await self.bot.delete_webhook()
+            await self.dispatcher.start_polling(
+                self.bot,
+                polling_timeout=POLLING_TIMEOUT_SECONDS,
+                handle_signals=False,  # the composition root owns the signals
+                close_bot_session=False,  # stop() closes it after the updates in flight
+            )
+        except Exception as exc:  # getMe failed, bad token…
+            self.health.failed(f"polling: {type(exc).__name__}: {exc}")
+            raise
+        if not self._stopping:
+            self.health.failed("polling ended")
+            raise RuntimeError("telegram polling ended while the bot is serving")
+
+    def _announce(self) -> None:
+        self._spawn("telegram-commands", self._announce_commands, COMMANDS_BACKOFF)
 
     async def _announce_commands(self) -> None:
-        try:
+        with no_retry():  # the supervisor asks again, with a backoff of its own
             await set_commands(self.bot)
-        except TelegramAPIError as exc:
-            log.warning("telegram: could not set the commands menu: %s", exc)
-            raise
+        log.info("telegram: commands menu set")
+
+    def _spawn(
+        self, name: str, work: Callable[[], Awaitable[None]], backoff: Backoff | None = None
+    ) -> None:
+        self._tasks.append(self.supervisor.spawn(name, work, channel=CHANNEL, backoff=backoff))
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         """Stop taking updates, let those in flight finish (up to `grace` seconds), close the
@@ -188,12 +259,13 @@ class TelegramRuntime:
         if self._stopping:
             return
         self._stopping = True
-        if self._polling is not None:
+        self.health.stopped = True
+        if self.mode == "polling":
             with contextlib.suppress(RuntimeError):  # polling was not running (retry pause)
                 await self.dispatcher.stop_polling()
-            self._polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._polling
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         # Updates taken just before the stop are tasks that have not run yet: let them enter.
         await asyncio.sleep(0)
         if not await self.in_flight.drain(grace):
@@ -214,16 +286,30 @@ async def start_telegram(
     session: BaseSession | None = None,
     metrics: Metrics | None = None,
     calls: ChannelCalls | None = None,
+    supervisor: Supervisor | None = None,
+    health: Health | None = None,
 ) -> TelegramRuntime:
     """Build and start the channel in `[telegram] mode`; in webhook mode mount the route on
-    `app` (before it starts) and call `register_webhook()` once it listens."""
+    `app` (before it starts) and call `start_webhook()` once it listens."""
+    telegram = settings.telegram
+    fresh_for = POLL_FRESH_SECONDS if telegram.mode == "polling" else None
+    channel = (health or Health()).channel(CHANNEL, telegram.mode, fresh_for=fresh_for)
     bot = build_bot(settings, session, calls)
+    bot.session.middleware(PollWitness(channel))
     dispatcher = build_dispatcher(engine, storage, settings, metrics=metrics)
     sender = TelegramSender(bot, storage, settings)
-    telegram = settings.telegram
-    runtime = TelegramRuntime(bot, dispatcher, sender, telegram.mode, webhook_url_of(settings))
+    runtime = TelegramRuntime(
+        bot,
+        dispatcher,
+        sender,
+        telegram.mode,
+        channel,
+        supervisor or Supervisor(metrics),
+        webhook_url_of(settings),
+    )
     if telegram.mode == "webhook":
-        handler = SecretWebhookHandler(dispatcher, bot, telegram.webhook_secret.get_secret_value())
+        secret = telegram.webhook_secret.get_secret_value()
+        handler = SecretWebhookHandler(dispatcher, bot, secret, health=channel)
         handler.register(app, path=telegram.webhook_path)
 
         async def drain(_: web.Application) -> None:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -49,7 +50,12 @@ class TelegramSender:
             log.info("telegram resident %s is gone (%s): marked blocked", user_id, exc.message)
             await self.storage.set_blocked(chat_ref(int(user_id)), True)
             return SendResult(SendOutcome.BLOCKED, permanent=True, detail=exc.message)
-        except (TelegramNetworkError, TelegramServerError) as exc:
+        except (
+            TelegramNetworkError,
+            TelegramServerError,
+            ClientDecodeError,  # an answer not in the Bot API's shape (a proxy's HTML page)
+            UnicodeDecodeError,  # an answer that is not even UTF-8
+        ) as exc:
             log.warning("telegram send to %s failed: %s", user_id, exc)
             return SendResult(SendOutcome.FAILED, detail=str(exc))
         except TelegramAPIError as exc:  # "chat not found" and the like: retrying cannot help

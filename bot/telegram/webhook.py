@@ -20,14 +20,25 @@ from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot.health import ChannelHealth
+
 log = logging.getLogger(__name__)
 
 
 class SecretWebhookHandler(SimpleRequestHandler):
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str, **data: Any) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        secret: str,
+        *,
+        health: ChannelHealth | None = None,
+        **data: Any,
+    ) -> None:
         super().__init__(
             dispatcher, bot, handle_in_background=False, secret_token=secret or None, **data
         )
+        self.health = health
 
     def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
         if not self.secret_token:
@@ -42,6 +53,8 @@ class SecretWebhookHandler(SimpleRequestHandler):
         except ValueError as exc:  # JSON, UTF-8 and pydantic's errors all are ValueErrors
             log.warning("telegram webhook: not an update (%s); answered 400", type(exc).__name__)
             return web.Response(status=400, text="Bad Request: not a Telegram update")
+        if self.health is not None:  # an authenticated update: evidence the channel serves
+            self.health.served()
         result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
             bot, update, **self.data
         )

@@ -1,15 +1,23 @@
-"""Wiring the Viber channel into the application the composition root owns."""
+"""Wiring the Viber channel into the application the composition root owns.
+
+The webhook's registration runs under the supervisor until Viber accepts it, whatever the API
+answers meanwhile (an HTML error page, a reset connection); the channel's health (`bot.health`)
+says "serving" once it is registered, and again on every verified callback.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 from aiohttp import web
 
 from bot.channels import ChannelCalls
 from bot.config import Settings
+from bot.health import ChannelHealth, Health
+from bot.supervisor import Supervisor
 from bot.viber.client import (
     DEFAULT_BACKOFF_SECONDS,
     ViberApiError,
@@ -23,6 +31,8 @@ from storage.base import Storage
 
 log = logging.getLogger(__name__)
 
+CHANNEL = "viber"
+
 # `message` and `webhook` always arrive; these are the optional ones this bot handles.
 EVENT_TYPES = ("delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started")
 
@@ -33,23 +43,47 @@ class ViberRuntime:
     sender: ViberSender
     webhook: ViberWebhook
     webhook_url: str  # the public URL Viber is to call; empty when not configured
+    health: ChannelHealth
+    supervisor: Supervisor
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def register_webhook(self) -> bool:
-        """Register the webhook with Viber; call only once the server is listening. Failures
-        are logged, not raised: the rest of the bot keeps serving."""
+        """Register the webhook with Viber once; call only once the server is listening.
+        Failures are logged, not raised: the rest of the bot keeps serving."""
         if not self.webhook_url:
             log.warning("viber: [viber] webhook_url is empty; the webhook is not registered")
+            self.health.failed("[viber] webhook_url is empty")
             return False
         try:
-            events = await self.client.set_webhook(self.webhook_url, EVENT_TYPES)
+            await self._register()
         except (ViberApiError, ViberTransportError) as exc:
             log.error("viber: could not register the webhook %s: %s", self.webhook_url, exc)
             return False
-        log.info("viber webhook registered at %s for %s", self.webhook_url, ", ".join(events))
         return True
+
+    def start_webhook(self) -> None:
+        """Register the webhook, supervised and retried until Viber accepts it."""
+        if not self.webhook_url:
+            log.warning("viber: [viber] webhook_url is empty; the webhook is not registered")
+            self.health.failed("[viber] webhook_url is empty")
+            return
+        self._tasks.append(self.supervisor.spawn("viber-webhook", self._register, channel=CHANNEL))
+
+    async def _register(self) -> None:
+        try:
+            events = await self.client.set_webhook(self.webhook_url, EVENT_TYPES)
+        except Exception as exc:
+            self.health.failed(f"set_webhook: {type(exc).__name__}: {exc}")
+            raise
+        self.health.served()
+        log.info("viber webhook registered at %s for %s", self.webhook_url, ", ".join(events))
 
     async def close(self) -> None:
         """Finish (or, after a grace period, cancel) the callbacks still being handled."""
+        self.health.stopped = True
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.webhook.close()
 
 
@@ -62,6 +96,8 @@ async def start_viber(
     *,
     retry_backoff: float = DEFAULT_BACKOFF_SECONDS,
     calls: ChannelCalls | None = None,
+    supervisor: Supervisor | None = None,
+    health: Health | None = None,
 ) -> ViberRuntime:
     """Mount `POST [viber] webhook_path` and the picture route on `app` (before it starts).
 
@@ -71,11 +107,17 @@ async def start_viber(
     token = viber.auth_token.get_secret_value()
     client = ViberClient(session, token, viber.api_base, backoff=retry_backoff, calls=calls)
     sender = ViberSender(client, storage, settings)
-    webhook = ViberWebhook(token, engine, storage, sender)
+    channel = (health or Health()).channel(CHANNEL, "webhook")
+    webhook = ViberWebhook(token, engine, storage, sender, health=channel)
     app.router.add_post(viber.webhook_path, webhook.handle)
     sender.media.mount(app)
     runtime = ViberRuntime(
-        client, sender, webhook, webhook_url_of(viber.webhook_url, viber.webhook_path)
+        client,
+        sender,
+        webhook,
+        webhook_url_of(viber.webhook_url, viber.webhook_path),
+        channel,
+        supervisor or Supervisor(),
     )
 
     async def on_shutdown(_: web.Application) -> None:

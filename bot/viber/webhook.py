@@ -19,6 +19,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from bot.health import ChannelHealth
 from bot.logs import log_context
 from bot.viber.events import (
     CHANNEL,
@@ -52,7 +53,13 @@ def signature_of(body: bytes, auth_token: str) -> str:
 
 class ViberWebhook:
     def __init__(
-        self, auth_token: str, engine: DialogHandler, storage: Storage, sender: ViberSender
+        self,
+        auth_token: str,
+        engine: DialogHandler,
+        storage: Storage,
+        sender: ViberSender,
+        *,
+        health: ChannelHealth | None = None,
     ) -> None:
         if not auth_token:
             raise ValueError("[viber] auth_token is empty: callbacks could not be verified")
@@ -60,6 +67,7 @@ class ViberWebhook:
         self._engine = engine
         self._storage = storage
         self._sender = sender
+        self._health = health
         self._tasks: set[asyncio.Task[None]] = set()
         self._turns = TurnQueue()  # one resident's callbacks one after another
         self.events = Counter[str]()  # callbacks seen per event, delivery reports included
@@ -71,6 +79,8 @@ class ViberWebhook:
         if not hmac.compare_digest(expected.encode(), received.encode("utf-8", "replace")):
             log.warning("viber callback refused: bad or missing signature")
             raise web.HTTPForbidden()
+        if self._health is not None:  # a verified callback: evidence the channel serves
+            self._health.served()
         try:
             callback = parse_callback(json.loads(body))
         except (ValueError, RecursionError) as exc:  # BadCallback and JSON errors included

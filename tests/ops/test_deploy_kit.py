@@ -232,6 +232,7 @@ _PROMQL_WORDS = {
     "sum", "by", "rate", "increase", "delta", "histogram_quantile", "count", "max", "min",
     "avg", "and", "or", "unless", "without", "on", "ignoring", "le", "instance", "job",
     "channel", "reason", "basis", "status", "campaign", "kind", "period", "version", "offset",
+    "task",
 }  # fmt: skip
 
 
