@@ -41,7 +41,10 @@ async def test_run_serves_max_until_sigterm(tmp_path: Path, emulator: MaxEmulato
                         break
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.02)
-            assert health["channels"] == {"max": "polling"}
+            channels = health["channels"]
+            assert isinstance(channels, dict)
+            assert list(channels) == ["max"]
+            assert channels["max"]["mode"] == "polling"
             await emulator.deliver(updates.bot_started(7401))
             for _ in range(300):
                 if emulator.to(7401):
@@ -49,6 +52,9 @@ async def test_run_serves_max_until_sigterm(tmp_path: Path, emulator: MaxEmulato
                 await asyncio.sleep(0.02)
             [welcome] = emulator.to(7401)
             assert "согласие" in welcome.text
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as answer:
+                assert answer.status == 200
+                assert (await answer.json())["channels"]["max"]["serving"] is True
         os.kill(os.getpid(), signal.SIGTERM)
         assert await asyncio.wait_for(serving, timeout=20) == 0
     finally:
