@@ -168,3 +168,33 @@ async def test_two_zone_normative_months_settled_once_both_locales(
     await english.send("/history")
     assert f"150{NB}kWh (normative)" in english.text()
     assert f"350{NB}kWh over 3 months; recalculation -300{NB}kWh" in english.text()
+
+
+async def test_the_estimate_heading_gives_the_true_reason_in_both_locales(
+    storage: Storage, config: DialogConfig, clock: FakeClock
+) -> None:
+    # 100 kWh a month February–June; July–September on the average, October on the normative
+    per_person = tuple(map(D, ["150", "75", "50", "40", "30"]))
+    config = replace(config, billing=replace(config.billing, normatives={Stove.GAS: per_person}))
+    account = Account(NUMBER, Meter(SERIAL, MeterKind.SINGLE), stove=Stove.GAS, residents=1)
+    await storage.upsert_accounts([ImportRow(account, Period(2026, 2), {Register.T1: D(1000)})])
+    await storage.upsert_accounts([ImportRow(account, Period(2026, 6), {Register.T1: D(1400)})])
+    months = [Period(2026, m) for m in (7, 8, 9)]
+    await estimated_months(storage, config, account, months)
+    engine = DialogEngine(storage, config, clock)
+    russian, english = await bound_to(engine, "ru"), await bound_to(engine, "en")
+    await russian.send("/bill")
+    await english.send("/bill")
+    assert "рассчитан по среднему расходу: показаний за этот месяц нет" in russian.text()
+    assert "computed on the average consumption: no readings came for this month" in (
+        english.text())  # fmt: skip
+    await estimated_months(storage, config, account, [Period(2026, 10)])
+    await russian.send("/bill")
+    await english.send("/bill")
+    # 150 kWh × 8,00 = 1 200,00 ₽ on the normative: the average's three months are used up
+    assert "по нормативу: показаний нет больше 3 мес. подряд" in russian.text()
+    assert f"≈ 150{NB}кВт·ч × 8,00{NB}₽ = 1{NB}200,00{NB}₽" in russian.text()
+    assert "on the normative: no readings for more than 3 months in a row" in english.text()
+    await russian.send("/history")
+    assert f"октябрь 2026: 1{NB}850 — 150{NB}кВт·ч (по нормативу)" in russian.text()
+    assert f"сентябрь 2026: 1{NB}700 — 100{NB}кВт·ч (по среднему)" in russian.text()
