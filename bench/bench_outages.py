@@ -136,12 +136,17 @@ async def bench(args: argparse.Namespace) -> int:
         recipients = await store.outage_recipients(outage.id)
         selected = time.perf_counter() - started
         wrong = sum(1 for r in recipients if r.account in next_door)
-        print(f"recipients selected  {len(recipients)} in {selected:.2f} s "
-              f"(aim < 2 s on SQLite; {wrong} from next door)")  # fmt: skip
-        ok = selected < 2.0 or not url.startswith("sqlite")
-        ok = ok and len(recipients) == args.chats and wrong == 0
+        print(f"recipients selected  {len(recipients)} in {selected:.2f} s, as objects "
+              f"({wrong} from next door)")  # fmt: skip
+        started = time.perf_counter()
+        campaign_id, rows = await store.write_notice(outage.id, "announce-1", ["telegram"], now)
+        written = time.perf_counter() - started
+        print(f"notice written       {rows} rows selected and written by set in {written:.2f} s "
+              "(the notice service's path; aim < 2 s on SQLite)")  # fmt: skip
+        ok = written < 2.0 or not url.startswith("sqlite")
+        ok = ok and len(recipients) == rows == args.chats and wrong == 0
         if args.send:
-            ok = await send(args, url, storage, now) and ok
+            ok = await send(args, url, storage, campaign_id, now) and ok
     finally:
         await storage.close()
         workdir.cleanup()
@@ -149,7 +154,9 @@ async def bench(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-async def send(args: argparse.Namespace, url: str, storage: Storage, now: datetime) -> bool:
+async def send(
+    args: argparse.Namespace, url: str, storage: Storage, campaign_id: int, now: datetime
+) -> bool:
     burst = max(2.0, args.rate / 20)
     emulator, base_url = await start_emulator(args.rate, burst)
     settings = Settings(
@@ -167,17 +174,13 @@ async def send(args: argparse.Namespace, url: str, storage: Storage, now: dateti
             notices = OutageNotices(
                 settings, storage, senders, make_pacers(senders, RealTimer()), clock=lambda: now
             )
-            started = time.perf_counter()
-            [written] = await notices.write_due()
-            took = time.perf_counter() - started
-            print(f"notice written       {written.rows} rows in {took:.2f} s")
-            if args.send < written.rows:  # a shorter run: the rest is left pending
-                await _leave_pending(storage, written.campaign_id, args.send)
+            if args.send < args.chats:  # a shorter run: the rest is left out
+                await _leave_pending(storage, campaign_id, args.send)
             started = time.perf_counter()
             await notices.send_open()
             await notices.drain()
             elapsed = time.perf_counter() - started
-            counts = await storage.campaign_counts(written.campaign_id)
+            counts = await storage.campaign_counts(campaign_id)
         accepted_at, too_many = await emulator_stats(base_url)
     finally:
         emulator.terminate()

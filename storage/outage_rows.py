@@ -48,6 +48,38 @@ TOLD = (
     "JOIN campaign_recipients r ON r.campaign_id = c.id "
     "WHERE c.kind LIKE $1 AND r.status = 'sent' ORDER BY r.channel, r.user_id, r.account"
 )
+# A notice's rows written by set, one a chat, straight from the selection (no row passes
+# through Python): $1 the campaign, $2 the outage, {channels} the channels served. SQLite takes
+# a bare column from the row of min() (its documented rule); PostgreSQL takes DISTINCT ON.
+_HIT = RECIPIENTS.split(" SELECT b.channel", 1)[0].replace("$1", "$2")
+_CHATS = RECIPIENTS.split(" FROM hit ", 1)[1].split(" ORDER BY ", 1)[0]
+SQLITE_NOTICE_ROWS = (
+    "INSERT OR IGNORE INTO campaign_recipients (campaign_id, channel, user_id, account, alias) "  # noqa: S608
+    f"{_HIT} SELECT $1, b.channel, b.user_id, min(b.account), b.alias FROM hit {_CHATS} "
+    "AND b.channel IN ({channels}) GROUP BY b.channel, b.user_id"
+)
+POSTGRES_NOTICE_ROWS = (
+    "INSERT INTO campaign_recipients (campaign_id, channel, user_id, account, alias) "  # noqa: S608
+    f"{_HIT} SELECT DISTINCT ON (b.channel, b.user_id) $1::bigint, b.channel, b.user_id, "
+    f"b.account, b.alias FROM hit {_CHATS} AND b.channel = ANY($3::text[]) "
+    "ORDER BY b.channel, b.user_id, b.account ON CONFLICT DO NOTHING"
+)
+# A cancellation's rows: the chats an earlier notice of the outage reached ($2: the prefix of
+# its campaigns' kinds, with %).
+SQLITE_TOLD_ROWS = (
+    "INSERT OR IGNORE INTO campaign_recipients (campaign_id, channel, user_id, account, alias) "
+    "SELECT $1, r.channel, r.user_id, min(r.account), r.alias FROM campaigns c "
+    "JOIN campaign_recipients r ON r.campaign_id = c.id "
+    "WHERE c.kind LIKE $2 AND r.status = 'sent' AND r.channel IN ({channels}) "
+    "GROUP BY r.channel, r.user_id"
+)
+POSTGRES_TOLD_ROWS = (
+    "INSERT INTO campaign_recipients (campaign_id, channel, user_id, account, alias) "
+    "SELECT DISTINCT ON (r.channel, r.user_id) $1::bigint, r.channel, r.user_id, r.account, "
+    "r.alias FROM campaigns c JOIN campaign_recipients r ON r.campaign_id = c.id "
+    "WHERE c.kind LIKE $2 AND r.status = 'sent' AND r.channel = ANY($3::text[]) "
+    "ORDER BY r.channel, r.user_id, r.account ON CONFLICT DO NOTHING"
+)
 # Outages not cancelled and not over that affect one chat's accounts.
 CHAT_OUTAGES = (
     f"SELECT {OUTAGE_COLUMNS}, 0, 0, b.account, b.alias, a.address FROM bindings b "  # noqa: S608

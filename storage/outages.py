@@ -111,6 +111,20 @@ class OutageStore(Protocol):
         """One row a chat bound to an account (not closed) in one of the outage's buildings,
         not blocked, outage notices on; the chat's lowest such account. Ids are 0."""
 
+    async def write_notice(
+        self,
+        outage_id: int,
+        key: str,
+        channels: Sequence[str],
+        at: datetime,
+        *,
+        told_only: bool = False,
+    ) -> tuple[int, int]:
+        """Write the notice `key` of the outage as a campaign (kind `campaign_kind`) with one
+        row a chat of `channels`: the chats `outage_recipients` chooses, or with `told_only`
+        those `told_recipients` chooses; both read and written by set in one transaction.
+        (campaign id, rows written); a notice written before is left as it was (0 rows)."""
+
     async def told_recipients(self, outage_id: int) -> list[Recipient]:
         """One row a chat that a notice of the outage reached (its lowest account then)."""
 

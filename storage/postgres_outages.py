@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
 
+from billing_core.models import Period
 from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
 from dialogs.events import ChatRef
 from storage.base import Recipient
@@ -14,6 +15,8 @@ from storage.outage_rows import (
     CHAT_OUTAGES,
     LIST_OUTAGES,
     OUTAGES,
+    POSTGRES_NOTICE_ROWS,
+    POSTGRES_TOLD_ROWS,
     RECIPIENTS,
     TOLD,
     chat_outages,
@@ -87,6 +90,42 @@ class PostgresOutages(PostgresConnection):
         async with self._conn() as conn:
             row = await conn.fetchrow(f"{OUTAGES} WHERE o.id = $1", outage_id)
         return None if row is None else stored_outage(row)
+
+    async def write_notice(
+        self,
+        outage_id: int,
+        key: str,
+        channels: Sequence[str],
+        at: datetime,
+        *,
+        told_only: bool = False,
+    ) -> tuple[int, int]:
+        kind = campaign_kind(outage_id, key)
+        async with self._tx() as conn:
+            created_at = await conn.fetchval(
+                "SELECT created_at FROM outages WHERE id = $1", outage_id
+            )
+            period = str(Period.of(created_at.astimezone(UTC)))
+            campaign_id = await conn.fetchval(
+                "INSERT INTO campaigns (kind, period, created_at) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING RETURNING id",
+                kind, period, aware(at),
+            )  # fmt: skip
+            if campaign_id is None:
+                existing: int = await conn.fetchval(
+                    "SELECT id FROM campaigns WHERE kind = $1 AND period = $2", kind, period
+                )
+                return existing, 0
+            if told_only:
+                status = await conn.execute(
+                    POSTGRES_TOLD_ROWS, campaign_id, campaign_kind(outage_id, "") + "%",
+                    list(channels),
+                )  # fmt: skip
+            else:
+                status = await conn.execute(
+                    POSTGRES_NOTICE_ROWS, campaign_id, outage_id, list(channels)
+                )
+        return int(campaign_id), int(status.split()[-1])
 
     async def told_recipients(self, outage_id: int) -> list[Recipient]:
         async with self._conn() as conn:

@@ -14,6 +14,8 @@ from storage.outage_rows import (
     LIST_OUTAGES,
     OUTAGES,
     RECIPIENTS,
+    SQLITE_NOTICE_ROWS,
+    SQLITE_TOLD_ROWS,
     TOLD,
     chat_outages,
     one_per_chat,
@@ -91,6 +93,41 @@ class SqliteOutages(SqliteConnection):
     async def outage_by_id(self, outage_id: int) -> StoredOutage | None:
         row = await self._one(f"{OUTAGES} WHERE o.id = ?", (outage_id,))
         return None if row is None else stored_outage(row)
+
+    async def write_notice(
+        self,
+        outage_id: int,
+        key: str,
+        channels: Sequence[str],
+        at: datetime,
+        *,
+        told_only: bool = False,
+    ) -> tuple[int, int]:
+        kind = campaign_kind(outage_id, key)
+        marks = ", ".join("?" for _ in channels) or "NULL"
+        rows_sql = _sqlite(SQLITE_TOLD_ROWS if told_only else SQLITE_NOTICE_ROWS).replace(
+            "{channels}", marks
+        )
+        selector: object = campaign_kind(outage_id, "") + "%" if told_only else outage_id
+
+        def write(conn: sqlite3.Connection) -> tuple[int, int]:
+            [period] = conn.execute(
+                "SELECT substr(created_at, 1, 7) FROM outages WHERE id = ?", (outage_id,)
+            ).fetchone()
+            created = conn.execute(
+                "INSERT INTO campaigns (kind, period, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                (kind, period, _stamp(at)),
+            ).rowcount
+            [campaign_id] = conn.execute(
+                "SELECT id FROM campaigns WHERE kind = ? AND period = ?", (kind, period)
+            ).fetchone()
+            if not created:
+                return int(campaign_id), 0
+            written = conn.execute(rows_sql, (campaign_id, selector, *channels)).rowcount
+            return int(campaign_id), written
+
+        return await self._atomically(write, bulk=True)
 
     async def told_recipients(self, outage_id: int) -> list[Recipient]:
         prefix = campaign_kind(outage_id, "")

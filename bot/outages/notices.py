@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from billing_core.models import AccountStatus, Period
+from billing_core.models import AccountStatus
 from billing_core.outages import Notice, NoticeRules, OutageStatus, due_notice, notice_of
 from bot.channels import ChannelSender
 from bot.config import Settings
@@ -37,7 +37,6 @@ from storage.base import Campaign, ChatProfile, Recipient, Storage
 from storage.outages import (
     OutageStore,
     StoredOutage,
-    campaign_kind,
     outage_store,
     parse_campaign_kind,
 )
@@ -62,8 +61,7 @@ class WrittenNotice:
     outage: str  # the operator's id
     key: str
     campaign_id: int
-    rows: int
-    left_out: int  # chats of channels without a sender here
+    rows: int  # chats to tell, in the channels served here
 
 
 class OutageNoticeSender(CampaignSender):
@@ -184,19 +182,14 @@ class OutageNotices:
         return written
 
     async def _write(self, outage: StoredOutage, key: str) -> WrittenNotice:
-        if notice_of(key) is Notice.CANCEL:
-            everyone = await self.store.told_recipients(outage.id)
-        else:
-            everyone = await self.store.outage_recipients(outage.id)
-        rows = [row for row in everyone if row.chat.channel in self.senders]
-        campaign_id, _ = await self.storage.create_campaign(
-            campaign_kind(outage.id, key), Period.of(outage.created_at), rows, self.clock()
-        )
-        log.info(
-            "outage %s: %s notice written for %s chats (%s of channels not served here)",
-            outage.ref, key, len(rows), len(everyone) - len(rows),
+        # Rows only for channels with a sender here, as reminders: a console chat has nobody
+        # to push to. A cancellation goes to the chats told of the outage before.
+        campaign_id, rows = await self.store.write_notice(
+            outage.id, key, sorted(self.senders), self.clock(),
+            told_only=notice_of(key) is Notice.CANCEL,
         )  # fmt: skip
-        return WrittenNotice(outage.ref, key, campaign_id, len(rows), len(everyone) - len(rows))
+        log.info("outage %s: %s notice written for %s chats", outage.ref, key, rows)
+        return WrittenNotice(outage.ref, key, campaign_id, rows)
 
     async def send_open(self) -> list[int]:
         """Start sending every open outage campaign not being sent yet; their ids."""

@@ -202,3 +202,41 @@ async def test_house_id_is_imported_and_kept_when_a_file_has_none(storage: Stora
     again = await storage.get_account("1000000001")
     assert again is not None
     assert again.house_id == other
+
+
+async def test_a_notice_is_written_by_set_once_and_a_cancellation_to_those_told(
+    storage: Storage,
+) -> None:
+    store = outage_store(storage)
+    await seed_building(storage)
+    both, tg, console = ChatRef("max", "both"), ChatRef("telegram", "1"), ChatRef("console", "c")
+    await storage.bind(both, "1000000002", "дача", AT)
+    await storage.bind(both, "1000000001", "квартира", AT)
+    await storage.bind(tg, "1000000001", "", AT)
+    await storage.bind(console, "1000000001", "", AT)
+    await store.save_outages([outage()], AT)
+    [stored] = await store.list_outages()
+
+    campaign_id, rows = await store.write_notice(stored.id, "announce-1", ["max", "telegram"], AT)
+    again = await store.write_notice(stored.id, "announce-1", ["max", "telegram"], AT)
+
+    assert rows == 2
+    assert again == (campaign_id, 0)
+    claimed = await storage.claim_recipients(campaign_id, 10)
+    assert [(r.chat, r.account, r.alias) for r in claimed] == [
+        (both, "1000000001", "квартира"),
+        (tg, "1000000001", ""),
+    ]
+    await storage.finish_recipients([(claimed[0].id, "sent", "")])
+    await storage.finish_recipients([(claimed[1].id, "blocked", "")])
+
+    cancel_id, told = await store.write_notice(
+        stored.id, "cancel-2", ["max", "telegram"], AT, told_only=True
+    )
+
+    assert told == 1
+    [only] = await storage.claim_recipients(cancel_id, 10)
+    assert only.chat == both
+    assert set(await store.outage_notices(stored.id)) == {"announce-1", "cancel-2"}
+    [listed] = await store.list_outages()
+    assert listed.told == 1
