@@ -26,11 +26,12 @@ ACTIONS = [
     "submit:1234567890", "submit:2345678901", "submit:0000000000", "submit:",
     "acc:open:1234567890",
     "acc:use:2345678901", "acc:ren:1234567890", "acc:del:1234567890", "acc:delok:1234567890",
-    "acc:zap:1234567890", "forget:yes", "forget:no", "", ":", "x" * 64,
+    "acc:zap:1234567890", "forget:yes", "forget:no", "m:outages", "outages:on", "outages:off",
+    "", ":", "x" * 64,
 ]  # fmt: skip
 COMMANDS = [
     "start", "help", "bind", "submit", "bill", "history", "accounts", "remind", "lang", "offices",
-    "forget", "menu", "contacts", "faq", "nosuch", "",
+    "forget", "menu", "contacts", "faq", "outages", "nosuch", "",
 ]  # fmt: skip
 TEXTS = [
     "1234567890", "12345-678-90", "0012345", "0023456", "46720", "46 720", "46700 21775", "0",
