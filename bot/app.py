@@ -24,6 +24,7 @@ from bot.config import Settings, require_tariffs
 from bot.health import Health
 from bot.housekeeping import keep_tidy
 from bot.http import build_http_app, start_http
+from bot.leadership import lead
 from bot.logs import secrets_of, setup_logging
 from bot.observability import Metrics
 from bot.supervisor import Supervisor
@@ -183,24 +184,13 @@ async def serve(settings: Settings, storage: Storage) -> int:
             viber.start_webhook()
         if max_channel is not None and settings.max.mode == "webhook":
             max_channel.start_webhook()
-        reminders = None
-        outages: OutageNotices | None = None
         if settings.reminders.scheduler:
-            from bot.closing import schedule_period_close
-            from bot.reminders.service import ReminderService
-
-            reminders = ReminderService(settings, storage, senders, supervisor=supervisor)
-            # One scheduler, on this process only: it also closes each month when it ends.
-            schedule_period_close(reminders.scheduler, settings, storage, _utc_now, supervisor)
-            reminders.start()
-            from bot.outages.notices import OutageNotices
-
-            # Outage notices share the channels' pacers with the reminders of this process.
-            outages = OutageNotices(settings, storage, senders, reminders.pacers)
-            outages.start(supervisor)
-            published = reminders
+            # Any process may run the scheduler; the one holding the storage's leader lock does
+            # (on PostgreSQL exactly one at a time; another takes over when it dies).
+            duties = SchedulerDuties(settings, storage, senders, supervisor, metrics)
+            lock = storage.leader_lock("scheduler")
             supervisor.spawn(
-                "campaign-metrics", lambda: _publish_campaigns(published, metrics), forever=True
+                LEAD_TASK, lambda: lead(lock, duties.elected, duties.deposed), forever=True
             )
         supervisor.spawn(
             "housekeeping", lambda: keep_tidy(storage, lambda: datetime.now(UTC)), forever=True
@@ -209,11 +199,7 @@ async def serve(settings: Settings, storage: Storage) -> int:
         await _until_stopped()
         log.info("meterbot is stopping")
         # Stop in the reverse order of dependence: no new campaigns, no new updates, then drain.
-        await supervisor.stop({"campaign-metrics", "housekeeping"})
-        if outages is not None:
-            await outages.shutdown()
-        if reminders is not None:
-            await reminders.shutdown()
+        await supervisor.stop({LEAD_TASK, "housekeeping"})  # the leader stops its duties
         await runner.cleanup()  # runs on_shutdown: webhook updates in flight finish first
         if telegram is not None:
             await telegram.stop()
@@ -223,6 +209,57 @@ async def serve(settings: Settings, storage: Storage) -> int:
             await max_channel.stop()
         await supervisor.stop()
     return 0
+
+
+LEAD_TASK = "scheduler-leader"
+
+
+class SchedulerDuties:
+    """What the scheduler's leader runs: reminders, the month's closing, outage notices and
+    campaign progress in /metrics. Built anew on each election, so the new leader's scheduler
+    catches up a job missed while nobody led (bot/reminders/schedule.py, `first_run_time`)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        storage: Storage,
+        senders: dict[str, ChannelSender],
+        supervisor: Supervisor,
+        metrics: Metrics,
+    ) -> None:
+        self.settings, self.storage, self.senders = settings, storage, senders
+        self.supervisor, self.metrics = supervisor, metrics
+        self.reminders: ReminderService | None = None
+        self.outages: OutageNotices | None = None
+        self.publisher: asyncio.Task[None] | None = None
+
+    async def elected(self) -> None:
+        from bot.closing import schedule_period_close
+        from bot.outages.notices import OutageNotices
+        from bot.reminders.service import ReminderService
+
+        settings, storage = self.settings, self.storage
+        reminders = ReminderService(settings, storage, self.senders, supervisor=self.supervisor)
+        # The scheduler also closes each month when it ends.
+        schedule_period_close(reminders.scheduler, settings, storage, _utc_now, self.supervisor)
+        reminders.start()
+        self.reminders = reminders
+        # Outage notices share the channels' pacers with the reminders of this process.
+        self.outages = OutageNotices(settings, storage, self.senders, reminders.pacers)
+        self.outages.start(self.supervisor)
+        self.publisher = self.supervisor.spawn(
+            "campaign-metrics", lambda: _publish_campaigns(reminders, self.metrics), forever=True
+        )
+
+    async def deposed(self) -> None:
+        if self.publisher is not None:
+            self.publisher.cancel()
+            await asyncio.gather(self.publisher, return_exceptions=True)
+        if self.outages is not None:
+            await self.outages.shutdown()
+        if self.reminders is not None:
+            await self.reminders.shutdown()
+        self.reminders = self.outages = self.publisher = None
 
 
 def _utc_now() -> datetime:

@@ -155,7 +155,8 @@ class BillingSettings(_Section):
 class RemindersSettings(_Section):
     opening_time: time = time(10, 0)
     last_call_time: time = time(18, 0)
-    # false on every process but one when several serve the same PostgreSQL database
+    # Whether this process may run the scheduler. On PostgreSQL the processes that may elect
+    # one leader among them (bot/leadership.py); false opts a process out for good.
     scheduler: bool = True
 
 

@@ -170,6 +170,19 @@ class RecipientStatus:
     SKIPPED = "skipped"
 
 
+class LeaderLock(Protocol):
+    """One leader among the processes sharing a database (storage/leader.py)."""
+
+    async def try_acquire(self) -> bool:
+        """True when this process holds (or has just taken) the lock; StorageError when the
+        database cannot be asked."""
+
+    async def held(self) -> bool:
+        """Whether the lock is still ours (False once its connection is gone)."""
+
+    async def release(self) -> None: ...
+
+
 class Storage(Protocol):
     # -- lifecycle -------------------------------------------------------------------------
     async def migrate(self) -> list[int]:
@@ -178,6 +191,11 @@ class Storage(Protocol):
     async def ping(self) -> bool: ...
 
     async def close(self) -> None: ...
+
+    def leader_lock(self, name: str) -> LeaderLock:
+        """The lock that makes one process among those sharing the database the `name` leader
+        (the scheduler's): an advisory lock on PostgreSQL; SQLite's only process always leads."""
+        ...
 
     # -- accounts and meters ---------------------------------------------------------------
     # Whether `upsert_accounts` reads a `storage.import_rows.StagedRows` batch from its file

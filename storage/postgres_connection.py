@@ -15,7 +15,8 @@ import asyncpg
 
 from dialogs.events import ChatRef
 from storage import migrations
-from storage.base import StorageError
+from storage.base import LeaderLock, StorageError
+from storage.leader import PostgresLeaderLock
 
 POOL_SIZE = 10
 MIGRATION_LOCK = 7_316_001  # pg_advisory_xact_lock key: one migrating process at a time
@@ -44,9 +45,10 @@ def _turn_key(chat: ChatRef) -> int:
 class PostgresConnection:
     """An asyncpg pool, and the plumbing every `PostgresStorage` method goes through."""
 
-    def __init__(self, pool: asyncpg.Pool, turns: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, turns: asyncpg.Pool, url: str = "") -> None:
         self._pool = pool
         self._turns = turns  # connections that only hold turn locks (`chat_turn`)
+        self._url = url  # for the leader lock's connection of its own
 
     @classmethod
     async def connect(cls, url: str) -> Self:
@@ -58,7 +60,10 @@ class PostgresConnection:
             raise StorageError(f"cannot connect to PostgreSQL: {exc}") from exc
         # Connects on first use (min_size 0): only a process that runs dialogs holds these.
         turns = await asyncpg.create_pool(url, min_size=0, max_size=POOL_SIZE, timeout=10)
-        return cls(pool, turns)
+        return cls(pool, turns, url)
+
+    def leader_lock(self, name: str) -> LeaderLock:
+        return PostgresLeaderLock(self._url, name)
 
     # -- plumbing --------------------------------------------------------------------------
     @asynccontextmanager

@@ -11,7 +11,8 @@ from typing import Any, Self
 import aiosqlite
 
 from storage import migrations, sqlite_binding  # noqa: F401 (binds None as NULL directly)
-from storage.base import StorageError
+from storage.base import LeaderLock, StorageError
+from storage.leader import AlwaysLeader
 from storage.sqlite_transactions import _FULL, T, Work, _in_transaction, _migrate
 
 BUSY_TIMEOUT_MS = 5000
@@ -38,6 +39,9 @@ class SqliteConnection:
         self._closed = False
         self._queued = 0  # items put on the SQLite thread's queue (counted on the loop's thread)
         self._done = 0  # items it has finished (counted on that thread)
+
+    def leader_lock(self, name: str) -> LeaderLock:
+        return AlwaysLeader()
 
     @classmethod
     async def connect(cls, url: str) -> Self:
