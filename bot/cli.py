@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", metavar="FILE.csv")
     add_csv_options(imp)
 
+    balances = commands.add_parser(
+        "import-balances", help="balances and last payments from the billing system, from CSV"
+    )
+    balances.add_argument("file", metavar="FILE.csv")
+    add_csv_options(balances)
+
     exp = commands.add_parser("export-readings", help="the period's current readings as CSV")
     exp.add_argument("--period", required=True, metavar="YYYY-MM")
     exp.add_argument("--output", metavar="FILE", help="write here instead of standard output")
@@ -117,6 +123,10 @@ def _command(args: argparse.Namespace) -> Command:
         from bot.operator import import_command
 
         return import_command
+    if name == "import-balances":
+        from bot.balances import import_balances_command
+
+        return import_balances_command
     if name == "export-readings":
         from bot.operator import export_command
 
