@@ -29,7 +29,7 @@ from billing_core.identifiers import normalize_account
 from billing_core.readings import Confirmation
 from dialogs.config import DialogConfig
 from dialogs.events import ChatRef, Choice, Command, ContactShared, Inbound, Start
-from dialogs.flows import accounts, binding, general, outages, statement, submit
+from dialogs.flows import accounts, binding, general, money, outages, statement, submit
 from dialogs.observer import DialogObserver, NoObserver
 from dialogs.ordering import TurnQueue
 from dialogs.replies import Reply
@@ -340,4 +340,6 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     if normalize_account(text) is not None:
         # A resident who starts by typing the account number means to bind it.
         return await binding.on_account_text(turn, text)
+    if money.asks_about_paying(text):
+        return await statement.last_bill(turn)
     return general.not_understood(turn)

@@ -17,7 +17,8 @@ from billing_core.models import (
 from billing_core.readings import ACTUAL_SOURCES
 from dialogs.chart import Bar, BarKind, consumption_chart
 from dialogs.flows.accounts import current_binding, need_account
-from dialogs.render import bill_text, kwh, period, values_text
+from dialogs.flows.money import statement
+from dialogs.render import kwh, period, values_text
 from dialogs.replies import Button, Picture, Reply
 from dialogs.turn import Turn
 from dialogs.ui import back_to_menu
@@ -30,14 +31,14 @@ async def last_bill(turn: Turn) -> list[Reply]:
     account = await turn.storage.get_account(binding.account) if binding else None
     if binding is None or account is None:
         return need_account(turn)
-    bill = await turn.storage.latest_bill(account.number)
+    found = await statement(turn, account)
     buttons = (
         (*_submit_button(turn, account), turn.button("btn_history", "m:history")),
         back_to_menu(turn),
     )
-    if bill is None:
+    if found is None:
         return [Reply(turn.t("bill_none", account=account.pretty), buttons)]
-    return [Reply(bill_text(turn, account, bill), buttons)]
+    return [Reply(found.text, buttons)]
 
 
 def _submit_button(turn: Turn, account: Account) -> tuple[Button, ...]:

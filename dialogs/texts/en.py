@@ -293,6 +293,17 @@ TEXTS: dict[str, str] = {
     "bill_credit_held": (
         "The overpayment of {credit} will be credited to your next bill on actual readings."
     ),
+    "money_head": "Account {account}:",
+    "money_not_billed": "The bill for {period} has not been issued yet.",
+    "money_debt": "Debt as of {day}: {amount} (from the billing system).",
+    "money_overpaid": "Overpayment as of {day}: {amount} (from the billing system).",
+    "money_settled": "Nothing owed as of {day} (from the billing system).",
+    "money_last_payment": "Last payment: {amount} on {day}.",
+    "money_penalty": (
+        "The debt has been unpaid for more than 30 days after it was due ({due}): the penalty "
+        "as of {today} is about {amount} (Housing Code art. 155 p. 14; rate {rate} %). This is "
+        "an estimate: the supplier's bill will show the exact sum."
+    ),
     "bill_estimated_note": (
         "When you submit readings, the amount will be recalculated on the actual consumption."
     ),
