@@ -3,6 +3,7 @@ channel's sender, in the chat's language, resumed after a restart, a cancellatio
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -189,8 +190,10 @@ async def test_notices_are_sent_once_across_a_restart(db_url: str, storage: Stor
     before = service(storage, first, clock)
     await before.write_due()
     await before.send_open()
-    while len(first["telegram"].delivered) < 10:
-        await asyncio_sleep()
+    for _ in range(1000):  # until a third has gone out
+        if len(first["telegram"].delivered) >= 10:
+            break
+        await asyncio.sleep(0.005)
     await before.shutdown()  # a stop mid-campaign: claimed rows not yet sent go back
 
     restarted = await open_storage(db_url)
@@ -251,7 +254,23 @@ async def test_rows_of_channels_without_a_sender_are_not_written(storage: Storag
     )
 
 
-async def asyncio_sleep() -> None:
-    import asyncio
-
-    await asyncio.sleep(0.005)
+async def test_the_service_started_tells_of_an_outage_imported_while_it_runs(
+    storage: Storage,
+) -> None:
+    senders, clock = channels(), Clock(AT)
+    await resident(storage, "1000000001", ChatRef("telegram", "1"))
+    notices = service(storage, senders, clock)
+    notices.poll_seconds = 0.05  # a minute's look, shortened
+    notices.start()
+    try:
+        await asyncio.sleep(0.2)
+        assert senders["telegram"].delivered == []
+        await outage_store(storage).save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
+        for _ in range(100):
+            if senders["telegram"].delivered:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.2)  # and only once
+    finally:
+        await notices.shutdown()
+    assert senders["telegram"].users() == ["1"]
