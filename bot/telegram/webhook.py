@@ -5,7 +5,9 @@ TypeError for a non-ASCII header, which would answer 500 instead of 401. And upd
 before the answer (not in the background), so Telegram redelivers what a crash interrupted and
 aiohttp's graceful shutdown waits for what is in flight; the engine's update-id claim keeps a
 redelivery from being handled twice. A body that is not an update (not JSON, or not the shape
-of one) is answered 400 with a log line, where aiogram would answer 500 and log a traceback.
+of one, or nested too deep to parse) is answered 400 with a log line, where aiogram would answer
+500 and log a traceback; an update of a kind this aiogram does not know is answered 200 and
+ignored. Bodies over aiohttp's `client_max_size` (1 MiB) are refused with 413 while being read.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.methods import TelegramMethod
 from aiogram.types import Update
+from aiogram.types.update import UpdateTypeLookupError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
@@ -50,11 +53,17 @@ class SecretWebhookHandler(SimpleRequestHandler):
         try:
             body = await request.json(loads=bot.session.json_loads)
             update = Update.model_validate(body, context={"bot": bot})
-        except ValueError as exc:  # JSON, UTF-8 and pydantic's errors all are ValueErrors
+        except (ValueError, RecursionError) as exc:  # JSON, UTF-8, pydantic; nesting too deep
             log.warning("telegram webhook: not an update (%s); answered 400", type(exc).__name__)
             return web.Response(status=400, text="Bad Request: not a Telegram update")
         if self.health is not None:  # an authenticated update: evidence the channel serves
             self.health.served()
+        try:
+            update.event_type  # noqa: B018 - raises for a kind this aiogram does not know
+        except UpdateTypeLookupError:
+            # A kind of update newer than this bot: nothing to do, and no retries wanted.
+            log.info("telegram webhook: update %s of an unknown kind ignored", update.update_id)
+            return web.Response(status=200)
         result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
             bot, update, **self.data
         )
