@@ -46,11 +46,12 @@ from aiogram.enums import ParseMode  # noqa: E402
 from aiogram.types import CallbackQuery, Message  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
-from bot.app import build_engine  # noqa: E402
 from bot.config import DEFAULTS_FILE, TelegramSettings, load_settings  # noqa: E402
 from bot.demo import seed_demo  # noqa: E402
 from bot.telegram import build_bot, build_dispatcher  # noqa: E402
-from dialogs.events import Inbound  # noqa: E402
+from bot.wiring import build_engine  # noqa: E402
+from dialogs.channel import Acknowledge, Deliver  # noqa: E402
+from dialogs.events import Event  # noqa: E402
 from dialogs.replies import Reply  # noqa: E402
 from storage.base import Storage, open_storage  # noqa: E402
 from tests.telegram import updates  # noqa: E402
@@ -103,22 +104,46 @@ class Recorded:
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
-        self.events: list[Inbound] = []
+        self.events: list[Event] = []
         self.answers: dict[str | None, list[Reply]] = {}
 
-    async def handle(self, event: Inbound) -> list[Reply]:
-        replies: list[Reply] = await self.engine.handle(event)
+    async def handle(
+        self,
+        event: Event,
+        deliver: Deliver | None = None,
+        *,
+        acknowledge: Acknowledge | None = None,
+    ) -> list[Reply]:
+        replies: list[Reply] = await self.engine.handle(event, deliver, acknowledge=acknowledge)
         self.events.append(event)
         self.answers[event.update_id] = replies
         return replies
+
+    async def claim(self, channel: str, update_id: str) -> bool:
+        claimed: bool = await self.engine.claim(channel, update_id)
+        return claimed
 
 
 class Replay:
     def __init__(self, answers: dict[str | None, list[Reply]]) -> None:
         self._answers = answers
 
-    async def handle(self, event: Inbound) -> list[Reply]:
-        return self._answers[event.update_id]
+    async def handle(
+        self,
+        event: Event,
+        deliver: Deliver | None = None,
+        *,
+        acknowledge: Acknowledge | None = None,
+    ) -> list[Reply]:
+        if acknowledge is not None:
+            await acknowledge()
+        replies = self._answers[event.update_id]
+        if deliver is not None and replies:
+            await deliver(replies)
+        return replies
+
+    async def claim(self, channel: str, update_id: str) -> bool:
+        return True
 
 
 def echo_dispatcher() -> Dispatcher:
@@ -161,7 +186,7 @@ async def feed_residents(
     return time.perf_counter() - started
 
 
-async def engine_alone(settings: Any, url: str, events: list[Inbound]) -> float:
+async def engine_alone(settings: Any, url: str, events: list[Event]) -> float:
     """Wall seconds for a fresh engine on a fresh database to handle the recorded events."""
     storage = await open_storage(url)
     try:
@@ -237,10 +262,9 @@ async def main(conversations: int, residents: int, rounds: int, profile: bool) -
             await seed_demo(crowd_storage, now=OPEN_DAY)
             plans = await conversation_plans(storage)
             engine = Recorded(build_engine(settings, storage, clock=lambda: OPEN_DAY))
-            dp = build_dispatcher(engine, storage, settings)
+            dp = build_dispatcher(engine, settings)
             crowd_dp = build_dispatcher(
                 build_engine(crowd_settings, crowd_storage, clock=lambda: OPEN_DAY),
-                crowd_storage,
                 crowd_settings,
             )
             # Untimed: the first conversations fill caches (SQLite's pages, aiogram's
@@ -264,7 +288,7 @@ async def main(conversations: int, residents: int, rounds: int, profile: bool) -
                     profiler.disable()
                 accepted_all += accepted(session)
                 echo, _ = await feed_all(echo_dispatcher(), echo_bot(), raw)
-                replay_dp = build_dispatcher(Replay(engine.answers), storage, settings)
+                replay_dp = build_dispatcher(Replay(engine.answers), settings)
                 layer, _ = await feed_all(replay_dp, build_bot(settings, RecordingSession()), raw)
                 url = f"sqlite:///{tmp}/engine{number}.sqlite3"
                 dialog = await engine_alone(settings, url, engine.events)

@@ -1,6 +1,6 @@
 """The composition root: `meterbot run` builds configuration, storage, the dialog engine,
 metrics, the channels, the reminder scheduler, the daily housekeeping and the HTTP application,
-and wires them by name.
+and wires them by name. What the console, the demo and tests share of it is `bot.wiring`.
 
 With no channel token configured it says so and opens the console channel instead.
 """
@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from billing_core.models import Period
 from bot.channels import ChannelSender
-from bot.config import Settings, require_tariffs
+from bot.config import Settings
 from bot.health import Health
 from bot.housekeeping import keep_tidy
 from bot.http import build_http_app, start_http
@@ -28,10 +27,7 @@ from bot.leadership import lead
 from bot.logs import secrets_of, setup_logging
 from bot.observability import Metrics
 from bot.supervisor import Supervisor
-from dialogs.config import Contacts, DialogConfig
-from dialogs.engine import Clock, DialogEngine
-from dialogs.observer import DialogObserver
-from dialogs.offices import load_offices
+from bot.wiring import build_engine, require_tariffs_now
 from storage.base import Storage, open_storage
 
 if TYPE_CHECKING:
@@ -42,44 +38,6 @@ log = logging.getLogger(__name__)
 
 # How often the reminder campaigns' progress is copied into /metrics.
 CAMPAIGN_METRICS_SECONDS = 15.0
-
-
-def dialog_config(settings: Settings) -> DialogConfig:
-    """Settings turned into the values the dialog layer works with."""
-    billing = settings.billing
-    contacts = settings.contacts
-    return DialogConfig(
-        window=billing.submission_window(),
-        tariffs=settings.tariff_book(),
-        billing=billing.billing_rules(),
-        contacts=Contacts(
-            phone=contacts.phone,
-            phone_operators=contacts.phone_operators,
-            hours=contacts.hours,
-            website=contacts.website,
-        ),
-        offices=load_offices(),
-        penalty_key_rate=billing.penalty_key_rate,
-    )
-
-
-def build_engine(
-    settings: Settings,
-    storage: Storage,
-    clock: Clock | None = None,
-    observer: DialogObserver | None = None,
-) -> DialogEngine:
-    """The one place the dialog engine is put together (every channel shares it)."""
-    config = dialog_config(settings)
-    if clock is None:
-        return DialogEngine(storage, config, observer=observer)
-    return DialogEngine(storage, config, clock, observer)
-
-
-def require_tariffs_now(settings: Settings) -> None:
-    """ConfigError unless the current period's bills can be computed (bot/config.py)."""
-    period = Period.of(datetime.now(settings.billing.tz))
-    require_tariffs(settings, period.first_day())
 
 
 def _has_channel_token(settings: Settings) -> bool:
@@ -142,7 +100,7 @@ async def serve(settings: Settings, storage: Storage) -> int:
             from bot.telegram.runtime import start_telegram
 
             telegram = await start_telegram(
-                settings, engine, storage, app, calls=metrics, supervisor=supervisor, health=health
+                settings, engine, app, calls=metrics, supervisor=supervisor, health=health
             )
             # Campaigns get a bot session of their own: their pace, retries and the opt-in
             # paid-broadcast flag never touch the replies residents are waiting for.
@@ -156,7 +114,6 @@ async def serve(settings: Settings, storage: Storage) -> int:
             viber = await start_viber(
                 settings,
                 engine,
-                storage,
                 app,
                 session,
                 calls=metrics,

@@ -116,7 +116,7 @@ def _command(args: argparse.Namespace) -> Command:
 
         return run_command
     if name == "chat":
-        from bot.console import chat_command
+        from bot.wiring import chat_command
 
         return chat_command
     if name == "import-accounts":

@@ -1,46 +1,43 @@
 """The console channel (`meterbot chat`): one input line is one event, replies are printed.
 
 Buttons are numbered `[1] Label`; typing the number or the exact label presses one.
-`/contact +79991234567` shares a phone number as the sender's own; `/start` starts; any other
-`/cmd args` is a command; everything else is text. Works with piped input and stops at its end;
-piped lines are echoed after `> ` so that a transcript reads as a conversation.
+`/contact +79991234567` shares a phone number as the sender's own; everything else is read as
+every channel reads typed text (`dialogs.typed.parse_typed`). Works with piped input and stops
+at its end; piped lines are echoed after `> ` so that a transcript reads as a conversation.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import sys
 import tempfile
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
-from bot.config import Settings
-from dialogs.engine import DialogEngine
-from dialogs.events import ChatRef, Choice, Command, ContactShared, Inbound, Start, Text
+from dialogs.channel import DialogHandler
+from dialogs.events import ChatRef, Choice, ContactShared, Inbound, Text
 from dialogs.replies import Button, Reply
-from storage.base import open_storage
+from dialogs.typed import parse_typed
 
 CHANNEL = "console"
 
 
+class ConsoleHandler(DialogHandler, Protocol):
+    async def prefer_locale(self, chat: ChatRef, locale: str) -> None:
+        """Set the chat's language before it speaks (`--lang`)."""
+        ...
+
+
 def parse_line(chat: ChatRef, line: str, buttons: list[Button], lang: str | None) -> Inbound:
     """The event one console line stands for, given the buttons last shown."""
-    if line.startswith("/") and len(line) > 1:
-        name, *args = line[1:].split()
-        name = name.casefold()
-        if name == "contact":
-            return ContactShared(chat, " ".join(args), is_own=True)
-        if name == "start":
-            return Start(chat, language_hint=lang)
-        return Command(chat, name, tuple(args))
-    for button in buttons:
-        if line == button.label:
-            return Choice(chat, button.action_id)
-    for number, button in enumerate(buttons, 1):
-        if line == str(number):  # compared as text: a line of 5,000 digits is just text
-            return Choice(chat, button.action_id)
-    return Text(chat, line)
+    words = line.split()
+    if words and words[0].casefold() == "/contact":
+        return ContactShared(chat, " ".join(words[1:]), is_own=True)
+    event = parse_typed(chat, line, buttons=buttons, language_hint=lang)
+    if isinstance(event, Text):
+        for number, button in enumerate(buttons, 1):
+            if line == str(number):  # compared as text: a line of 5,000 digits is just text
+                return Choice(chat, button.action_id)
+    return event
 
 
 def render(replies: list[Reply], out: TextIO, picture_dir: Path | None) -> list[Button]:
@@ -74,7 +71,7 @@ def render(replies: list[Reply], out: TextIO, picture_dir: Path | None) -> list[
 
 
 async def run_console(
-    engine: DialogEngine,
+    engine: ConsoleHandler,
     user_id: str,
     lang: str | None,
     stdin: TextIO,
@@ -108,18 +105,3 @@ async def run_console(
         replies = await engine.handle(event)
         buttons = render(replies, stdout, picture_dir)
     return 0
-
-
-async def chat_command(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import build_engine, require_tariffs_now
-
-    require_tariffs_now(settings)
-    storage = await open_storage(settings.storage.url)
-    try:
-        engine = build_engine(settings, storage)
-        pictures = Path(tempfile.gettempdir()) / "meterbot"
-        return await run_console(
-            engine, args.user, args.lang, sys.stdin, sys.stdout, picture_dir=pictures
-        )
-    finally:
-        await storage.close()

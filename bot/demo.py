@@ -99,7 +99,7 @@ async def seed_demo(
     """Insert the demo accounts with their history; nothing (and []) when any account exists."""
     if await storage.count_accounts() > 0:
         return []
-    from bot.app import dialog_config
+    from bot.wiring import dialog_config
 
     settings = settings or load_settings(DEFAULTS_FILE)
     config = dialog_config(settings)

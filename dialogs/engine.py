@@ -1,10 +1,20 @@
-"""The one entry point every channel calls: `DialogEngine.handle(event) -> replies`.
+"""The one entry point every channel calls: `DialogEngine.handle(event, deliver)` (the contract
+is `dialogs.channel.DialogHandler`).
+
+Per chat, one event at a time in the order the channel handed them over: the chat's turn is
+taken when `handle` is called and held until the channel has delivered the replies, so a
+resident reads the answers in the order they wrote, whatever each channel's transport does.
 
 Per event: one storage read (`load_chat`: profile, dialog state, and whether the update id was
 processed before), one step, one storage write (`save_turn`: the update id as processed, the
 state and the profile when changed, in one transaction), the replies. A step that fails
 unexpectedly is logged and answered with a polite "please try again"; nothing propagates to the
 channel. State names are stable strings; one the engine no longer knows leads to the menu.
+
+The chat's own events (`dialogs.events.Lifecycle`) are the engine's too: blocked and returned
+set the mark reminders skip, and an edited message is answered with a hint once per update id.
+A resident who writes again is no longer marked blocked, and one whose replies the channel
+could not deliver because they left (`Unreachable`) is marked.
 
 Idempotency: an update id is recorded as processed at the end of its turn, together with the
 state it led to. A redelivered update whose first delivery ran to its end does nothing; one whose
@@ -27,14 +37,28 @@ from datetime import UTC, datetime
 
 from billing_core.identifiers import normalize_account
 from billing_core.readings import Confirmation
+from dialogs.channel import Acknowledge, Deliver, Unreachable
 from dialogs.config import DialogConfig
-from dialogs.events import ChatRef, Choice, Command, ContactShared, Inbound, Start
+from dialogs.events import (
+    Blocked,
+    ChatRef,
+    Choice,
+    Command,
+    ContactShared,
+    Edited,
+    Event,
+    Inbound,
+    Lifecycle,
+    Returned,
+    Start,
+)
 from dialogs.flows import accounts, binding, general, money, outages, statement, submit
 from dialogs.observer import DialogObserver, NoObserver
 from dialogs.ordering import TurnQueue
 from dialogs.replies import Reply
 from dialogs.texts import DEFAULT_LOCALE, LOCALES, say
 from dialogs.turn import Turn
+from dialogs.typed import command_name
 from dialogs.ui import MENU
 from storage.base import ChatProfile, ChatSnapshot, DialogState, Storage, StorageError
 
@@ -64,32 +88,86 @@ class DialogEngine:
         self.config = config
         self.clock = clock
         self.observer: DialogObserver = observer or NoObserver()
-        # One event at a time per chat in this process: a double tap must not interleave steps.
+        # One event at a time per chat in this process, its delivery included: a double tap
+        # must not interleave steps, nor its answers arrive out of order.
         self._turns = TurnQueue()
 
-    async def handle(self, event: Inbound) -> list[Reply]:
+    async def handle(
+        self,
+        event: Event,
+        deliver: Deliver | None = None,
+        *,
+        acknowledge: Acknowledge | None = None,
+    ) -> list[Reply]:
+        """Answer `event` in its chat's turn and deliver the replies before the turn passes."""
         started = time.perf_counter()
-        try:
-            return await self._handle(event)
-        finally:
-            self.observer.on_handled(event.chat.channel, time.perf_counter() - started)
-
-    async def _handle(self, event: Inbound) -> list[Reply]:
         async with self._turns.turn(event.chat):
-            locale = DEFAULT_LOCALE
             try:
-                async with self.storage.chat_turn(event.chat):  # and apart from other processes
-                    snapshot = await self.storage.load_chat(event.chat, event.update_id)
-                    if snapshot.seen:
-                        return []
-                    if snapshot.profile is not None:
-                        locale = snapshot.profile.locale
-                    return await self._step(event, snapshot)
-            except Exception as exc:
-                log.exception("dialog step failed for %s", event.chat.channel)
-                if isinstance(exc, StorageError):
-                    self.observer.on_storage_error()
-                return [Reply(say(locale, "oops"))]
+                if acknowledge is not None:
+                    await acknowledge()
+                replies = await self._answer(event)
+            finally:
+                self.observer.on_handled(event.chat.channel, time.perf_counter() - started)
+            if deliver is not None and replies:
+                try:
+                    await deliver(replies)
+                except Unreachable:
+                    log.info("%s resident left: marked blocked", event.chat.channel)
+                    await self.storage.set_blocked(event.chat, True)
+            return replies
+
+    async def claim(self, channel: str, update_id: str) -> bool:
+        return await self.storage.claim_update(channel, update_id)
+
+    async def _answer(self, event: Event) -> list[Reply]:
+        """The replies to one event; the caller holds the chat's turn."""
+        if isinstance(event, Blocked | Returned | Edited):
+            return await self._lifecycle(event)
+        return await self._converse(event)
+
+    async def _converse(self, event: Inbound) -> list[Reply]:
+        locale = DEFAULT_LOCALE
+        try:
+            async with self.storage.chat_turn(event.chat):  # apart from other processes
+                snapshot = await self.storage.load_chat(event.chat, event.update_id)
+                if snapshot.seen:
+                    return []
+                if snapshot.profile is not None:
+                    locale = snapshot.profile.locale
+                return await self._step(event, snapshot)
+        except Exception as exc:
+            log.exception("dialog step failed for %s", event.chat.channel)
+            if isinstance(exc, StorageError):
+                self.observer.on_storage_error()
+            return [Reply(say(locale, "oops"))]
+
+    async def _lifecycle(self, event: Lifecycle) -> list[Reply]:
+        chat = event.chat
+        try:
+            if isinstance(event, Blocked):
+                await self.storage.set_blocked(chat, True)
+                return []
+            if isinstance(event, Returned):
+                # A chat never seen gets no profile here: the dialog creates it on the first
+                # message, in the language the client asks for.
+                profile = await self.storage.get_profile(chat)
+                if profile is not None and profile.blocked:
+                    await self.storage.set_blocked(chat, False)
+                return []
+            update_id = event.update_id
+            if update_id is not None and not await self.storage.claim_update(
+                chat.channel, update_id
+            ):
+                return []  # a redelivered edit: answered already
+            profile = await self.storage.get_profile(chat)
+            hint = event.language_hint if event.language_hint in LOCALES else None
+            locale = profile.locale if profile is not None else hint or DEFAULT_LOCALE
+            return [Reply(say(locale, "edited"))]
+        except Exception as exc:
+            log.exception("%s for %s failed", type(event).__name__, chat.channel)
+            if isinstance(exc, StorageError):
+                self.observer.on_storage_error()
+            return []
 
     async def prefer_locale(self, chat: ChatRef, locale: str) -> None:
         """Set the chat's language before it speaks (the console's --lang)."""
@@ -107,6 +185,9 @@ class DialogEngine:
             hint = event.language_hint if isinstance(event, Start) else None
             locale = hint if hint in LOCALES else DEFAULT_LOCALE
             profile = ChatProfile(chat, locale=locale or DEFAULT_LOCALE)
+        changed = is_new
+        if profile.blocked:  # writing again means the resident takes messages again
+            profile, changed = replace(profile, blocked=False), True
         state = snapshot.state or DialogState()
         turn = Turn(
             storage=self.storage,
@@ -117,7 +198,7 @@ class DialogEngine:
             data=copy.deepcopy(state.data),  # the snapshot stays as loaded: compared below
             now=self.clock(),
             update_id=event.update_id,
-            profile_changed=is_new,
+            profile_changed=changed,
             observer=self.observer,
             known_bindings=snapshot.bindings,
             subject=state.subject,
@@ -148,7 +229,7 @@ async def route(turn: Turn, event: Inbound) -> list[Reply]:
     if isinstance(event, Start):
         return await general.start(turn)
     if isinstance(event, Command):
-        return await on_command(turn, event.name.casefold().lstrip("/"), event.args)
+        return await on_command(turn, command_name(event.name), event.args)
     if isinstance(event, Choice):
         return await on_choice(turn, event.action_id)
     if isinstance(event, ContactShared):
@@ -160,7 +241,6 @@ async def route(turn: Turn, event: Inbound) -> list[Reply]:
 
 async def on_command(turn: Turn, name: str, args: tuple[str, ...]) -> list[Reply]:
     args = tuple(arg[:MAX_TEXT] for arg in args[:10])
-    name = _ALIASES.get(name, name)
     if name in _CONSENTED_COMMANDS and turn.profile.consent_at is None:
         return general.ask_consent(turn)
     match name:
@@ -200,11 +280,6 @@ async def on_command(turn: Turn, name: str, args: tuple[str, ...]) -> list[Reply
 
 
 _CONSENTED_COMMANDS = {"bind", "submit", "bill", "history", "accounts", "remind", "outages"}
-# What residents type after reading a button ("Напоминания" → /reminders): the command meant.
-_ALIASES = {
-    "reminders": "remind", "account": "accounts", "office": "offices", "language": "lang",
-    "outage": "outages",
-}  # fmt: skip
 
 
 async def on_choice(turn: Turn, action_id: str) -> list[Reply]:

@@ -1,20 +1,33 @@
 """Neutral inbound events: what any channel turns its updates into.
 
 Telegram callback data and Viber keyboard replies both become `Choice`; a phone shared through
-either becomes `ContactShared`. The dialog layer never sees a channel's own types.
+either becomes `ContactShared`; typed text becomes `Start`, `Command`, `Choice` or `Text` through
+`dialogs.typed.parse_typed`. Besides what the resident says, a channel reports what happens to
+the chat itself: `Blocked` (blocked the bot, unsubscribed), `Returned` (unblocked, subscribed
+again) and `Edited` (changed a message already sent). The dialog layer never sees a channel's
+own types.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.chats import ChatRef
 
-@dataclass(frozen=True, slots=True)
-class ChatRef:
-    """Who is talking: one resident in one channel ("telegram", "viber", "console")."""
-
-    channel: str
-    user_id: str
+__all__ = [
+    "Blocked",
+    "ChatRef",
+    "Choice",
+    "Command",
+    "ContactShared",
+    "Edited",
+    "Event",
+    "Inbound",
+    "Lifecycle",
+    "Returned",
+    "Start",
+    "Text",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,4 +71,35 @@ class Command:
     update_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    """The resident blocked the bot or unsubscribed: nothing can be sent to them any more."""
+
+    chat: ChatRef
+    update_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Returned:
+    """The resident unblocked the bot or subscribed again."""
+
+    chat: ChatRef
+    update_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edited:
+    """The resident changed a message already answered; the dialog does not read it again."""
+
+    chat: ChatRef
+    update_id: str | None = None
+    language_hint: str | None = None  # the client's language, for a chat with no profile
+
+
 Inbound = Start | Text | Choice | ContactShared | Command
+"""What the resident says: each is one step of the conversation."""
+
+Lifecycle = Blocked | Returned | Edited
+"""What happens to the chat itself."""
+
+Event = Inbound | Lifecycle

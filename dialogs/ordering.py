@@ -2,9 +2,9 @@
 
 A resident who types fast sends updates that arrive together, and every channel handles them
 as concurrent tasks. The dialog must see them in the order they were sent, and the resident
-must read the answers in that order too, so each channel takes a chat's turn before it does
-anything that may wait (answering a button press, loading the chat) and keeps it until the
-replies are out; the engine takes one around each step for callers that do not.
+must read the answers in that order too, so `DialogEngine.handle` takes a chat's turn as soon
+as it is called, before anything that may wait (acknowledging a button press, loading the
+chat), and keeps it until the channel has delivered the replies.
 
 `asyncio.Lock` already hands itself to waiters first in, first out; what this adds is a lock
 per key that exists only while someone holds or waits for it, so idle chats cost nothing.

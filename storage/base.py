@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from billing_core.models import Account, Bill, MeterReading, Period, Readings, ReadingSource
-from dialogs.events import ChatRef
+from storage.chats import ChatRef
 
 
 class StorageError(Exception):

@@ -25,7 +25,6 @@ from billing_core.models import (
     Period,
     ReadingSource,
 )
-from dialogs.events import ChatRef
 from storage.base import (
     PRUNE_BATCH,
     SUBJECT_HISTORY,
@@ -40,6 +39,7 @@ from storage.base import (
     Subject,
     UpsertCounts,
 )
+from storage.chats import ChatRef
 from storage.postgres_campaigns import PostgresCampaigns
 from storage.postgres_estimates import PostgresEstimates
 from storage.postgres_import import upsert_batch

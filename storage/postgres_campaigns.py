@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from billing_core.models import Period
-from dialogs.events import ChatRef
 from storage.base import Campaign, Recipient, RecipientStatus
+from storage.chats import ChatRef
 from storage.postgres_connection import PostgresConnection
 from storage.postgres_rows import _campaign, _recipient
 from storage.rows import aware

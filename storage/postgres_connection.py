@@ -13,9 +13,9 @@ from typing import Self
 
 import asyncpg
 
-from dialogs.events import ChatRef
 from storage import migrations
 from storage.base import LeaderLock, StorageError
+from storage.chats import ChatRef
 from storage.leader import PostgresLeaderLock
 
 POOL_SIZE = 10

@@ -9,8 +9,8 @@ from billing_core.models import (
     Period,
     ReadingSource,
 )
-from dialogs.events import ChatRef
 from storage.base import Campaign, Recipient
+from storage.chats import ChatRef
 from storage.rows import readings_of
 
 # Profile, state and "update seen" of one chat: one round trip.

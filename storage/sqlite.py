@@ -27,7 +27,6 @@ from billing_core.models import (
     Period,
     ReadingSource,
 )
-from dialogs.events import ChatRef
 from storage.base import (
     PRUNE_BATCH,
     Binding,
@@ -41,6 +40,7 @@ from storage.base import (
     Subject,
     UpsertCounts,
 )
+from storage.chats import ChatRef
 from storage.import_rows import StagedRows
 from storage.rows import (
     ACCOUNT_SELECT,

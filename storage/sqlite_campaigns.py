@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from billing_core.models import Period
-from dialogs.events import ChatRef
 from storage.base import Campaign, Recipient
+from storage.chats import ChatRef
 from storage.sqlite_connection import SqliteConnection
 from storage.sqlite_rows import _all_statuses, _campaign, _stamp
 

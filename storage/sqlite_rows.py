@@ -15,7 +15,6 @@ from billing_core.models import (
     Period,
     ReadingSource,
 )
-from dialogs.events import ChatRef
 from storage.base import (
     SUBJECT_HISTORY,
     Binding,
@@ -25,6 +24,7 @@ from storage.base import (
     StorageError,
     Subject,
 )
+from storage.chats import ChatRef
 from storage.rows import (
     ACCOUNT_SELECT,
     READING_COLUMNS,

@@ -23,9 +23,9 @@ from bot.config import (
     TelegramSettings,
     load_settings,
 )
-from bot.console import chat_command
 from bot.observability import Metrics
 from bot.reminders.service import ReminderService
+from bot.wiring import chat_command
 from storage.base import ImportRow, Recipient, open_storage
 from tests.reminders.fakes import add_resident
 

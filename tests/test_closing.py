@@ -25,7 +25,6 @@ from billing_core.models import (
     ReadingSource,
     Register,
 )
-from bot.app import build_engine
 from bot.cli import main
 from bot.closing import (
     NO_BASE,
@@ -35,6 +34,7 @@ from bot.closing import (
     schedule_period_close,
 )
 from bot.config import DEFAULTS_FILE, Settings, load_settings
+from bot.wiring import build_engine
 from storage.base import ImportRow, Storage, open_storage
 from tests.dialogs.conversation import Conversation
 from tests.pg import ENGINES, database_url

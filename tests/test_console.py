@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import dialog_config
 from bot.config import DEFAULTS_FILE, load_settings
 from bot.console import parse_line, run_console
 from bot.demo import seed_demo
+from bot.wiring import dialog_config
 from dialogs.engine import DialogEngine
 from dialogs.events import ChatRef, Choice, Command, ContactShared, Start, Text
 from dialogs.replies import Button

@@ -47,7 +47,7 @@ async def channel_senders(
             from bot.viber.sender import ViberSender
 
             client = ViberClient(session, viber_token, settings.viber.api_base)
-            senders["viber"] = ViberSender(client, storage, settings)
+            senders["viber"] = ViberSender(client, settings)
         if telegram_token:
             senders["telegram"] = await stack.enter_async_context(
                 telegram_sender(settings, storage)
@@ -68,7 +68,7 @@ async def telegram_sender(
     if settings.telegram.allow_paid_broadcast:
         bot.session.middleware(PaidBroadcast())
     try:
-        yield TelegramSender(bot, storage, settings)
+        yield TelegramSender(bot, settings)
     finally:
         await bot.session.close()
 

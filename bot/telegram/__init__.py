@@ -2,9 +2,10 @@
 render the replies, long polling or a webhook on the shared aiohttp application, and a sender
 for reminders.
 
-The composition root calls `start_telegram(settings, engine, storage, app)` before the HTTP
-server starts; in webhook mode `runtime.register_webhook()` once it listens; `runtime.stop()` at
-shutdown. `runtime.sender` is the channel's `ChannelSender` for reminder campaigns.
+The composition root calls `start_telegram(settings, engine, app)` before the HTTP server
+starts; in webhook mode `runtime.register_webhook()` once it listens; `runtime.stop()` at
+shutdown. `TelegramSender` is the channel's `ChannelSender` for reminder campaigns, on a bot of
+its own (`bot.reminders.channels`).
 """
 
 from bot.telegram.runtime import (
@@ -14,14 +15,13 @@ from bot.telegram.runtime import (
     set_commands,
     start_telegram,
 )
-from bot.telegram.sender import TelegramSender, open_telegram_sender
+from bot.telegram.sender import TelegramSender
 
 __all__ = [
     "TelegramRuntime",
     "TelegramSender",
     "build_bot",
     "build_dispatcher",
-    "open_telegram_sender",
     "set_commands",
     "start_telegram",
 ]

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Protocol, TypedDict
+from typing import TypedDict
 
 from bot.config import Settings
-from dialogs.events import ChatRef, Inbound
-from dialogs.replies import Reply
-from storage.base import Storage
+from dialogs.channel import DialogHandler
+from dialogs.events import ChatRef
 
 CHANNEL = "telegram"
 
 
-class DialogHandler(Protocol):
-    """`dialogs.engine.DialogEngine` as the handlers see it: it never raises."""
-
-    async def handle(self, event: Inbound) -> list[Reply]: ...
-
-
 class TelegramDeps(TypedDict):
     engine: DialogHandler
-    storage: Storage
     settings: Settings
 
 

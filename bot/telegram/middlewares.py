@@ -2,9 +2,10 @@
 
 - `InFlight` counts updates being handled, so shutdown can wait for them (polling and webhook);
 - `Throttle` is a token bucket per user: a flooding chat gets one "please slow down" notice and
-  its excess updates are dropped before they reach storage, so it cannot starve the others;
-- `InOrder` handles each user's updates one after another, in the order they arrived, replies
-  delivered included (polling and the webhook run every update as a task of its own).
+  its excess updates are dropped before they reach storage, so it cannot starve the others.
+
+Each user's updates are answered one after another by the dialog engine itself, which holds a
+chat's turn from the moment a handler calls it until the replies are delivered.
 
 aiogram 3 has no throttling middleware of its own; its docs show the same hand-made pattern.
 """
@@ -27,7 +28,6 @@ from bot.logs import log_context
 from bot.observability import Metrics
 from bot.telegram.render import quote
 from bot.telegram.texts import tg_say
-from dialogs.ordering import TurnQueue
 
 log = logging.getLogger(__name__)
 
@@ -73,24 +73,6 @@ class InFlight(BaseMiddleware):
         except TimeoutError:
             return False
         return True
-
-
-class InOrder(BaseMiddleware):
-    """A user's update waits for that user's earlier ones to be handled and answered.
-
-    Without it, a contact sent right after a button press overtook the press while the press
-    was being acknowledged, and met a dialog that had not yet seen the consent it gave.
-    """
-
-    def __init__(self) -> None:
-        self.turns = TurnQueue()
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: User | None = data.get("event_from_user")
-        if user is None:
-            return await handler(event, data)
-        async with self.turns.turn(user.id):
-            return await handler(event, data)
 
 
 @dataclass(slots=True)

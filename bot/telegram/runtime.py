@@ -45,15 +45,14 @@ from bot.health import ChannelHealth, Health
 from bot.observability import Metrics
 from bot.supervisor import Backoff, Supervisor
 from bot.telegram.counting import CountCalls
-from bot.telegram.deps import DialogHandler, TelegramDeps
+from bot.telegram.deps import TelegramDeps
 from bot.telegram.handlers import get_routers
-from bot.telegram.middlewares import InFlight, InOrder, Throttle
+from bot.telegram.middlewares import InFlight, Throttle
 from bot.telegram.retry import RetryRequests, no_retry
-from bot.telegram.sender import TelegramSender
 from bot.telegram.texts import COMMANDS
 from bot.telegram.webhook import SecretWebhookHandler
+from dialogs.channel import DialogHandler
 from dialogs.texts import DEFAULT_LOCALE
-from storage.base import Storage
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +112,13 @@ def build_bot(
 
 def build_dispatcher(
     engine: DialogHandler,
-    storage: Storage,
     settings: Settings,
     *,
     throttle: Throttle | None = None,
     metrics: Metrics | None = None,
 ) -> Dispatcher:
     """Routers, middlewares and dependencies; `dp["in_flight"]` counts updates being handled."""
-    deps = TelegramDeps(engine=engine, storage=storage, settings=settings)
+    deps = TelegramDeps(engine=engine, settings=settings)
     # The dialog keeps its own state in storage: aiogram's FSM would be a second, unused copy.
     # The deps go in after construction: Dispatcher's own `storage` argument is the FSM's.
     dispatcher = Dispatcher(disable_fsm=True, name="meterbot")
@@ -128,10 +126,9 @@ def build_dispatcher(
     in_flight = InFlight(metrics)
     # Outer middlewares run in the order added, after aiogram's own (errors, then user context,
     # which finds the sender the throttle needs): count first, so a dropped update is counted too,
-    # and drop a flood before it queues for its turn.
+    # and drop a flood before it reaches the dialog.
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(throttle or Throttle())
-    dispatcher.update.outer_middleware(InOrder())
     dispatcher.include_routers(*get_routers())
     dispatcher["in_flight"] = in_flight
     return dispatcher
@@ -157,7 +154,6 @@ def webhook_url_of(settings: Settings) -> str:
 class TelegramRuntime:
     bot: Bot
     dispatcher: Dispatcher
-    sender: TelegramSender
     mode: Literal["polling", "webhook"]
     health: ChannelHealth
     supervisor: Supervisor
@@ -280,7 +276,6 @@ class TelegramRuntime:
 async def start_telegram(
     settings: Settings,
     engine: DialogHandler,
-    storage: Storage,
     app: web.Application,
     *,
     session: BaseSession | None = None,
@@ -296,12 +291,10 @@ async def start_telegram(
     channel = (health or Health()).channel(CHANNEL, telegram.mode, fresh_for=fresh_for)
     bot = build_bot(settings, session, calls)
     bot.session.middleware(PollWitness(channel))
-    dispatcher = build_dispatcher(engine, storage, settings, metrics=metrics)
-    sender = TelegramSender(bot, storage, settings)
+    dispatcher = build_dispatcher(engine, settings, metrics=metrics)
     runtime = TelegramRuntime(
         bot,
         dispatcher,
-        sender,
         telegram.mode,
         channel,
         supervisor or Supervisor(metrics),

@@ -1,11 +1,11 @@
 """Replies to one Telegram resident outside a conversation (reminder campaigns), as
-`bot.channels.ChannelSender`: no retry in place, the outcome says what to do next."""
+`bot.channels.ChannelSender`: no retry in place, the outcome says what to do next (a resident
+who blocked the bot is `BLOCKED`, and the campaign marks them)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -20,10 +20,9 @@ from aiogram.exceptions import (
 from bot.channels import SendOutcome, SendResult
 from bot.config import Settings
 from bot.telegram.delivery import deliver
-from bot.telegram.deps import CHANNEL, chat_ref
+from bot.telegram.deps import CHANNEL
 from bot.telegram.retry import no_retry
 from dialogs.replies import Reply
-from storage.base import Storage
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +30,8 @@ log = logging.getLogger(__name__)
 class TelegramSender:
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, storage: Storage, settings: Settings) -> None:
+    def __init__(self, bot: Bot, settings: Settings) -> None:
         self.bot = bot
-        self.storage = storage
         self.messages_per_second = settings.telegram.messages_per_second
 
     async def send(self, user_id: str, replies: Sequence[Reply]) -> SendResult:
@@ -47,8 +45,7 @@ class TelegramSender:
             )
         except TelegramForbiddenError as exc:
             # "bot was blocked by the user", "user is deactivated": never try again.
-            log.info("telegram resident %s is gone (%s): marked blocked", user_id, exc.message)
-            await self.storage.set_blocked(chat_ref(int(user_id)), True)
+            log.info("telegram resident %s is gone (%s)", user_id, exc.message)
             return SendResult(SendOutcome.BLOCKED, permanent=True, detail=exc.message)
         except (
             TelegramNetworkError,
@@ -62,17 +59,3 @@ class TelegramSender:
             log.warning("telegram refused a message to %s: %s", user_id, exc)
             return SendResult(SendOutcome.FAILED, permanent=True, detail=exc.message)
         return SendResult(SendOutcome.SENT)
-
-
-@asynccontextmanager
-async def open_telegram_sender(
-    settings: Settings, storage: Storage
-) -> AsyncIterator[TelegramSender]:
-    """A sender with a bot of its own, for `meterbot remind` (which serves no channel)."""
-    from bot.telegram.runtime import build_bot
-
-    bot = build_bot(settings)
-    try:
-        yield TelegramSender(bot, storage, settings)
-    finally:
-        await bot.session.close()

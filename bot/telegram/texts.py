@@ -12,10 +12,6 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "slow_down": "Слишком много сообщений подряд. Подождите несколько секунд, пожалуйста.",
         "contact_hint": "Кнопка «{share}» — под полем ввода.",
-        "edited": (
-            "Исправленные сообщения я не перечитываю. Отправьте, пожалуйста, верное значение "
-            "новым сообщением."
-        ),
     },
     "en": {
         "private_only": (
@@ -24,9 +20,6 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "slow_down": "Too many messages in a row. Please wait a few seconds.",
         "contact_hint": "The “{share}” button is below the input field.",
-        "edited": (
-            "I do not read edited messages again. Please send the correct value as a new message."
-        ),
     },
 }
 

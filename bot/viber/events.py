@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.viber.render import ACTION_PREFIX, SHARE_PHONE_TRACKING
-from dialogs.events import ChatRef, Choice, Command, ContactShared, Inbound, Start, Text
+from dialogs.events import ChatRef, Choice, ContactShared, Inbound, Start, Text
+from dialogs.typed import parse_typed
 
 CHANNEL = "viber"
 
@@ -97,15 +98,11 @@ def message_event(callback: Callback) -> Inbound:
 
 
 def text_event(chat: ChatRef, text: str, update_id: str | None) -> Inbound:
+    """A keyboard press comes back as its ActionBody typed as text; anything else is typed."""
     stripped = text.strip()
     if stripped.startswith(ACTION_PREFIX) and len(stripped) > len(ACTION_PREFIX):
         return Choice(chat, stripped[len(ACTION_PREFIX) :], update_id)
-    if stripped.startswith("/") and len(stripped) > 1:
-        name, *args = stripped[1:].split()
-        if name.lower() == "start":
-            return Start(chat, update_id)
-        return Command(chat, name.lower(), tuple(args), update_id)
-    return Text(chat, text, update_id)
+    return parse_typed(chat, text, update_id)
 
 
 def language_hint(language: str | None) -> str | None:

@@ -26,8 +26,8 @@ from bot.viber.client import (
 )
 from bot.viber.media import webhook_url_of
 from bot.viber.sender import ViberSender
-from bot.viber.webhook import DialogHandler, ViberWebhook
-from storage.base import Storage
+from bot.viber.webhook import ViberWebhook
+from dialogs.channel import DialogHandler
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,6 @@ class ViberRuntime:
 async def start_viber(
     settings: Settings,
     engine: DialogHandler,
-    storage: Storage,
     app: web.Application,
     session: aiohttp.ClientSession,
     *,
@@ -106,9 +105,9 @@ async def start_viber(
     viber = settings.viber
     token = viber.auth_token.get_secret_value()
     client = ViberClient(session, token, viber.api_base, backoff=retry_backoff, calls=calls)
-    sender = ViberSender(client, storage, settings)
+    sender = ViberSender(client, settings)
     channel = (health or Health()).channel(CHANNEL, "webhook")
-    webhook = ViberWebhook(token, engine, storage, sender, health=channel)
+    webhook = ViberWebhook(token, engine, sender, health=channel)
     app.router.add_post(viber.webhook_path, webhook.handle)
     sender.media.mount(app)
     runtime = ViberRuntime(

@@ -1,6 +1,6 @@
 """Replies to one Viber resident, as `bot.channels.ChannelSender` (used by the webhook and by
 reminder campaigns). A resident who left (status 6 receiverNotSubscribed, or 5 not registered)
-is marked blocked in storage and never tried again."""
+is `BLOCKED`: the webhook tells the dialog, a campaign marks them, and neither tries again."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ from bot.viber.client import (
 from bot.viber.events import CHANNEL
 from bot.viber.media import MediaStore, public_base
 from bot.viber.render import render_messages, sender_of
-from dialogs.events import ChatRef
 from dialogs.replies import Reply
-from storage.base import Storage
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +33,11 @@ class ViberSender:
     def __init__(
         self,
         client: ViberClient,
-        storage: Storage,
         settings: Settings,
         media: MediaStore | None = None,
     ) -> None:
         viber = settings.viber
         self._client = client
-        self._storage = storage
         self.sender_profile = sender_of(viber)  # Viber's `sender`: name and avatar
         self.media = media or MediaStore(public_base(viber.webhook_url, viber.webhook_path))
         self.messages_per_second = viber.messages_per_second
@@ -52,16 +48,15 @@ class ViberSender:
             try:
                 await self._client.send_message({"receiver": user_id, **message})
             except ViberApiError as exc:
-                return await self._refused(user_id, exc)
+                return self._refused(user_id, exc)
             except ViberTransportError as exc:
                 log.warning("viber send to %s failed: %s", user_id, exc)
                 return SendResult(SendOutcome.FAILED, permanent=exc.permanent, detail=str(exc))
         return SendResult(SendOutcome.SENT)
 
-    async def _refused(self, user_id: str, exc: ViberApiError) -> SendResult:
+    def _refused(self, user_id: str, exc: ViberApiError) -> SendResult:
         if exc.status in GONE_STATUSES:
-            log.info("viber resident %s is gone (%s): marked blocked", user_id, exc.status_message)
-            await self._storage.set_blocked(ChatRef(CHANNEL, user_id), True)
+            log.info("viber resident %s is gone (%s)", user_id, exc.status_message)
             return SendResult(SendOutcome.BLOCKED, permanent=True, detail=str(exc))
         if exc.status == STATUS_TOO_MANY_REQUESTS:
             return SendResult(

@@ -2,8 +2,9 @@
 
 The signature is checked on the raw bytes before anything else is read. Dialog work runs in
 background tasks (held in a set, as aiogram holds `_background_feed_update_tasks`) so Viber's
-callback gets its 200 quickly; one resident's messages are handled one after another, so two
-quick presses never race over the same dialog state.
+callback gets its 200 quickly. Each task hands its event to the dialog as soon as it starts,
+in the order the callbacks came; the dialog answers one resident's events one after another,
+replies sent included, so two quick presses never race over the same dialog state.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import hmac
 import json
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Sequence
 
 from aiohttp import web
 
+from bot.channels import SendOutcome
 from bot.health import ChannelHealth
 from bot.logs import log_context
 from bot.viber.events import (
@@ -31,20 +32,15 @@ from bot.viber.events import (
 )
 from bot.viber.render import render_welcome
 from bot.viber.sender import ViberSender
-from dialogs.events import ChatRef, Inbound
-from dialogs.ordering import TurnQueue
+from dialogs.channel import DialogHandler, Unreachable
+from dialogs.events import Blocked, Event, Returned
 from dialogs.replies import Reply
-from storage.base import Storage
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Viber-Content-Signature"
 WELCOME_TIMEOUT_SECONDS = 5.0  # the welcome is computed while Viber waits for the answer
 SHUTDOWN_GRACE_SECONDS = 10.0
-
-
-class DialogHandler(Protocol):
-    async def handle(self, event: Inbound) -> list[Reply]: ...
 
 
 def signature_of(body: bytes, auth_token: str) -> str:
@@ -56,7 +52,6 @@ class ViberWebhook:
         self,
         auth_token: str,
         engine: DialogHandler,
-        storage: Storage,
         sender: ViberSender,
         *,
         health: ChannelHealth | None = None,
@@ -65,11 +60,9 @@ class ViberWebhook:
             raise ValueError("[viber] auth_token is empty: callbacks could not be verified")
         self._token = auth_token
         self._engine = engine
-        self._storage = storage
         self._sender = sender
         self._health = health
         self._tasks: set[asyncio.Task[None]] = set()
-        self._turns = TurnQueue()  # one resident's callbacks one after another
         self.events = Counter[str]()  # callbacks seen per event, delivery reports included
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -98,14 +91,11 @@ class ViberWebhook:
         if event == "conversation_started":
             return await self._welcome(callback)
         if event == "message":
-            inbound = message_event(callback)
-            self._in_order(callback.chat.user_id, lambda: self._converse(inbound))
+            self._in_order(message_event(callback))
         elif event == "subscribed":
-            chat = callback.chat
-            self._in_order(chat.user_id, lambda: self._welcome_back(chat))
+            self._in_order(Returned(callback.chat, callback.message_token))
         elif event == "unsubscribed":
-            chat = callback.chat
-            self._in_order(chat.user_id, lambda: self._storage.set_blocked(chat, True))
+            self._in_order(Blocked(callback.chat, callback.message_token))
         elif event == "failed":
             log.warning(
                 "viber message %s to %s failed: %s",
@@ -136,30 +126,24 @@ class ViberWebhook:
             return web.Response(status=200)
         return web.json_response(welcome)
 
-    async def _welcome_back(self, chat: ChatRef) -> None:
-        """Clear the unsubscribed mark. A chat never seen gets no profile here: the dialog
-        creates it on the first message."""
-        profile = await self._storage.get_profile(chat)
-        if profile is not None and profile.blocked:
-            await self._storage.set_blocked(chat, False)
-
-    async def _converse(self, inbound: Inbound) -> None:
-        with log_context(channel=CHANNEL, update_id=inbound.update_id):
-            # Writing again means the resident is back: a message subscribes them.
-            await self._welcome_back(inbound.chat)
-            replies = await self._engine.handle(inbound)
-            if replies:
-                await self._sender.send(inbound.chat.user_id, replies)
-
-    def _in_order(self, user_id: str, work: Callable[[], Awaitable[object]]) -> None:
-        task = asyncio.create_task(self._in_turn(user_id, work))
+    def _in_order(self, event: Event) -> None:
+        task = asyncio.create_task(self._converse(event))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _in_turn(self, user_id: str, work: Callable[[], Awaitable[object]]) -> None:
-        async with self._turns.turn(user_id):
+    async def _converse(self, event: Event) -> None:
+        # The first thing the task does is hand the event over: the dialog takes the resident's
+        # turn at once, so tasks started in the callbacks' order are answered in that order.
+        user_id = event.chat.user_id
+
+        async def deliver(replies: Sequence[Reply]) -> None:
+            sent = await self._sender.send(user_id, replies)
+            if sent.outcome is SendOutcome.BLOCKED:
+                raise Unreachable(sent.detail)
+
+        with log_context(channel=CHANNEL, update_id=event.update_id):
             try:
-                await work()
+                await self._engine.handle(event, deliver)
             except Exception:  # one resident's failure must not stop the others' callbacks
                 log.exception("viber callback handling failed")
 

@@ -23,6 +23,9 @@ TEXTS: dict[str, str] = {
     "consent_given": "Thank you! Consent received.",
     "menu_prompt": "What would you like to do?",
     "not_understood": "I did not quite understand. Choose an action below or type /help.",
+    "edited": (
+        "I do not read edited messages again. Please send the correct value as a new message."
+    ),
     "oops": "Something went wrong and I could not do that. Please try again in a minute.",
     "btn_consent": "I agree",
     "btn_consent_info": "What do you keep?",

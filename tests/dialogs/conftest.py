@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import dialog_config
 from bot.config import DEFAULTS_FILE, load_settings
 from bot.demo import seed_demo
+from bot.wiring import dialog_config
 from dialogs.config import DialogConfig
 from dialogs.engine import DialogEngine
 from storage.base import Storage, open_storage

@@ -55,7 +55,7 @@ async def test_each_viber_resident_once_and_the_unsubscribed_marked(
     )
     settings = settings_for(emulator)
     client = ViberClient(session, TOKEN, emulator.api_base, backoff=0.01)
-    sender = ViberSender(client, storage, settings)
+    sender = ViberSender(client, settings)
     service = ReminderService(settings, storage, {"viber": sender}, clock=lambda: OPENING_AT)
 
     summary = await service.run_campaign(ReminderKind.OPENING)

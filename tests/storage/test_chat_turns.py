@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import dialog_config
 from bot.config import DEFAULTS_FILE, load_settings
 from bot.demo import seed_demo
+from bot.wiring import dialog_config
 from dialogs.engine import DialogEngine
 from dialogs.events import ChatRef, Start
 from storage.base import Storage, StorageError, open_storage

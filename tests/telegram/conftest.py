@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -10,7 +10,6 @@ from aiogram import Bot, Dispatcher
 from bot.config import Settings
 from bot.telegram import build_bot, build_dispatcher
 from bot.telegram.middlewares import Throttle
-from storage.base import Storage
 from tests.telegram.fakes import FakeEngine, FakeStorage
 from tests.telegram.recording import TOKEN, RecordingSession
 
@@ -39,13 +38,13 @@ def bot(settings: Settings, session: RecordingSession) -> Bot:
 
 
 @pytest.fixture
-def engine() -> FakeEngine:
-    return FakeEngine()
+def storage() -> FakeStorage:
+    return FakeStorage()
 
 
 @pytest.fixture
-def storage() -> FakeStorage:
-    return FakeStorage()
+def engine(storage: FakeStorage) -> FakeEngine:
+    return FakeEngine(storage=storage)
 
 
 @pytest.fixture
@@ -54,11 +53,9 @@ def throttle_clock() -> FakeClock:
 
 
 @pytest.fixture
-def dp(
-    engine: FakeEngine, storage: FakeStorage, settings: Settings, throttle_clock: FakeClock
-) -> Dispatcher:
+def dp(engine: FakeEngine, settings: Settings, throttle_clock: FakeClock) -> Dispatcher:
     throttle = Throttle(clock=throttle_clock)
-    return build_dispatcher(engine, cast(Storage, storage), settings, throttle=throttle)
+    return build_dispatcher(engine, settings, throttle=throttle)
 
 
 @pytest.fixture

@@ -1,19 +1,27 @@
-"""A dialog engine that records events and answers from a script; a storage with only the two
-methods the Telegram layer calls itself (the real engine claims update ids on its own)."""
+"""A dialog engine that records events and answers from a script, and a storage with only what
+the engine's own work for the chat (turns, delivery, the chat's lifecycle) calls.
+
+The fake engine is the real one with its conversation replaced: the order of a chat's events,
+the delivery in the chat's turn and the blocked mark are the real engine's."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
 from collections.abc import Callable
+from typing import cast
 
+from dialogs.config import DialogConfig
+from dialogs.engine import DialogEngine
 from dialogs.events import ChatRef, Inbound
 from dialogs.replies import Reply
-from storage.base import ChatProfile
+from storage.base import ChatProfile, Storage
 
 
-class FakeEngine:
-    def __init__(self, *answers: list[Reply]) -> None:
+class FakeEngine(DialogEngine):
+    def __init__(self, *answers: list[Reply], storage: FakeStorage | None = None) -> None:
+        self.fake_storage = storage or FakeStorage()
+        super().__init__(cast(Storage, self.fake_storage), cast(DialogConfig, None))
         self.events: list[Inbound] = []
         self._answers: deque[list[Reply]] = deque(answers)
         self.default: list[Reply] = [Reply("ок")]
@@ -23,7 +31,7 @@ class FakeEngine:
     def answer(self, *answers: list[Reply]) -> None:
         self._answers.extend(answers)
 
-    async def handle(self, event: Inbound) -> list[Reply]:
+    async def _converse(self, event: Inbound) -> list[Reply]:
         self.events.append(event)
         if self.on_event is not None:
             self.on_event(event)

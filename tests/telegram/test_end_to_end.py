@@ -13,10 +13,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
-from bot.app import build_engine
 from bot.config import DEFAULTS_FILE, Settings, TelegramSettings, load_settings
 from bot.demo import seed_demo
 from bot.telegram import start_telegram
+from bot.wiring import build_engine
 from dialogs.texts import say
 from storage.base import Storage, open_storage
 from tests.telegram import updates
@@ -65,7 +65,7 @@ async def test_polling_conversation_with_menu_contact_and_commands(
     emulator: BotApiEmulator, settings: Settings, storage: Storage
 ) -> None:
     engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
-    runtime = await start_telegram(settings, engine, storage, web.Application())
+    runtime = await start_telegram(settings, engine, web.Application())
     try:
         emulator.push(updates.message(1, ALICE, "/start"))
         await emulator.wait_for(lambda: emulator.sent_to(ALICE))
@@ -104,7 +104,7 @@ async def test_a_residents_updates_in_one_batch_are_handled_in_order(
     emulator.push(updates.press(2, ALICE, "consent:yes"))
     emulator.push(updates.contact(3, ALICE, "+79990000001", owner_id=ALICE))
     engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
-    runtime = await start_telegram(settings, engine, storage, web.Application())
+    runtime = await start_telegram(settings, engine, web.Application())
     try:
         await emulator.wait_for(lambda: len(emulator.sent_to(ALICE)) >= 4)
         await asyncio.sleep(0.1)
@@ -128,12 +128,12 @@ async def test_an_update_redelivered_after_a_restart_is_handled_once(
     emulator: BotApiEmulator, settings: Settings, storage: Storage
 ) -> None:
     engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
-    runtime = await start_telegram(settings, engine, storage, web.Application())
+    runtime = await start_telegram(settings, engine, web.Application())
     emulator.push(updates.message(1, ALICE, "/start"))
     await emulator.wait_for(lambda: emulator.sent_to(ALICE))
     await runtime.stop()
     emulator.confirmed = 0  # the confirming getUpdates never reached Telegram
-    restarted = await start_telegram(settings, engine, storage, web.Application())
+    restarted = await start_telegram(settings, engine, web.Application())
     try:
         emulator.push(updates.message(2, ALICE, "/help"))
         await emulator.wait_for(lambda: len(emulator.sent_to(ALICE)) >= 2)
@@ -150,7 +150,7 @@ async def test_429_and_5xx_from_the_bot_api_are_retried_and_delivered_once(
     emulator: BotApiEmulator, settings: Settings, storage: Storage
 ) -> None:
     engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
-    runtime = await start_telegram(settings, engine, storage, web.Application())
+    runtime = await start_telegram(settings, engine, web.Application())
     try:
         emulator.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
         emulator.fail("sendMessage", 502, "Bad Gateway")
@@ -169,7 +169,7 @@ async def test_shutdown_finishes_the_update_in_flight(
 ) -> None:
     engine = FakeEngine()
     engine.gate = asyncio.Event()
-    runtime = await start_telegram(settings, engine, object(), web.Application())  # type: ignore[arg-type]
+    runtime = await start_telegram(settings, engine, web.Application())
     emulator.push(updates.message(1, ALICE, "привет"))
     await emulator.wait_for(lambda: engine.events)
     stopping = asyncio.create_task(runtime.stop())
@@ -193,7 +193,7 @@ async def webhook(
     )
     engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
     app = web.Application()
-    runtime = await start_telegram(settings, engine, storage, app)
+    runtime = await start_telegram(settings, engine, app)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:

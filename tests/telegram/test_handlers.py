@@ -300,9 +300,20 @@ async def test_blocked_resident_is_marked(
 async def test_blocking_and_unblocking_the_bot(
     feed: Any, storage: FakeStorage, engine: FakeEngine, status: str, blocked: bool
 ) -> None:
+    chat = ChatRef("telegram", str(ALICE))
+    storage.profiles[chat] = ChatProfile(chat, blocked=not blocked)
     await feed(updates.membership(21, ALICE, status))
-    assert storage.blocked == {ChatRef("telegram", str(ALICE)): blocked}
-    assert engine.events == []
+    assert storage.blocked == {chat: blocked}
+    assert engine.events == []  # nothing for the conversation to answer
+
+
+async def test_a_newcomer_opening_the_chat_gets_no_profile_before_their_first_message(
+    feed: Any, storage: FakeStorage
+) -> None:
+    # Telegram reports the opening of a new private chat as a membership change just before
+    # the /start: the profile is made by the /start, in the client's language.
+    await feed(updates.membership(21, ALICE, "member"))
+    assert storage.blocked == {}
 
 
 async def test_handled_updates_are_counted_in_the_metrics(bot: Any, settings: Any) -> None:
@@ -312,12 +323,7 @@ async def test_handled_updates_are_counted_in_the_metrics(bot: Any, settings: An
     from bot.telegram import build_dispatcher
 
     registry = CollectorRegistry()
-    dp = build_dispatcher(
-        FakeEngine(),
-        FakeStorage(),
-        settings,  # type: ignore[arg-type]
-        metrics=Metrics(registry),
-    )
+    dp = build_dispatcher(FakeEngine(), settings, metrics=Metrics(registry))
     await dp.feed_raw_update(bot, updates.message(22, ALICE, "привет"))
     await dp.feed_raw_update(bot, updates.message(23, BOB, "/help"))
     handled = registry.get_sample_value("meterbot_updates_handled_total", {"channel": "telegram"})

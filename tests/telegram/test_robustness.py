@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from aiogram import Bot
@@ -22,12 +22,10 @@ from bot.telegram import TelegramSender, set_commands
 from bot.telegram.render import MESSAGE_LIMIT, quote, split_text
 from bot.telegram.retry import RetryRequests
 from bot.telegram.runtime import webhook_url_of
-from dialogs.events import ChatRef
 from dialogs.replies import Reply
-from storage.base import Storage
 from tests.telegram import updates
 from tests.telegram.conftest import FakeClock
-from tests.telegram.fakes import FakeEngine, FakeStorage
+from tests.telegram.fakes import FakeEngine
 from tests.telegram.recording import TOKEN, RecordingSession
 
 FLOODER = 2001
@@ -150,8 +148,7 @@ async def test_reminder_sender_outcomes_without_retrying_in_place(
     outcome: SendOutcome,
     permanent: bool,
 ) -> None:
-    storage = FakeStorage()
-    sender = TelegramSender(bot, cast(Storage, storage), settings)
+    sender = TelegramSender(bot, settings)
     if error is not None:
         session.script(error)
     result = await sender.send("3003", [Reply("Приём показаний открыт")])
@@ -159,8 +156,6 @@ async def test_reminder_sender_outcomes_without_retrying_in_place(
     assert len(session.calls) == 1  # the campaign paces and retries itself
     if outcome is SendOutcome.RETRY_AFTER:
         assert result.retry_after == 7
-    blocked = {ChatRef("telegram", "3003"): True} if outcome is SendOutcome.BLOCKED else {}
-    assert storage.blocked == blocked
     assert sender.messages_per_second == 30
 
 

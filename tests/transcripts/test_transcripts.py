@@ -21,12 +21,12 @@ import pytest
 from aiogram.methods import SendPhoto
 from pydantic import SecretStr
 
-from bot.app import build_engine
 from bot.config import DEFAULTS_FILE, Settings, load_settings
 from bot.console import run_console
 from bot.demo import seed_demo
 from bot.telegram import build_bot, build_dispatcher
 from bot.telegram.middlewares import Throttle
+from bot.wiring import build_engine
 from storage.base import Storage, open_storage
 from tests.dialogs.conversation import FakeClock
 from tests.telegram import updates
@@ -99,7 +99,7 @@ async def test_telegram(locale: str, settings: Settings, storage: Storage) -> No
     bot = build_bot(settings, session)
     ticks = itertools.count(1000.0, 10.0)  # ten seconds between updates: never throttled
     engine = build_engine(settings, storage, clock=FakeClock(OPEN_DAY))
-    dp = build_dispatcher(engine, storage, settings, throttle=Throttle(clock=lambda: next(ticks)))
+    dp = build_dispatcher(engine, settings, throttle=Throttle(clock=lambda: next(ticks)))
     ids = itertools.count(1)
     out: list[str] = []
     keyboard: list[dict[str, Any]] = []

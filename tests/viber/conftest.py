@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import aiohttp
@@ -16,6 +16,8 @@ from pydantic import SecretStr
 
 from bot.config import Settings, ViberSettings
 from bot.viber import ViberRuntime, start_viber
+from dialogs.config import DialogConfig
+from dialogs.engine import DialogEngine
 from dialogs.events import ChatRef, Inbound
 from dialogs.replies import Button, Reply
 from storage.base import ChatProfile, Storage
@@ -62,20 +64,30 @@ def echo(event: Inbound) -> list[Reply]:
     ]
 
 
-@dataclass
-class FakeEngine:
-    """Records events; claims update ids as the real engine does; answers from `script`."""
+class FakeEngine(DialogEngine):
+    """The real engine with its conversation replaced: records events, claims update ids as the
+    real one does, answers from `script`. Turns, delivery and the chat's lifecycle (blocked,
+    returned) are the real engine's, on the fake storage."""
 
-    storage: FakeStorage
-    script: Callable[[Inbound], list[Reply]] = echo
-    events: list[Inbound] = field(default_factory=list)  # as handling began
-    finished: list[Inbound] = field(default_factory=list)  # as handling ended
-    delay: float = 0.0  # how long the first event takes; later ones are instant
-    hold_first: asyncio.Event | None = None  # when set, the first event waits for it
+    def __init__(
+        self,
+        storage: FakeStorage,
+        script: Callable[[Inbound], list[Reply]] = echo,
+        *,
+        delay: float = 0.0,
+        hold_first: asyncio.Event | None = None,
+    ) -> None:
+        super().__init__(cast(Storage, storage), cast(DialogConfig, None))
+        self.fake_storage = storage
+        self.script = script
+        self.events: list[Inbound] = []  # as handling began
+        self.finished: list[Inbound] = []  # as handling ended
+        self.delay = delay  # how long the first event takes; later ones are instant
+        self.hold_first = hold_first  # when set, the first event waits for it
 
-    async def handle(self, event: Inbound) -> list[Reply]:
+    async def _converse(self, event: Inbound) -> list[Reply]:
         update_id = event.update_id
-        if update_id and not await self.storage.claim_update(event.chat.channel, update_id):
+        if update_id and not await self.fake_storage.claim_update(event.chat.channel, update_id):
             return []
         self.events.append(event)
         if len(self.events) == 1:
@@ -159,9 +171,7 @@ class RunningBot:
         engine = self._engine_factory(self._storage)
         self._session = aiohttp.ClientSession()
         app = web.Application()
-        runtime = await start_viber(
-            settings, engine, cast(Storage, self._storage), app, self._session, retry_backoff=0.01
-        )
+        runtime = await start_viber(settings, engine, app, self._session, retry_backoff=0.01)
         self._client = TestClient(TestServer(app, host="127.0.0.1", port=port))
         await self._client.start_server()
         return Harness(self._client, runtime, engine, self._storage, self._emulator, settings)

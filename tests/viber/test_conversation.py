@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing_core.models import Period
-from bot.app import build_engine
 from bot.config import DEFAULTS_FILE, load_settings
 from bot.demo import seed_demo
 from bot.viber.render import SHARE_PHONE_TRACKING
+from bot.wiring import build_engine
 from dialogs.events import ChatRef
 from storage.base import Storage, open_storage
 from tests.dialogs.conversation import FakeClock
+from tests.viber import callbacks
 from tests.viber.conftest import Harness, RunningBot
 from tests.viber.emulator import Answer, ViberEmulator
 from tests.viber.resident import ViberResident
@@ -157,3 +158,16 @@ async def test_unsubscribed_resident_is_left_out_and_marked(
     profile = await storage.get_profile(ChatRef("viber", RESIDENT))
     assert profile is not None
     assert profile.blocked is True
+
+
+async def test_a_resident_writing_again_is_unblocked(bot: Harness, storage: Storage) -> None:
+    resident = await consented(bot)
+    await bot.post(callbacks.unsubscribed(RESIDENT))
+    profile = await storage.get_profile(ChatRef("viber", RESIDENT))
+    assert profile is not None
+    assert profile.blocked is True
+    await resident.send("привет")
+    profile = await storage.get_profile(ChatRef("viber", RESIDENT))
+    assert profile is not None
+    assert profile.blocked is False
+    assert "Номер лицевого счёта — это 10 цифр" in resident.text()  # answered where it was

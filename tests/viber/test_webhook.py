@@ -214,13 +214,6 @@ async def test_delivery_reports_are_recorded(harness: Harness) -> None:
     assert nothing_changed(harness)
 
 
-async def test_a_resident_writing_again_is_unblocked(harness: Harness) -> None:
-    await harness.post(callbacks.unsubscribed(ALICE))
-    await harness.post(callbacks.text(ALICE, "hello"))
-    assert harness.storage.profiles[ALICE_CHAT].blocked is False
-    assert len(harness.emulator.sent) == 1
-
-
 def finished_texts(harness: Harness) -> list[str]:
     return [event.text for event in harness.engine.finished if isinstance(event, Text)]
 

@@ -16,7 +16,6 @@ from aiogram import Router
 
 from bot.telegram.handlers import (
     callbacks,
-    commands,
     contacts,
     edits,
     errors,
@@ -35,8 +34,8 @@ def private_router() -> Router:
     router.edited_message.filter(private_message)
     router.callback_query.filter(private_press)
     # A message goes to the first handler whose filters pass: typed text first (the most
-    # common), then commands and contacts, then whatever is left back to the text handler.
-    for module in (text, commands, contacts):
+    # common, commands included), then contacts, then whatever is left as its caption.
+    for module in (text, contacts):
         module.register(router)
     text.register_fallback(router)
     for module in (edits, callbacks, membership, errors):

@@ -1,8 +1,7 @@
-"""What every handler does after translating: show the replies, note a resident who left."""
+"""The filters every handler shares, and the delivery of the dialog's replies to one chat."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 
 from aiogram import Bot
@@ -11,11 +10,8 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import CallbackQuery, Message
 
 from bot.telegram.delivery import deliver
-from bot.telegram.deps import chat_ref
+from dialogs.channel import Deliver, Unreachable
 from dialogs.replies import Reply
-from storage.base import Storage
-
-log = logging.getLogger(__name__)
 
 # Filters are coroutine functions, not `F` magic: aiogram 3.31 runs a synchronous filter in a
 # worker thread (`asyncio.to_thread`, dispatcher/event/handler.py), a thread hop per check that
@@ -39,31 +35,29 @@ async def group_press(query: CallbackQuery) -> bool:
     return query.message is not None and query.message.chat.type != ChatType.PRIVATE
 
 
-async def slash_command(message: Message) -> bool:
-    return message.text is not None and message.text.startswith("/")
-
-
-async def plain_text(message: Message) -> bool:
-    """A typed text that is not a command: most of what residents send (readings)."""
-    return message.text is not None and not message.text.startswith("/")
+async def typed_text(message: Message) -> bool:
+    """Typed text, commands included: most of what residents send (readings)."""
+    return message.text is not None
 
 
 async def shared_contact(message: Message) -> bool:
     return message.contact is not None
 
 
-async def show(
+def delivery_to(
     bot: Bot,
-    storage: Storage,
     user_id: int,
-    replies: Sequence[Reply],
     *,
     pressed: Message | None = None,
     language_code: str | None = None,
-) -> None:
-    """Deliver the replies; a resident who blocked the bot meanwhile is marked blocked."""
-    try:
-        await deliver(bot, user_id, replies, pressed=pressed, language_code=language_code)
-    except TelegramForbiddenError as exc:
-        log.info("resident %s has blocked the bot (%s): marked blocked", user_id, exc.message)
-        await storage.set_blocked(chat_ref(user_id), True)
+) -> Deliver:
+    """How the dialog's replies reach `user_id`; a resident who blocked the bot is
+    `Unreachable`."""
+
+    async def send(replies: Sequence[Reply]) -> None:
+        try:
+            await deliver(bot, user_id, replies, pressed=pressed, language_code=language_code)
+        except TelegramForbiddenError as exc:
+            raise Unreachable(exc.message) from exc
+
+    return send

@@ -6,14 +6,14 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.types import Message, Update
 
-from bot.telegram.deps import DialogHandler, chat_ref
-from bot.telegram.handlers.common import shared_contact, show
+from bot.telegram.deps import chat_ref
+from bot.telegram.handlers.common import delivery_to, shared_contact
+from dialogs.channel import DialogHandler
 from dialogs.events import ContactShared
-from storage.base import Storage
 
 
 async def on_contact(
-    message: Message, bot: Bot, engine: DialogHandler, storage: Storage, event_update: Update
+    message: Message, bot: Bot, engine: DialogHandler, event_update: Update
 ) -> None:
     contact, user = message.contact, message.from_user
     if contact is None or user is None:
@@ -21,7 +21,7 @@ async def on_contact(
     is_own = contact.user_id is not None and contact.user_id == user.id
     update_id = str(event_update.update_id)
     event = ContactShared(chat_ref(user.id), contact.phone_number, is_own, update_id)
-    await show(bot, storage, user.id, await engine.handle(event))
+    await engine.handle(event, delivery_to(bot, user.id))
 
 
 def register(router: Router) -> None:

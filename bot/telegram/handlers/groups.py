@@ -13,13 +13,15 @@ from bot.telegram.deps import CHANNEL
 from bot.telegram.handlers.common import group_message, group_press
 from bot.telegram.render import quote
 from bot.telegram.texts import tg_say
-from storage.base import Storage
+from dialogs.channel import DialogHandler
 
 log = logging.getLogger(__name__)
 
 
-async def refuse_group(message: Message, bot: Bot, storage: Storage, event_update: Update) -> None:
-    if not await storage.claim_update(CHANNEL, str(event_update.update_id)):
+async def refuse_group(
+    message: Message, bot: Bot, engine: DialogHandler, event_update: Update
+) -> None:
+    if not await engine.claim(CHANNEL, str(event_update.update_id)):
         return  # a redelivered update: refused already
     language = message.from_user.language_code if message.from_user else None
     await message.answer(quote(tg_say(language, "private_only")))
