@@ -1,4 +1,4 @@
-"""Whole conversations, byte for byte, through the console, Telegram and Viber: what residents
+"""Whole conversations, byte for byte, through the console, Telegram, Viber and MAX: what residents
 read must not change unless a test's recorded transcript is changed with it.
 
 The recordings live next to this file (`<channel>_<locale>.txt`). After a deliberate change of
@@ -24,11 +24,15 @@ from pydantic import SecretStr
 from bot.config import DEFAULTS_FILE, Settings, load_settings
 from bot.console import run_console
 from bot.demo import seed_demo
+from bot.max.flood import FloodGate
 from bot.telegram import build_bot, build_dispatcher
 from bot.telegram.middlewares import Throttle
 from bot.wiring import build_engine
 from storage.base import Storage, open_storage
 from tests.dialogs.conversation import FakeClock
+from tests.max import updates as max_updates
+from tests.max.conftest import MaxBot, emulator
+from tests.max.emulator import MaxEmulator
 from tests.telegram import updates
 from tests.telegram.recording import TOKEN, RecordingSession
 from tests.transcripts.scripts import SCRIPTS
@@ -44,6 +48,7 @@ RESIDENT = 3001
 VIBER_RESIDENT = "pttm25kSGUo1919sBORWyA=="
 
 pytestmark = pytest.mark.parametrize("locale", sorted(SCRIPTS))
+__all__ = ["emulator"]  # the MAX emulator fixture
 
 
 def check(name: str, transcript: str) -> None:
@@ -179,3 +184,52 @@ async def test_viber(locale: str, settings: Settings, storage: Storage) -> None:
 def _viber_lines(messages: list[dict[str, Any]]) -> str:
     lines = [json.dumps(m, ensure_ascii=False, sort_keys=True) for m in messages]
     return MEDIA.sub("<public>/viber/media/<token>.png", "\n".join(lines))
+
+
+async def test_max(locale: str, emulator: MaxEmulator, storage: Storage) -> None:
+    async with MaxBot(emulator, storage) as bot:
+        ticks = itertools.count(1000.0, 10.0)  # ten seconds between updates: never throttled
+        bot.channel.flood = FloodGate(clock=lambda: next(ticks))
+        resident = bot.resident(RESIDENT)
+        out: list[str] = []
+        for step in SCRIPTS[locale]:
+            if step == "/start":  # how MAX opens a chat, in the client's language
+                shown = await resident.send_update(max_updates.bot_started(RESIDENT, locale))
+            elif step.startswith("[") and step.endswith("]"):
+                shown = await resident.press_payload(_max_payload(emulator, step[1:-1]))
+            elif step.startswith("!contact "):
+                shown = await resident.share_contact(step[9:], owner=RESIDENT)
+            elif step.startswith("!edit "):
+                update = max_updates.message_edited(RESIDENT, resident.mid(), step[6:])
+                shown = await resident.send_update(update)
+            elif step == "!sticker":
+                update = max_updates.message_created(RESIDENT, resident.mid(), None)
+                shown = await resident.send_update(update)
+            elif step.startswith("!group "):
+                update = max_updates.message_created(RESIDENT, "g1", step[7:], group=-100)
+                before = len(emulator.sent)
+                await resident.send_update(update)
+                shown = emulator.sent[before:]
+            elif step == "!kicked":
+                shown = await resident.send_update(max_updates.bot_stopped(RESIDENT))
+            elif step == "!member":
+                shown = await resident.send_update(max_updates.bot_started(RESIDENT, locale))
+            else:
+                update = max_updates.message_created(RESIDENT, resident.mid(), step, locale=locale)
+                shown = await resident.send_update(update)
+                if step == "/forget":
+                    shown += await resident.send_update(update)  # redelivered
+            out.append(f"> {step}")
+            out.extend(repr(message) for message in shown)
+    check(f"max_{locale}", "\n".join(out) + "\n")
+
+
+def _max_payload(emulator: MaxEmulator, label: str) -> str:
+    """The payload of the button `label` on the latest message that has it (one sent anew or
+    one that replaced the pressed message)."""
+    for message in reversed(emulator.sent):
+        for row in message.buttons:
+            for button in row:
+                if button["text"] == label and button["type"] == "callback":
+                    return str(button["payload"])
+    raise AssertionError(f"no button {label!r}")
