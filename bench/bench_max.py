@@ -39,14 +39,13 @@ from bench.bench_telegram import (  # noqa: E402
     pin_to_one_core,
     telegram_settings,
 )
-from bot.app import build_engine  # noqa: E402
 from bot.config import MaxSettings  # noqa: E402
 from bot.demo import seed_demo  # noqa: E402
-from bot.dialog_port import EngineDialogPort  # noqa: E402
 from bot.max.channel import MaxChannel  # noqa: E402
 from bot.max.client import MaxApi, build_bot  # noqa: E402
 from bot.telegram import build_bot as build_telegram_bot  # noqa: E402
 from bot.telegram import build_dispatcher  # noqa: E402
+from bot.wiring import build_engine  # noqa: E402
 from storage.base import Storage, open_storage  # noqa: E402
 from tests.max import updates as max_updates  # noqa: E402
 from tests.max.emulator import TOKEN as MAX_TOKEN  # noqa: E402
@@ -89,7 +88,7 @@ async def feed_max(channel: MaxChannel, raw: list[dict[str, Any]]) -> float:
 def max_channel(settings: Any, storage: Storage, session: MaxRecording) -> MaxChannel:
     engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
     bot = recording_bot(build_bot(settings.max), session)
-    return MaxChannel(MaxApi(bot), EngineDialogPort(engine, storage, "max"))
+    return MaxChannel(MaxApi(bot), engine)
 
 
 async def main(conversations: int, rounds: int, profile: bool) -> None:

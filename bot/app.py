@@ -123,13 +123,11 @@ async def serve(settings: Settings, storage: Storage) -> int:
             senders["viber"] = viber.sender
         max_channel = None
         if settings.max.token.get_secret_value():
-            from bot.dialog_port import EngineDialogPort
             from bot.max import start_max
             from bot.max.sender import max_sender
 
-            port = EngineDialogPort(engine, storage, "max")
             max_channel = await start_max(
-                settings, port, app, metrics=metrics, supervisor=supervisor, health=health
+                settings, engine, app, metrics=metrics, supervisor=supervisor, health=health
             )
             # Campaigns get a bot of their own: no retries in place, their pace is the pacer's.
             senders["max"] = await stack.enter_async_context(max_sender(settings))

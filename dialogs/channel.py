@@ -16,7 +16,8 @@ raises comes back out of `handle` to the channel. The handler never raises for a
 own: the resident gets a polite "please try again" instead.
 
 Updates that are nobody's turn (a message in a group the bot refuses) ask `claim` whether their
-update id is new, so that a redelivery is not answered twice.
+update id is new, so that a redelivery is not answered twice. `locale` gives the chat's language
+for the few words a channel says itself (a flood notice).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from dialogs.events import Event
+from dialogs.events import ChatRef, Event
 from dialogs.replies import Reply
 
 Deliver = Callable[[Sequence[Reply]], Awaitable[None]]
@@ -48,4 +49,8 @@ class DialogHandler(Protocol):
 
     async def claim(self, channel: str, update_id: str) -> bool:
         """True the first time `update_id` is seen in `channel`, False for a redelivery."""
+        ...
+
+    async def locale(self, chat: ChatRef) -> str | None:
+        """The chat's language, when it has spoken before."""
         ...

@@ -119,6 +119,10 @@ class DialogEngine:
     async def claim(self, channel: str, update_id: str) -> bool:
         return await self.storage.claim_update(channel, update_id)
 
+    async def locale(self, chat: ChatRef) -> str | None:
+        profile = await self.storage.get_profile(chat)
+        return profile.locale if profile is not None else None
+
     async def _answer(self, event: Event) -> list[Reply]:
         """The replies to one event; the caller holds the chat's turn."""
         if isinstance(event, Blocked | Returned | Edited):

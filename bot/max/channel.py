@@ -2,11 +2,12 @@
 
 `MaxChannel.dispatch(raw)` reads the update and runs its work as a task of its own (held in a
 set, as aiogram holds `_background_feed_update_tasks`), so a long poll goes on and a webhook
-answers MAX at once; the dialog port keeps each chat's turns in order. `drain` waits for the
+answers MAX at once; the dialog keeps each chat's turns in order, from handling until the
+replies are out (`dialogs.channel`). `drain` waits for the
 work in flight at shutdown.
 
 maxapi's `Dispatcher` is not used: it would run its own handler chain and FSM per update, and
-neither the order of a chat's turns (held across delivery by the dialog port) nor the bot's
+neither the order of a chat's turns (held across delivery by the dialog) nor the bot's
 own polling and webhook routes (401 for a bad secret, checked before the body is read) fit it.
 Its models (`bot.max.events`) and its HTTP client (`bot.max.client`) are used as they are.
 """
@@ -33,11 +34,12 @@ from bot.max.events import (
     read_update,
 )
 from bot.max.flood import FloodGate
-from bot.max.port import DialogPort
 from bot.max.render import Outgoing, quote, render_all
-from bot.max.texts import max_say
+from bot.max.texts import locale_of, max_say
 from bot.observability import Metrics
-from dialogs.events import Inbound
+from dialogs.channel import DialogHandler
+from dialogs.events import Blocked, Inbound
+from dialogs.events import Edited as EditedEvent
 from dialogs.replies import Reply
 from dialogs.texts import DEFAULT_LOCALE, say
 
@@ -48,7 +50,7 @@ class MaxChannel:
     def __init__(
         self,
         api: MaxApi,
-        dialog: DialogPort,
+        dialog: DialogHandler,
         *,
         flood: FloodGate | None = None,
         metrics: Metrics | None = None,
@@ -139,14 +141,11 @@ class MaxChannel:
         elif isinstance(incoming, Started):
             await self._converse(incoming.event, None)
         elif isinstance(incoming, Stopped):
-            await self.dialog.stopped(incoming.chat)
+            await self.dialog.handle(Blocked(incoming.chat))
         elif isinstance(incoming, Edited):
-            if await self.dialog.first_time(incoming.update_id):
-                language = await self.dialog.locale(incoming.chat) or incoming.locale
-                text = quote(max_say(language, "edited"))
-                await self.api.send(int(incoming.chat.user_id), Outgoing(text))
+            await self._edited(incoming)
         elif isinstance(incoming, GroupMessage):
-            if await self.dialog.first_time(incoming.update_id):
+            if await self.dialog.claim(CHANNEL, incoming.update_id):
                 await self.api.send_to_chat(
                     incoming.chat_id, quote(max_say(incoming.locale, "private_only"))
                 )
@@ -162,6 +161,17 @@ class MaxChannel:
             await self.show(user_id, replies, callback_id)
 
         await self.dialog.handle(event, deliver)
+
+    async def _edited(self, incoming: Edited) -> None:
+        user_id = int(incoming.chat.user_id)
+
+        async def send(replies: Sequence[Reply]) -> None:
+            # A plain answer: the keyboard the resident has stays as it is.
+            for reply in replies:
+                await self.api.send(user_id, Outgoing(quote(reply.text)))
+
+        hint = locale_of(incoming.locale)
+        await self.dialog.handle(EditedEvent(incoming.chat, incoming.update_id, hint), send)
 
     async def show(
         self, user_id: int, replies: Sequence[Reply], callback_id: str | None = None

@@ -28,7 +28,8 @@ from maxapi.types.updates.message_edited import MessageEdited
 from pydantic import ValidationError
 
 from bot.max.texts import locale_of
-from dialogs.events import ChatRef, Choice, Command, ContactShared, Inbound, Start, Text
+from dialogs.events import ChatRef, Choice, ContactShared, Inbound, Start
+from dialogs.typed import parse_typed
 
 CHANNEL = "max"
 
@@ -127,7 +128,7 @@ def _message(message: Message, locale: str | None) -> Incoming:
             return Converse(_contact(chat, sender.user_id, attachment.payload, body.mid))
     # Anything else (a sticker, a photo, a location) is the Text of its caption, often empty,
     # as in the other channels: the dialog answers it where the conversation stands.
-    return Converse(typed(chat, body.text or "", body.mid))
+    return Converse(parse_typed(chat, body.text or "", body.mid))
 
 
 def _contact(
@@ -161,17 +162,6 @@ def _edit(update: MessageEdited, raw_locale: str | None) -> Incoming:
         return Ignored("an edit in a group")
     update_id = f"edited:{body.mid}:{update.timestamp}"
     return Edited(chat_ref(sender.user_id), update_id, raw_locale)
-
-
-def typed(chat: ChatRef, text: str, update_id: str | None) -> Inbound:
-    """A typed text as the dialog's event: `/start` → Start, `/name args` → Command."""
-    stripped = text.strip()
-    if stripped.startswith("/") and len(stripped) > 1:
-        name, *args = stripped[1:].split()
-        if name.lower() == "start":
-            return Start(chat, update_id)
-        return Command(chat, name.lower(), tuple(args), update_id)
-    return Text(chat, text, update_id)
 
 
 def _hint(locale: str | None) -> str | None:

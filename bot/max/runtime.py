@@ -27,10 +27,10 @@ from bot.health import ChannelHealth, Health
 from bot.max.channel import MaxChannel
 from bot.max.client import POLL_TIMEOUT_SECONDS, MaxApi, build_bot
 from bot.max.polling import Poller
-from bot.max.port import DialogPort
 from bot.max.webhook import MaxWebhook
 from bot.observability import Metrics
 from bot.supervisor import Supervisor
+from dialogs.channel import DialogHandler
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class MaxRuntime:
 
 async def start_max(
     settings: Settings,
-    dialog: DialogPort,
+    dialog: DialogHandler,
     app: web.Application,
     *,
     metrics: Metrics | None = None,

@@ -11,10 +11,6 @@ TEXTS: dict[str, dict[str, str]] = {
             "Напишите мне напрямую."
         ),
         "slow_down": "Слишком много сообщений подряд. Подождите несколько секунд, пожалуйста.",
-        "edited": (
-            "Исправленные сообщения я не перечитываю. Отправьте, пожалуйста, верное значение "
-            "новым сообщением."
-        ),
     },
     "en": {
         "private_only": (
@@ -22,9 +18,6 @@ TEXTS: dict[str, dict[str, str]] = {
             "Please write to me directly."
         ),
         "slow_down": "Too many messages in a row. Please wait a few seconds.",
-        "edited": (
-            "I do not read edited messages again. Please send the correct value as a new message."
-        ),
     },
 }
 

@@ -13,12 +13,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
-from bot.app import build_engine
 from bot.config import DEFAULTS_FILE, MaxSettings, Settings, load_settings
-from bot.dialog_port import EngineDialogPort
 from bot.max import MaxRuntime, start_max
 from bot.max.client import build_bot
 from bot.observability import Metrics
+from bot.wiring import build_engine
 from storage.base import Storage, open_storage
 from tests.dialogs.conversation import FakeClock
 from tests.max.emulator import TOKEN, MaxEmulator, served
@@ -82,11 +81,10 @@ class MaxBot:
         # the public URL is the loopback one with the server's port, known after start.
         settings = max_settings(self.emulator.api_base, mode=self.mode)
         self.settings = settings
-        engine = build_engine(settings, self.storage, self.clock, self.metrics)
-        self.port = EngineDialogPort(engine, self.storage, "max")
+        self.engine = build_engine(settings, self.storage, self.clock, self.metrics)
         bot = build_bot(settings.max, backoff=0.01)
         self.runtime = await start_max(
-            settings, self.port, app, metrics=self.metrics, bot=bot, poll_timeout=1
+            settings, self.engine, app, metrics=self.metrics, bot=bot, poll_timeout=1
         )
         await self.server.start_server()
         if self.mode == "webhook":

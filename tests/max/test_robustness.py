@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.http import build_http_app
 from bot.max.channel import MaxChannel
 from bot.max.client import MaxApi, build_bot
-from bot.max.port import Deliver
-from dialogs.events import ChatRef, Inbound
+from dialogs.channel import Acknowledge, Deliver
+from dialogs.events import ChatRef, Event
 from dialogs.replies import Reply
 from storage.base import Storage
 from tests.max import updates
@@ -86,24 +86,27 @@ class BrokenDialog:
 
     def __init__(self, hold: asyncio.Event | None = None) -> None:
         self.hold = hold
-        self.delivered: list[Inbound] = []
+        self.delivered: list[Event] = []
 
-    async def handle(self, event: Inbound, deliver: Deliver) -> None:
-        if self.hold is not None:
+    async def handle(
+        self,
+        event: Event,
+        deliver: Deliver | None = None,
+        *,
+        acknowledge: Acknowledge | None = None,
+    ) -> list[Reply]:
+        if self.hold is not None and deliver is not None:
             await self.hold.wait()
             await deliver([Reply("готово")])
             self.delivered.append(event)
-            return
+            return [Reply("готово")]
         raise RuntimeError("the dialog broke")
 
-    async def first_time(self, update_id: str) -> bool:
+    async def claim(self, channel: str, update_id: str) -> bool:
         return True
 
     async def locale(self, chat: ChatRef) -> str | None:
         return "en"
-
-    async def stopped(self, chat: ChatRef) -> None:
-        pass
 
 
 def channel_on(emulator: MaxEmulator, dialog: BrokenDialog) -> MaxChannel:
