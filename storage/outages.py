@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
-from dialogs.events import ChatRef
 from storage.base import Recipient
+from storage.chats import ChatRef
 
 CAMPAIGN_PREFIX = "outage:"
 

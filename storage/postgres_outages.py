@@ -9,8 +9,8 @@ import asyncpg
 
 from billing_core.models import Period
 from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
-from dialogs.events import ChatRef
 from storage.base import Recipient
+from storage.chats import ChatRef
 from storage.outage_rows import (
     CHAT_OUTAGES,
     LIST_OUTAGES,

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
-from dialogs.events import ChatRef
 from storage.base import Recipient
+from storage.chats import ChatRef
 from storage.outage_rows import (
     CHAT_OUTAGES,
     LIST_OUTAGES,
