@@ -1,6 +1,6 @@
 """What the dialog needs from configuration, already turned into domain values.
 
-`bot/app.py:build_engine` fills it from `Settings`; tests build it by hand.
+`bot/wiring.py:build_engine` fills it from `Settings`; tests build it by hand.
 """
 
 from __future__ import annotations

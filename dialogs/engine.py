@@ -9,7 +9,9 @@ Per event: one storage read (`load_chat`: profile, dialog state, and whether the
 processed before), one step, one storage write (`save_turn`: the update id as processed, the
 state and the profile when changed, in one transaction), the replies. A step that fails
 unexpectedly is logged and answered with a polite "please try again"; nothing propagates to the
-channel. State names are stable strings; one the engine no longer knows leads to the menu.
+channel. Which step answers an event the flows declare (`dialogs.routes`): the engine merges
+their declarations, asks for consent before any route not declared open, and knows nothing else
+of them. State names are stable strings; one no flow takes leads to the menu.
 
 The chat's own events (`dialogs.events.Lifecycle`) are the engine's too: blocked and returned
 set the mark reminders skip, and an edited message is answered with a hint once per update id.
@@ -31,12 +33,10 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from billing_core.identifiers import normalize_account
-from billing_core.readings import Confirmation
 from dialogs.channel import Acknowledge, Deliver, Unreachable
 from dialogs.config import DialogConfig
 from dialogs.events import (
@@ -52,20 +52,19 @@ from dialogs.events import (
     Returned,
     Start,
 )
-from dialogs.flows import accounts, binding, general, money, outages, statement, submit
+from dialogs.flows import declared
 from dialogs.observer import DialogObserver, NoObserver
 from dialogs.ordering import TurnQueue
 from dialogs.replies import Reply
+from dialogs.routes import Found, Router
 from dialogs.texts import DEFAULT_LOCALE, LOCALES, say
 from dialogs.turn import Turn
 from dialogs.typed import command_name
-from dialogs.ui import MENU
 from storage.base import ChatProfile, ChatSnapshot, DialogState, Storage, StorageError
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-Step = Callable[[Turn], Awaitable[list[Reply]]]
 
 MAX_TEXT = 1000  # longer lines are cut: nothing a resident types here needs more
 
@@ -210,7 +209,7 @@ class DialogEngine:
         )
         replies = await route(turn, event)
         if not replies:
-            replies = general.not_understood(turn)
+            replies = await Found(ROUTER.not_understood).run(turn)
         if turn.forgotten:  # /forget erased the chat: only the update id is recorded
             first = await self.storage.save_turn(chat, None, None, event.update_id)
         else:
@@ -228,197 +227,25 @@ class DialogEngine:
 
 # -- routing ---------------------------------------------------------------------------------
 
+ROUTER = Router(declared())
+
 
 async def route(turn: Turn, event: Inbound) -> list[Reply]:
+    """The step the flows declared for `event`, behind the one consent gate."""
+    found = _find(turn, event)
+    if not found.route.open and turn.profile.consent_at is None:
+        found = Found(ROUTER.ask_consent)
+    return await found.run(turn)
+
+
+def _find(turn: Turn, event: Inbound) -> Found:
     if isinstance(event, Start):
-        return await general.start(turn)
+        return ROUTER.command("start", ())
     if isinstance(event, Command):
-        return await on_command(turn, command_name(event.name), event.args)
+        args = tuple(arg[:MAX_TEXT] for arg in event.args[:10])
+        return ROUTER.command(command_name(event.name), args)
     if isinstance(event, Choice):
-        return await on_choice(turn, event.action_id)
+        return ROUTER.press(event.action_id)
     if isinstance(event, ContactShared):
-        if turn.profile.consent_at is None:
-            return general.ask_consent(turn)
-        return await binding.on_contact(turn, event)
-    return await on_text(turn, event.text[:MAX_TEXT])
-
-
-async def on_command(turn: Turn, name: str, args: tuple[str, ...]) -> list[Reply]:
-    args = tuple(arg[:MAX_TEXT] for arg in args[:10])
-    if name in _CONSENTED_COMMANDS and turn.profile.consent_at is None:
-        return general.ask_consent(turn)
-    match name:
-        case "start":
-            return await general.start(turn)
-        case "help":
-            return general.help_reply(turn)
-        case "lang":
-            return await set_language(turn, args)
-        case "offices":
-            return general.offices(turn, " ".join(args))
-        case "contacts":
-            return general.contacts(turn)
-        case "faq":
-            return general.faq(turn)
-        case "menu":
-            return general.menu(turn)
-        case "forget":
-            return general.forget(turn)
-        case "bind":
-            return await binding.bind_command(turn, args)
-        case "submit":
-            return await submit.submit_command(turn, args)
-        case "bill":
-            return await statement.last_bill(turn)
-        case "history":
-            return await statement.history(turn)
-        case "accounts":
-            return await accounts.list_accounts(turn)
-        case "remind":
-            if not args:
-                return general.reminders(turn)
-            return general.set_reminders(turn, args)
-        case "outages":
-            return await outages.command(turn, args)
-    return general.unknown_command(turn, name)
-
-
-_CONSENTED_COMMANDS = {"bind", "submit", "bill", "history", "accounts", "remind", "outages"}
-
-
-async def on_choice(turn: Turn, action_id: str) -> list[Reply]:
-    head, _, rest = action_id.partition(":")
-    # Open to everyone, consent or not.
-    match action_id:
-        case "menu":
-            return general.menu(turn)
-        case "consent:yes":
-            return await general.give_consent(turn)
-        case "consent:info":
-            return general.consent_info(turn)
-        case "m:offices":
-            return general.offices(turn)
-        case "off:near":
-            return await general.nearest_offices(turn)
-        case "m:contacts":
-            return general.contacts(turn)
-        case "m:faq":
-            return general.faq(turn)
-        case "forget:yes":
-            return await general.forget_confirmed(turn)
-        case "forget:no":
-            return general.forget_declined(turn)
-    if head == "lang":
-        return await set_language(turn, (rest,))
-    if head == "faq":
-        return general.faq_answer(turn, rest)
-    if turn.profile.consent_at is None:
-        return general.ask_consent(turn)
-    return await _consented_choice(turn, action_id, head, rest)
-
-
-async def set_language(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
-    """/lang, and a submission in progress goes on in the new language rather than being
-    dropped for the menu."""
-    state, data, subject = turn.state, turn.data, turn.subject
-    replies = general.set_language(turn, args)
-    if state not in submit.STATES or turn.profile.consent_at is None or turn.state != MENU:
-        return replies  # nothing to resume, or the choice was not a language (usage shown)
-    turn.goto(state, subject=subject, **data)
-    return [replies[0], *await submit.resume(turn)]
-
-
-async def _consented_choice(turn: Turn, action_id: str, head: str, rest: str) -> list[Reply]:
-    match action_id:
-        case "m:submit":
-            return await submit.start(turn)
-        case "m:bill":
-            return await statement.last_bill(turn)
-        case "m:history":
-            return await statement.history(turn)
-        case "m:accounts":
-            return await accounts.list_accounts(turn)
-        case "m:remind":
-            return general.reminders(turn)
-        case "remind:on":
-            return general.set_reminders(turn, ("on",))
-        case "remind:off":
-            return general.set_reminders(turn, ("off",))
-        case "remind:next":
-            return await general.remind_next_window(turn)
-        case "m:outages":
-            return await outages.show(turn)
-        case "outages:on":
-            return await outages.switch(turn, on=True)
-        case "outages:off":
-            return await outages.switch(turn, on=False)
-        case "bind:start":
-            return await binding.ask_account(turn)
-        case "sub:kp":
-            return await submit.keypad_open(turn)
-        case "sub:ok":
-            return await submit.confirm(turn)
-        case "sub:fix":
-            return await submit.fix(turn)
-        case "sub:cancel":
-            return submit.cancel(turn)
-        case "sub:roll":
-            return await submit.confirm_question(turn, Confirmation.ROLLOVER)
-        case "sub:sure":
-            return await submit.confirm_question(turn, Confirmation.IMPLAUSIBLE)
-    if head == "kp":
-        return await submit.keypad_press(turn, rest)
-    if head == "submit" and normalize_account(rest) == rest:
-        return await submit.start(turn, rest)
-    if head == "acc":
-        verb, _, number = rest.partition(":")
-        if normalize_account(number) == number:
-            return await _account_action(turn, verb, number)
-    return general.not_understood(turn)
-
-
-async def _account_action(turn: Turn, verb: str, number: str) -> list[Reply]:
-    match verb:
-        case "open":
-            return await accounts.open_account(turn, number)
-        case "use":
-            return await accounts.make_current(turn, number)
-        case "ren":
-            return await accounts.ask_alias(turn, number)
-        case "del":
-            return await accounts.ask_unbind(turn, number)
-        case "delok":
-            return await accounts.unbind(turn, number)
-    return general.not_understood(turn)
-
-
-async def on_text(turn: Turn, text: str) -> list[Reply]:
-    state = turn.state
-    if turn.profile.consent_at is None:
-        if state == general.OFFICES_SEARCH:
-            return general.offices_search(turn, text)
-        if state == general.CONSENT and general.is_agreement(text):
-            return await general.give_consent(turn)
-        return general.ask_consent(turn)
-    if state == binding.ASK_ACCOUNT:
-        return await binding.on_account_text(turn, text)
-    if state == binding.ASK_SERIAL:
-        return await binding.on_serial_text(turn, text)
-    if state in submit.STATES:
-        return await submit.on_text(turn, text)
-    if state == accounts.RENAME:
-        return await accounts.on_alias_text(turn, text)
-    if state == general.OFFICES_SEARCH:
-        return general.offices_search(turn, text)
-    if state == general.FORGET_CONFIRM:
-        # Erasing takes the button; a typed "no" is as good as pressing "keep".
-        return general.forget_declined(turn) if general.is_refusal(text) else general.forget(turn)
-    if state not in (MENU, general.CONSENT):
-        log.info("unknown dialog state %r: back to the menu", state[:40])
-        return general.menu(turn)
-    if normalize_account(text) is not None:
-        # A resident who starts by typing the account number means to bind it.
-        return await binding.on_account_text(turn, text)
-    if money.asks_about_paying(text):
-        return await statement.last_bill(turn)
-    return general.not_understood(turn)
+        return Found(ROUTER.contact, event)
+    return ROUTER.text(turn.state, event.text[:MAX_TEXT])

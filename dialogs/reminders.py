@@ -7,11 +7,13 @@ from datetime import date
 
 from billing_core.format import Lang, format_date, format_period
 from billing_core.models import Period
+from dialogs.flows.general import REMIND_OFF
 from dialogs.replies import Button, Reply
 from dialogs.texts import say
+from dialogs.ui import SUBMIT_FOR
 
-SUBMIT_PREFIX = "submit:"
-STOP_REMINDERS = "remind:off"
+SUBMIT_PREFIX = SUBMIT_FOR
+STOP_REMINDERS = REMIND_OFF
 
 
 def render_reminder(

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from billing_core.identifiers import normalize_account
 from billing_core.models import Account
 from dialogs.render import address_suffix, kind_name
 from dialogs.replies import Button, Reply
+from dialogs.routes import Route, Routes
 from dialogs.turn import Turn
-from dialogs.ui import back_to_menu, bind_buttons, menu_reply, rows
+from dialogs.ui import (
+    BIND_START,
+    MENU_ACCOUNTS,
+    back_to_menu,
+    bind_buttons,
+    menu_reply,
+    rows,
+    submit_button,
+)
 from storage.base import Binding
 
-RENAME = "accounts.rename"
+RENAME = "accounts.rename"  # the state: waiting for the new alias
+
+# Action ids: each + the account number.
+OPEN = "acc:open:"
+MAKE_CURRENT = "acc:use:"
+ASK_ALIAS = "acc:ren:"
+ASK_UNBIND = "acc:del:"
+UNBIND = "acc:delok:"
 ALIAS_MAX = 32
 
 
@@ -55,9 +72,9 @@ async def list_accounts(turn: Turn) -> list[Reply]:
                 "accounts_line", mark=mark, alias=binding.alias, account=pretty, address=address
             )
         )
-        buttons.append(Button(binding.alias or pretty, f"acc:open:{binding.account}"))
+        buttons.append(Button(binding.alias or pretty, f"{OPEN}{binding.account}"))
     text = turn.t("accounts_list", lines="\n".join(lines))
-    extra = (turn.button("btn_add_account", "bind:start"), *back_to_menu(turn))
+    extra = (turn.button("btn_add_account", BIND_START), *back_to_menu(turn))
     return [Reply(text, (*rows(*buttons), extra))]
 
 
@@ -81,13 +98,16 @@ def _card(turn: Turn, binding: Binding, account: Account, *, is_current: bool) -
         kind=kind_name(turn, account.meter.kind),
     )
     n = account.number
-    first: tuple[Button, ...] = (turn.button("btn_submit", f"submit:{n}"),)
+    first: tuple[Button, ...] = (submit_button(turn, n),)
     if not is_current:  # the current one is marked in the list; choosing it again does nothing
-        first += (turn.button("btn_make_current", f"acc:use:{n}"),)
+        first += (turn.button("btn_make_current", f"{MAKE_CURRENT}{n}"),)
     buttons = (
         first,
-        (turn.button("btn_rename", f"acc:ren:{n}"), turn.button("btn_unbind", f"acc:del:{n}")),
-        (turn.button("btn_accounts", "m:accounts"), *back_to_menu(turn)),
+        (
+            turn.button("btn_rename", f"{ASK_ALIAS}{n}"),
+            turn.button("btn_unbind", f"{ASK_UNBIND}{n}"),
+        ),
+        (turn.button("btn_accounts", MENU_ACCOUNTS), *back_to_menu(turn)),
     )
     return Reply(text, buttons)
 
@@ -128,7 +148,7 @@ async def ask_unbind(turn: Turn, number: str) -> list[Reply]:
         return [Reply(turn.t("account_unknown")), *await list_accounts(turn)]
     account = await turn.storage.get_account(number)
     pretty = account.pretty if account else number
-    buttons = ((turn.button("btn_unbind_yes", f"acc:delok:{number}"), *back_to_menu(turn)),)
+    buttons = ((turn.button("btn_unbind_yes", f"{UNBIND}{number}"), *back_to_menu(turn)),)
     return [Reply(turn.t("account_unbind_ask", alias=binding.alias, account=pretty), buttons)]
 
 
@@ -141,3 +161,22 @@ async def unbind(turn: Turn, number: str) -> list[Reply]:
         turn.update_profile(current_account=None)
         await current_binding(turn)
     return [menu_reply(turn, "account_unbound", alias=binding.alias)]
+
+
+def is_account_number(text: str) -> bool:
+    """An action's account argument as the dialog writes it: 10 digits, nothing else."""
+    return normalize_account(text) == text
+
+
+ROUTES = Routes(
+    actions={MENU_ACCOUNTS: Route(list_accounts)},
+    prefixes={
+        OPEN: Route(open_account, accepts=is_account_number),
+        MAKE_CURRENT: Route(make_current, accepts=is_account_number),
+        ASK_ALIAS: Route(ask_alias, accepts=is_account_number),
+        ASK_UNBIND: Route(ask_unbind, accepts=is_account_number),
+        UNBIND: Route(unbind, accepts=is_account_number),
+    },
+    commands={"accounts": Route(list_accounts)},
+    texts={RENAME: Route(on_alias_text)},
+)

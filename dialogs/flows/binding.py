@@ -14,8 +14,16 @@ from billing_core.models import Account
 from dialogs.events import ContactShared
 from dialogs.render import address_suffix, kind_name
 from dialogs.replies import Reply
+from dialogs.routes import Route, Routes
 from dialogs.turn import Turn
-from dialogs.ui import MENU, back_to_menu, menu_reply
+from dialogs.ui import (
+    BIND_START,
+    MENU,
+    MENU_OFFICES,
+    back_to_menu,
+    menu_reply,
+    submit_button,
+)
 
 ASK_ACCOUNT = "bind.account"
 ASK_SERIAL = "bind.serial"
@@ -36,7 +44,7 @@ def _locked_reply(turn: Turn, until: datetime) -> Reply:
     turn.goto(MENU)
     return Reply(
         turn.t("bind_locked", until=local.strftime("%H:%M"), phone=turn.config.contacts.phone),
-        ((turn.button("btn_offices", "m:offices"),), back_to_menu(turn)),
+        ((turn.button("btn_offices", MENU_OFFICES),), back_to_menu(turn)),
     )
 
 
@@ -107,8 +115,8 @@ async def try_pair(turn: Turn, number: str, serial: str) -> list[Reply]:
         turn.goto(ASK_ACCOUNT)
         buttons = (
             (
-                turn.button("btn_retry", "bind:start"),
-                turn.button("btn_offices", "m:offices"),
+                turn.button("btn_retry", BIND_START),
+                turn.button("btn_offices", MENU_OFFICES),
             ),
         )
         tries_left = max(turn.config.bind_max_failures - used, 0)
@@ -122,7 +130,7 @@ async def complete_binding(turn: Turn, account: Account, key: str) -> Reply:
     created = await turn.bind(account.number, alias)
     turn.update_profile(current_account=account.number)
     turn.goto(MENU)
-    submit = ((turn.button("btn_submit", f"submit:{account.number}"),), back_to_menu(turn))
+    submit = ((submit_button(turn, account.number),), back_to_menu(turn))
     if not created:
         return Reply(turn.t("bind_already", account=account.pretty), submit)
     if key == "bind_by_phone":
@@ -170,3 +178,11 @@ async def on_contact(turn: Turn, event: ContactShared) -> list[Reply]:
     if len(replies) > 1:
         replies.append(menu_reply(turn))
     return replies
+
+
+ROUTES = Routes(
+    actions={BIND_START: Route(ask_account)},
+    commands={"bind": Route(bind_command)},
+    texts={ASK_ACCOUNT: Route(on_account_text), ASK_SERIAL: Route(on_serial_text)},
+    contact=Route(on_contact),
+)

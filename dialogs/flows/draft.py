@@ -15,13 +15,21 @@ from billing_core.window import SubmissionWindow
 from dialogs.flows.accounts import binding_of
 from dialogs.replies import Button, Reply
 from dialogs.turn import Turn
-from dialogs.ui import back_to_menu, menu_reply
+from dialogs.ui import MENU_BILL, MENU_SUBMIT, back_to_menu, menu_reply
 from storage.base import Binding
 
 ENTER = "submit.value"
 CONFIRM = "submit.confirm"
 PREVIEW = "submit.preview"
 STATES = (ENTER, CONFIRM, PREVIEW)
+
+# The submission's action ids (the keypad's keys are in `dialogs.flows.keypad`).
+OPEN_KEYPAD = "sub:kp"
+ACCEPT = "sub:ok"  # the preview confirmed: store the readings
+FIX = "sub:fix"
+CANCEL = "sub:cancel"
+ROLLED_OVER = "sub:roll"  # yes, the meter went past its last digit
+SURE = "sub:sure"  # yes, the unusual consumption is right
 # In the menu's data once readings are accepted, until the next step: a second tap on the
 # preview's buttons (a double tap, or an old message) is told so, not "start again".
 ACCEPTED = "accepted"
@@ -112,11 +120,11 @@ def expired(turn: Turn) -> list[Reply]:
 
 def receipt_buttons(turn: Turn) -> tuple[tuple[Button, ...], ...]:
     """Under the receipt of accepted readings, and under any reminder of it."""
-    return ((turn.button("btn_bill", "m:bill"), *back_to_menu(turn)),)
+    return ((turn.button("btn_bill", MENU_BILL), *back_to_menu(turn)),)
 
 
 def already_accepted(turn: Turn) -> list[Reply]:
     """A press on the preview after its readings were accepted: the receipt stays as it is,
     and a resident who meant to correct them is shown how."""
-    buttons = ((turn.button("btn_submit", "m:submit"),), *receipt_buttons(turn))
+    buttons = ((turn.button("btn_submit", MENU_SUBMIT),), *receipt_buttons(turn))
     return [Reply(turn.t("submit_already_accepted"), buttons, keep_pressed=True)]

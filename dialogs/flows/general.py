@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from billing_core.format import format_date, format_number
-from billing_core.identifiers import normalize_phone
+from billing_core.identifiers import normalize_account, normalize_phone
+from dialogs.flows import binding, money, statement
 from dialogs.offices import Office, branches, search_offices
 from dialogs.render import day_of_month
 from dialogs.replies import Button, Reply
+from dialogs.routes import Route, Routes
 from dialogs.texts import LOCALES
 from dialogs.turn import Turn
 from dialogs.ui import (
+    CONSENT_INFO,
+    CONSENT_YES,
     MENU,
+    MENU_FAQ,
+    MENU_OFFICES,
+    MENU_REMINDERS,
+    TO_MENU,
     back_to_menu,
     bind_buttons,
     consent_buttons,
@@ -20,11 +29,25 @@ from dialogs.ui import (
     rows,
 )
 
+# Dialog states.
 CONSENT = "consent"
 OFFICES_SEARCH = "offices.search"
 FORGET_CONFIRM = "forget.confirm"
 
+# Action ids (the menu's own are in `dialogs.ui`).
+CONTACTS = "m:contacts"
+NEAREST_OFFICES = "off:near"
+FAQ_TOPIC = "faq:"  # + a topic of FAQ_TOPICS
+LANG = "lang:"  # + a locale
+REMIND_ON = "remind:on"
+REMIND_OFF = "remind:off"
+REMIND_NEXT = "remind:next"  # on from now, and say when the next window opens
+FORGET_YES = "forget:yes"
+FORGET_NO = "forget:no"
+
 FAQ_TOPICS = ("window", "estimate", "pay", "penalty", "odn")
+
+log = logging.getLogger(__name__)
 
 
 async def start(turn: Turn) -> list[Reply]:
@@ -66,10 +89,8 @@ async def give_consent(turn: Turn) -> list[Reply]:
         turn.update_profile(consent_at=turn.now)
     if await turn.bindings():
         return [menu_reply(turn, "consent_given")]
-    from dialogs.flows.binding import ask_account
-
     # One message: the thanks leads the question it is followed by.
-    return await ask_account(turn, lead=turn.t("consent_given"))
+    return await binding.ask_account(turn, lead=turn.t("consent_given"))
 
 
 def consent_info(turn: Turn) -> list[Reply]:
@@ -108,7 +129,7 @@ def unknown_command(turn: Turn, name: str) -> list[Reply]:
 def set_language(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
     choice = args[0].casefold() if args else ""
     if choice not in LOCALES:
-        buttons = ((Button("Русский", "lang:ru"), Button("English", "lang:en")),)
+        buttons = ((Button("Русский", f"{LANG}ru"), Button("English", f"{LANG}en")),)
         return [Reply(turn.t("lang_usage"), buttons)]
     turn.update_profile(locale=choice)
     if turn.profile.consent_at is None:
@@ -121,7 +142,7 @@ def set_language(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
 
 
 def faq(turn: Turn) -> list[Reply]:
-    buttons = [turn.button(f"faq_q_{topic}", f"faq:{topic}") for topic in FAQ_TOPICS]
+    buttons = [turn.button(f"faq_q_{topic}", f"{FAQ_TOPIC}{topic}") for topic in FAQ_TOPICS]
     return [Reply(turn.t("faq_intro"), (*rows(*buttons, per_row=1), back_to_menu(turn)))]
 
 
@@ -138,7 +159,9 @@ def faq_answer(turn: Turn, topic: str) -> list[Reply]:
         rate=format_number((config.penalty_key_rate * 100).normalize(), turn.lang),
     )
     others = [
-        turn.button(f"faq_q_{other}", f"faq:{other}") for other in FAQ_TOPICS if other != topic
+        turn.button(f"faq_q_{other}", f"{FAQ_TOPIC}{other}")
+        for other in FAQ_TOPICS
+        if other != topic
     ]
     return [Reply(text, (*rows(*others), back_to_menu(turn)))]
 
@@ -155,7 +178,7 @@ def contacts(turn: Turn) -> list[Reply]:
         hours=c.hours,
         website=c.website,
     )
-    return [Reply(text, ((turn.button("btn_offices", "m:offices"),), back_to_menu(turn)))]
+    return [Reply(text, ((turn.button("btn_offices", MENU_OFFICES),), back_to_menu(turn)))]
 
 
 def _office_lines(turn: Turn, found: Sequence[Office]) -> str:
@@ -179,7 +202,7 @@ def offices(turn: Turn, query: str = "") -> list[Reply]:
         return offices_search(turn, query)
     turn.goto(OFFICES_SEARCH)
     listed = _office_lines(turn, branches(turn.config.offices))
-    buttons = ((turn.button("btn_contacts", "m:contacts"),), back_to_menu(turn))
+    buttons = ((turn.button("btn_contacts", CONTACTS),), back_to_menu(turn))
     return [Reply(f"{turn.t('offices_ask')}\n{listed}", buttons)]
 
 
@@ -192,7 +215,7 @@ async def nearest_offices(turn: Turn) -> list[Reply]:
     if not found:
         return offices(turn)
     turn.goto(OFFICES_SEARCH)
-    buttons = ((turn.button("btn_contacts", "m:contacts"),), back_to_menu(turn))
+    buttons = ((turn.button("btn_contacts", CONTACTS),), back_to_menu(turn))
     text = f"{_office_lines(turn, found)}\n{turn.t('offices_ask_more')}"
     return [Reply(text, buttons)]
 
@@ -208,7 +231,7 @@ def offices_search(turn: Turn, query: str) -> list[Reply]:
     query = " ".join(query.split())[:60]
     found = search_offices(turn.config.offices, query)
     turn.goto(OFFICES_SEARCH)
-    buttons = ((turn.button("btn_contacts", "m:contacts"),), back_to_menu(turn))
+    buttons = ((turn.button("btn_contacts", CONTACTS),), back_to_menu(turn))
     if not found:
         return [Reply(turn.t("offices_none", query=query), buttons)]
     text = f"{turn.t('offices_found', count=len(found))}\n{_office_lines(turn, found)}"
@@ -220,10 +243,10 @@ def offices_search(turn: Turn, query: str) -> list[Reply]:
 
 def reminders(turn: Turn) -> list[Reply]:
     if turn.profile.reminders_on:
-        toggle = turn.button("btn_remind_off", "remind:off")
+        toggle = turn.button("btn_remind_off", REMIND_OFF)
         key = "remind_status_on"
     else:
-        toggle = turn.button("btn_remind_on", "remind:on")
+        toggle = turn.button("btn_remind_on", REMIND_ON)
         key = "remind_status_off"
     return [Reply(turn.t(key), ((toggle,), back_to_menu(turn)))]
 
@@ -258,8 +281,8 @@ def forget(turn: Turn) -> list[Reply]:
     turn.goto(FORGET_CONFIRM)
     buttons = (
         (
-            turn.button("btn_forget_yes", "forget:yes"),
-            turn.button("btn_forget_no", "forget:no"),
+            turn.button("btn_forget_yes", FORGET_YES),
+            turn.button("btn_forget_no", FORGET_NO),
         ),
     )
     return [Reply(turn.t("forget_ask"), buttons)]
@@ -279,3 +302,94 @@ def forget_declined(turn: Turn) -> list[Reply]:
     if turn.profile.consent_at is None:
         return ask_consent(turn)
     return [menu_reply(turn, "forget_kept")]
+
+
+# -- typed text where no other step waits for it --------------------------------------------
+
+
+async def consent_text(turn: Turn, text: str) -> list[Reply]:
+    """Typed under the consent question: a plain "yes" consents."""
+    if turn.profile.consent_at is not None:
+        return await menu_text(turn, text)
+    if is_agreement(text):
+        return await give_consent(turn)
+    return ask_consent(turn)
+
+
+async def menu_text(turn: Turn, text: str) -> list[Reply]:
+    if normalize_account(text) is not None:
+        # A resident who starts by typing the account number means to bind it.
+        return await binding.on_account_text(turn, text)
+    if money.asks_about_paying(text):
+        return await statement.last_bill(turn)
+    return not_understood(turn)
+
+
+def forget_text(turn: Turn, text: str) -> list[Reply]:
+    # Erasing takes the button; a typed "no" is as good as pressing "keep".
+    return forget_declined(turn) if is_refusal(text) else forget(turn)
+
+
+def lost(turn: Turn, text: str) -> list[Reply]:
+    """Text in a state no flow knows (one a newer version left behind): back to the menu."""
+    log.info("unknown dialog state %r: back to the menu", turn.state[:40])
+    return menu(turn)
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def offices_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
+    return offices(turn, " ".join(args))
+
+
+def remind_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
+    return set_reminders(turn, args) if args else reminders(turn)
+
+
+def reminders_on(turn: Turn) -> list[Reply]:
+    return set_reminders(turn, ("on",))
+
+
+def reminders_off(turn: Turn) -> list[Reply]:
+    return set_reminders(turn, ("off",))
+
+
+ROUTES = Routes(
+    actions={
+        TO_MENU: Route(menu, open=True),
+        CONSENT_YES: Route(give_consent, open=True),
+        CONSENT_INFO: Route(consent_info, open=True),
+        MENU_OFFICES: Route(offices, open=True),
+        NEAREST_OFFICES: Route(nearest_offices, open=True),
+        CONTACTS: Route(contacts, open=True),
+        MENU_FAQ: Route(faq, open=True),
+        FORGET_YES: Route(forget_confirmed, open=True),
+        FORGET_NO: Route(forget_declined, open=True),
+        MENU_REMINDERS: Route(reminders),
+        REMIND_ON: Route(reminders_on),
+        REMIND_OFF: Route(reminders_off),
+        REMIND_NEXT: Route(remind_next_window),
+    },
+    prefixes={FAQ_TOPIC: Route(faq_answer, open=True)},
+    commands={
+        "start": Route(start, open=True),
+        "help": Route(help_reply, open=True),
+        "offices": Route(offices_command, open=True),
+        "contacts": Route(contacts, open=True),
+        "faq": Route(faq, open=True),
+        "menu": Route(menu, open=True),
+        "forget": Route(forget, open=True),
+        "remind": Route(remind_command),
+    },
+    texts={
+        CONSENT: Route(consent_text, open=True),
+        OFFICES_SEARCH: Route(offices_search, open=True),
+        MENU: Route(menu_text),
+        FORGET_CONFIRM: Route(forget_text),
+    },
+    ask_consent=Route(ask_consent, open=True),
+    not_understood=Route(not_understood, open=True),
+    unknown_command=Route(unknown_command, open=True),
+    unknown_state=Route(lost),
+)

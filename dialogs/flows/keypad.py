@@ -6,11 +6,13 @@ The keypad only collects digits; the finished value is taken by `submit` like a 
 
 from __future__ import annotations
 
-from dialogs.flows.draft import ENTER, Draft, amend, expired, load, save
+from dialogs.flows.draft import CANCEL, ENTER, Draft, amend, expired, load, save
 from dialogs.render import zone_short
 from dialogs.replies import Button, Reply
 from dialogs.turn import Turn
 from dialogs.ui import rows
+
+KEY = "kp:"  # + a digit, "del" or "ok"
 
 
 def _keypad_reply(turn: Turn, draft: Draft, note: str | None = None) -> Reply:
@@ -21,13 +23,13 @@ def _keypad_reply(turn: Turn, draft: Draft, note: str | None = None) -> Reply:
     text = turn.t("keypad", register=register, display=display)
     if note:
         text = f"{note}\n{text}"
-    pad = [Button(str(d), f"kp:{d}") for d in (1, 2, 3, 4, 5, 6, 7, 8, 9)]
+    pad = [Button(str(d), f"{KEY}{d}") for d in (1, 2, 3, 4, 5, 6, 7, 8, 9)]
     bottom = (
-        Button(turn.t("btn_erase"), "kp:del"),
-        Button("0", "kp:0"),
-        turn.button("btn_done", "kp:ok"),
+        Button(turn.t("btn_erase"), f"{KEY}del"),
+        Button("0", f"{KEY}0"),
+        turn.button("btn_done", f"{KEY}ok"),
     )
-    buttons = (*rows(*pad, per_row=3), bottom, (turn.button("btn_cancel", "sub:cancel"),))
+    buttons = (*rows(*pad, per_row=3), bottom, (turn.button("btn_cancel", CANCEL),))
     return Reply(text, buttons)
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from billing_core.buildings import house_address
 from dialogs.outages import OUTAGES_OFF, OUTAGES_ON, OutageView, outage_line
 from dialogs.replies import Reply
+from dialogs.routes import Route, Routes
 from dialogs.turn import Turn
-from dialogs.ui import back_to_menu, bind_buttons, menu_reply
+from dialogs.ui import MENU_OUTAGES, back_to_menu, bind_buttons, menu_reply
 from storage.outages import outage_store
 
 
@@ -54,3 +55,21 @@ async def command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
     if choice in ("off", "выкл", "нет"):
         return await switch(turn, False)
     return [Reply(turn.t("outages_usage")), *await show(turn)]
+
+
+async def notices_on(turn: Turn) -> list[Reply]:
+    return await switch(turn, on=True)
+
+
+async def notices_off(turn: Turn) -> list[Reply]:
+    return await switch(turn, on=False)
+
+
+ROUTES = Routes(
+    actions={
+        MENU_OUTAGES: Route(show),
+        OUTAGES_ON: Route(notices_on),
+        OUTAGES_OFF: Route(notices_off),
+    },
+    commands={"outages": Route(command)},
+)

@@ -10,10 +10,11 @@ from billing_core.models import Account, MeterKind
 from billing_core.readings import ReadingRejected, RejectionReason
 from billing_core.window import SubmissionWindow
 from dialogs.flows.draft import Draft
+from dialogs.flows.general import NEAREST_OFFICES, REMIND_NEXT
 from dialogs.render import day, day_of_month, reading, zone_short
 from dialogs.replies import Reply
 from dialogs.turn import Turn
-from dialogs.ui import MENU, back_to_menu, menu_reply
+from dialogs.ui import MENU, MENU_BILL, back_to_menu, menu_reply
 
 
 def value_refusal(turn: Turn, draft: Draft, refusal: ReadingRejected) -> str:
@@ -70,7 +71,7 @@ def refuse(
             end_day=day_of_month(turn, window.end_day),
             opens_on=day(turn, opens_on),
         )
-        remind = turn.button("btn_remind_on_date", "remind:next", date=day(turn, opens_on))
+        remind = turn.button("btn_remind_on_date", REMIND_NEXT, date=day(turn, opens_on))
         return [Reply(text, ((remind,), menu_row))]
     if reason is RejectionReason.TOO_MANY_MISSED_MONTHS:
         limit = refusal.max_missed_months or 0
@@ -80,11 +81,13 @@ def refuse(
         text = turn.t(
             "rej_too_many_missed", months=months, phone=contacts.phone, hours=contacts.hours
         )
-        offices = turn.button("btn_nearest_offices", "off:near")
+        offices = turn.button("btn_nearest_offices", NEAREST_OFFICES)
         return [Reply(text, ((offices,), menu_row))]
     if reason is RejectionReason.METER_AUTOMATIC:
         return [
-            Reply(turn.t("rej_meter_automatic"), ((turn.button("btn_bill", "m:bill"), *menu_row),))
+            Reply(
+                turn.t("rej_meter_automatic"), ((turn.button("btn_bill", MENU_BILL), *menu_row),)
+            )
         ]
     if reason is RejectionReason.METER_INACTIVE:
         text = turn.t("rej_meter_inactive", phone=contacts.phone, hours=contacts.hours)

@@ -9,7 +9,17 @@ from decimal import Decimal
 from billing_core.bills import LINE_BALANCE, BillNote, recalc_register
 from billing_core.models import Bill
 from billing_core.readings import Confirmation, ConfirmationNeeded, latest_actual
-from dialogs.flows.draft import CONFIRM, Draft, save
+from dialogs.flows.draft import (
+    ACCEPT,
+    CANCEL,
+    CONFIRM,
+    FIX,
+    OPEN_KEYPAD,
+    ROLLED_OVER,
+    SURE,
+    Draft,
+    save,
+)
 from dialogs.render import (
     kwh,
     line_label,
@@ -35,7 +45,7 @@ def prompt(turn: Turn, draft: Draft) -> Reply:
         text = turn.t("submit_prompt_first", register=name)
     else:
         text = turn.t("submit_prompt", register=name, last=reading(turn, last))
-    buttons = ((turn.button("btn_keypad", "sub:kp"), turn.button("btn_cancel", "sub:cancel")),)
+    buttons = ((turn.button("btn_keypad", OPEN_KEYPAD), turn.button("btn_cancel", CANCEL)),)
     return Reply(text, buttons)
 
 
@@ -51,11 +61,11 @@ def question(turn: Turn, draft: Draft, needed: ConfirmationNeeded) -> Reply:
             last=reading(turn, last),
             kwh=kwh(turn, needed.consumption),
         )
-        yes = turn.button("btn_rollover", "sub:roll")
+        yes = turn.button("btn_rollover", ROLLED_OVER)
     else:
         text = _implausible_text(turn, draft, needed)
-        yes = turn.button("btn_yes_correct", "sub:sure")
-    return Reply(text, ((yes, turn.button("btn_fix", "sub:fix")),))
+        yes = turn.button("btn_yes_correct", SURE)
+    return Reply(text, ((yes, turn.button("btn_fix", FIX)),))
 
 
 def _implausible_text(turn: Turn, draft: Draft, needed: ConfirmationNeeded) -> str:
@@ -140,7 +150,7 @@ def preview(turn: Turn, draft: Draft, bill: Bill | None) -> Reply:
     if bill is not None and BillNote.PROVISIONAL_TARIFF.value in bill.notes:
         text += "\n" + turn.t("preview_provisional")
     buttons = (
-        (turn.button("btn_confirm", "sub:ok"),),
-        (turn.button("btn_fix", "sub:fix"), turn.button("btn_cancel", "sub:cancel")),
+        (turn.button("btn_confirm", ACCEPT),),
+        (turn.button("btn_fix", FIX), turn.button("btn_cancel", CANCEL)),
     )
     return Reply(text, buttons)

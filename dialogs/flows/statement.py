@@ -20,8 +20,9 @@ from dialogs.flows.accounts import current_binding, need_account
 from dialogs.flows.money import statement
 from dialogs.render import kwh, period, values_text
 from dialogs.replies import Button, Picture, Reply
+from dialogs.routes import Route, Routes
 from dialogs.turn import Turn
-from dialogs.ui import back_to_menu
+from dialogs.ui import MENU_BILL, MENU_HISTORY, back_to_menu, submit_button
 
 HISTORY_PERIODS = 12
 
@@ -33,7 +34,7 @@ async def last_bill(turn: Turn) -> list[Reply]:
         return need_account(turn)
     found = await statement(turn, account)
     buttons = (
-        (*_submit_button(turn, account), turn.button("btn_history", "m:history")),
+        (*_submit_button(turn, account), turn.button("btn_history", MENU_HISTORY)),
         back_to_menu(turn),
     )
     if found is None:
@@ -46,7 +47,7 @@ def _submit_button(turn: Turn, account: Account) -> tuple[Button, ...]:
     button would only lead to the refusal."""
     if account.status is not AccountStatus.ACTIVE:
         return ()
-    return (turn.button("btn_submit", f"submit:{account.number}"),)
+    return (submit_button(turn, account.number),)
 
 
 def _volumes(kind: MeterKind, bill: Bill) -> tuple[Decimal, Decimal]:
@@ -77,7 +78,7 @@ async def history(turn: Turn) -> list[Reply]:
     readings = await turn.storage.readings(account.number, limit=HISTORY_PERIODS)
     bills = {b.period: b for b in await turn.storage.bills(account.number, limit=HISTORY_PERIODS)}
     buttons = (
-        (*_submit_button(turn, account), turn.button("btn_bill", "m:bill")),
+        (*_submit_button(turn, account), turn.button("btn_bill", MENU_BILL)),
         back_to_menu(turn),
     )
     if not readings and not bills:
@@ -113,3 +114,9 @@ async def history(turn: Turn) -> list[Reply]:
     caption = turn.t("chart_caption" if plain else "chart_caption_legend")
     png = consumption_chart(list(reversed(bars)))
     return [Reply("\n".join(lines)), Reply(caption, buttons, picture=Picture(png, caption))]
+
+
+ROUTES = Routes(
+    actions={MENU_BILL: Route(last_bill), MENU_HISTORY: Route(history)},
+    commands={"bill": Route(last_bill), "history": Route(history)},
+)

@@ -26,13 +26,19 @@ from billing_core.readings import (
     parse_value,
     read_line,
 )
-from dialogs.flows.accounts import binding_of, current_binding, need_account
+from dialogs.flows.accounts import binding_of, current_binding, is_account_number, need_account
 from dialogs.flows.draft import (
+    ACCEPT,
     ACCEPTED,
+    CANCEL,
     CONFIRM,
     ENTER,
+    FIX,
+    OPEN_KEYPAD,
     PREVIEW,
+    ROLLED_OVER,
     STATES,
+    SURE,
     Draft,
     already_accepted,
     amend,
@@ -41,13 +47,14 @@ from dialogs.flows.draft import (
     receipt_buttons,
     save,
 )
-from dialogs.flows.keypad import draft_at_value, keypad_open, press_key
+from dialogs.flows.keypad import KEY, draft_at_value, keypad_open, press_key
 from dialogs.flows.refusals import refuse, value_refusal
 from dialogs.flows.screens import preview, prompt, question
 from dialogs.render import day, days_count, money, period, values_text
 from dialogs.replies import Reply
+from dialogs.routes import Route, Routes
 from dialogs.turn import Turn
-from dialogs.ui import MENU, menu_reply
+from dialogs.ui import MENU, MENU_SUBMIT, SUBMIT_FOR, menu_reply
 
 __all__ = [
     "CONFIRM",
@@ -256,6 +263,14 @@ async def confirm_question(turn: Turn, confirmation: Confirmation) -> list[Reply
     return await review(turn, draft)
 
 
+async def rolled_over(turn: Turn) -> list[Reply]:
+    return await confirm_question(turn, Confirmation.ROLLOVER)
+
+
+async def sure(turn: Turn) -> list[Reply]:
+    return await confirm_question(turn, Confirmation.IMPLAUSIBLE)
+
+
 async def fix(turn: Turn) -> list[Reply]:
     draft = await load(turn)
     if draft is None or turn.state not in STATES:
@@ -373,3 +388,22 @@ async def submit_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
 def _read_line(line: str, draft: Draft) -> Readings:
     """Every register's value from one line, or the first alone ('46 700', see `read_line`)."""
     return read_line(line, draft.account.meter, latest_actual(draft.history, before=draft.period))
+
+
+ROUTES = Routes(
+    actions={
+        MENU_SUBMIT: Route(start),
+        OPEN_KEYPAD: Route(keypad_open),
+        ACCEPT: Route(confirm),
+        FIX: Route(fix),
+        CANCEL: Route(cancel),
+        ROLLED_OVER: Route(rolled_over),
+        SURE: Route(sure),
+    },
+    prefixes={
+        KEY: Route(keypad_press),
+        SUBMIT_FOR: Route(start, accepts=is_account_number),
+    },
+    commands={"submit": Route(submit_command)},
+    texts={state: Route(on_text) for state in STATES},
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dialogs.engine import ROUTER
 from dialogs.events import ChatRef, Choice, Command, Inbound, Start, Text
 from dialogs.replies import Button
 from dialogs.typed import ALIASES, command_name, parse_typed
@@ -45,5 +46,7 @@ def test_without_the_buttons_shown_a_label_is_text() -> None:
 
 
 def test_aliases_lead_to_commands_the_engine_knows() -> None:
-    assert {command_name(alias) for alias in ALIASES} == {"remind", "accounts", "offices", "lang"}
+    meant = {command_name(alias) for alias in ALIASES}
+    assert meant == {"remind", "accounts", "offices", "lang", "outages"}
+    assert meant <= set(ROUTER.commands)
     assert command_name("/Bill") == "bill"

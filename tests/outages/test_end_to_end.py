@@ -15,7 +15,6 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.app import build_engine
 from bot.config import DEFAULTS_FILE, Settings, TelegramSettings, load_settings
 from bot.demo import seed_demo
 from bot.outages.notices import OutageNotices
@@ -23,6 +22,7 @@ from bot.reminders.channels import telegram_sender
 from bot.reminders.pacing import RealTimer
 from bot.reminders.service import make_pacers
 from bot.telegram import start_telegram
+from bot.wiring import build_engine
 from dialogs.texts import say
 from storage.base import open_storage
 from tests.telegram import updates
@@ -90,7 +90,7 @@ async def test_an_emergency_imported_reaches_a_telegram_resident_who_turns_notic
     try:
         await seed_demo(storage, now=OPEN_DAY)
         engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
-        runtime = await start_telegram(settings, engine, storage, web.Application())
+        runtime = await start_telegram(settings, engine, web.Application())
         emulator.push(updates.message(1, ALICE, "/start"))
         emulator.push(updates.press(2, ALICE, "consent:yes"))
         emulator.push(updates.contact(3, ALICE, "+79990000001", owner_id=ALICE))
