@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import dialog_config
 from bot.config import DEFAULTS_FILE, load_settings
 from bot.console import run_console
 from bot.demo import seed_demo
+from bot.wiring import dialog_config
 from dialogs.engine import DialogEngine
 from storage.base import open_storage
 from tests.docs.markdown import ROOT, Block, blocks
