@@ -110,7 +110,7 @@ async def main(conversations: int, rounds: int, profile: bool) -> None:
             await seed_demo(max_storage, now=OPEN_DAY)
             plans = await conversation_plans(tg_storage)
             engine = build_engine(settings, tg_storage, clock=lambda: OPEN_DAY)
-            dp = build_dispatcher(engine, tg_storage, settings)
+            dp = build_dispatcher(engine, settings)
             max_session = MaxRecording()
             channel = max_channel(settings, max_storage, max_session)
             # Untimed: caches fill (SQLite's pages, resolved handlers, keyboards, templates).

@@ -21,7 +21,6 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-from bot.app import build_engine
 from bot.config import Settings
 from bot.demo import seed_demo
 from bot.health import Health
@@ -30,6 +29,7 @@ from bot.observability import Metrics
 from bot.supervisor import Supervisor
 from bot.telegram import start_telegram
 from bot.telegram.runtime import TelegramRuntime
+from bot.wiring import build_engine
 from storage.base import Storage, open_storage
 from tests.faults.chaos import GATEWAY_403, HTML_502, NOT_UTF8, Fault
 from tests.faults.telegram_api import FaultyBotApi, telegram_settings
@@ -67,7 +67,7 @@ async def start(
 ) -> TelegramRuntime:
     engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
     return await start_telegram(
-        settings, engine, storage, app or web.Application(), supervisor=supervisor, health=health
+        settings, engine, app or web.Application(), supervisor=supervisor, health=health
     )
 
 
@@ -241,7 +241,7 @@ async def test_a_reply_that_times_out_is_sent_again(
     session = AiohttpSession(api=TelegramAPIServer.from_base(bot_api.base_url), timeout=0.5)
     engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
     runtime = await start_telegram(
-        settings, engine, storage, web.Application(), session=session, supervisor=supervisor
+        settings, engine, web.Application(), session=session, supervisor=supervisor
     )
     try:
         bot_api.chaos.hang("sendMessage", 1.5)

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import aiohttp
 import pytest
@@ -23,7 +23,6 @@ from bot.health import Health
 from bot.supervisor import Supervisor
 from bot.viber import start_viber
 from bot.viber.runtime import ViberRuntime
-from storage.base import Storage
 from tests.faults.chaos import GATEWAY_403, HTML_502, Chaos, Fault
 from tests.viber import callbacks
 from tests.viber.conftest import TOKEN, FakeEngine, FakeStorage, viber_settings
@@ -85,7 +84,6 @@ async def viber(supervisor: Supervisor) -> AsyncIterator[Running]:
         runtime = await start_viber(
             settings,
             engine,
-            cast(Storage, storage),
             app,
             session,
             retry_backoff=0.05,
