@@ -16,9 +16,9 @@ import asyncpg
 import pytest
 
 from billing_core.models import Period, Register
-from bot.app import build_engine
 from bot.config import DEFAULTS_FILE, load_settings
 from bot.demo import seed_demo
+from bot.wiring import build_engine
 from dialogs.texts import say
 from storage.base import open_storage
 from tests.dialogs.conversation import Conversation
