@@ -18,9 +18,9 @@ from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
 from billing_core.models import Period
-from bot.app import build_engine
 from bot.demo import seed_demo
 from bot.telegram import start_telegram
+from bot.wiring import build_engine
 from dialogs.events import Choice
 from storage.base import Storage, open_storage
 from tests.dialogs.conversation import Conversation
@@ -55,7 +55,7 @@ async def webhook(
     )
     app = web.Application()
     engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
-    runtime = await start_telegram(settings, engine, storage, app)
+    runtime = await start_telegram(settings, engine, app)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:

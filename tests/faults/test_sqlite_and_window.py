@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billing_core.models import Period, Register
-from bot.app import build_engine
 from bot.config import DEFAULTS_FILE, load_settings
 from bot.demo import seed_demo
+from bot.wiring import build_engine
 from dialogs.texts import say
 from storage.base import Storage, open_storage
 from tests.dialogs.conversation import Conversation, FakeClock
