@@ -36,7 +36,6 @@ from bot.max.events import (
 from bot.max.flood import FloodGate
 from bot.max.render import Outgoing, quote, render_all
 from bot.max.texts import locale_of, max_say
-from bot.observability import Metrics
 from dialogs.channel import DialogHandler
 from dialogs.events import Blocked, Inbound
 from dialogs.events import Edited as EditedEvent
@@ -53,12 +52,10 @@ class MaxChannel:
         dialog: DialogHandler,
         *,
         flood: FloodGate | None = None,
-        metrics: Metrics | None = None,
     ) -> None:
         self.api = api
         self.dialog = dialog
         self.flood = flood or FloodGate()
-        self.metrics = metrics
         self.handled = 0  # updates whose work has finished, for tests and the benchmark
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
@@ -126,11 +123,7 @@ class MaxChannel:
         update_id = getattr(getattr(incoming, "event", None), "update_id", None)
         with log_context(channel=CHANNEL, update_id=update_id):
             try:
-                if self.metrics is None:
-                    await self._act(incoming)
-                else:
-                    with self.metrics.handling(CHANNEL):
-                        await self._act(incoming)
+                await self._act(incoming)
             except Exception:  # one update's failure must not stop the others'
                 log.exception("max update failed")
                 await self._apologise(incoming)

@@ -128,7 +128,7 @@ def _message(message: Message, locale: str | None) -> Incoming:
             return Converse(_contact(chat, sender.user_id, attachment.payload, body.mid))
     # Anything else (a sticker, a photo, a location) is the Text of its caption, often empty,
     # as in the other channels: the dialog answers it where the conversation stands.
-    return Converse(parse_typed(chat, body.text or "", body.mid))
+    return Converse(parse_typed(chat, body.text or "", body.mid, language_hint=_hint(locale)))
 
 
 def _contact(

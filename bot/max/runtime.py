@@ -150,7 +150,7 @@ async def start_max(
     built from `[max]` (tests give one with short backoffs)."""
     config = settings.max
     api = MaxApi(bot if bot is not None else build_bot(config))
-    channel = MaxChannel(api, dialog, metrics=metrics)
+    channel = MaxChannel(api, dialog)
     secret = config.webhook_secret.get_secret_value()
     fresh_for = 3 * (poll_timeout or POLL_TIMEOUT_SECONDS) if config.mode == "polling" else None
     witness = (health or Health()).channel(CHANNEL, config.mode, fresh_for=fresh_for)

@@ -66,7 +66,7 @@ def test_a_picture_goes_with_its_text_in_one_message() -> None:
     ("text", "expected"),
     [
         ("46700", Text(CHAT, "46700", "mid.1")),
-        ("/start", Start(CHAT, "mid.1")),
+        ("/start", Start(CHAT, "mid.1", language_hint="ru")),
         ("/bind 12345 678", Command(CHAT, "bind", ("12345", "678"), "mid.1")),
     ],
 )

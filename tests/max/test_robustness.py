@@ -147,5 +147,5 @@ async def test_healthz_and_metrics_show_the_channel(bot: MaxBot, storage: Storag
         health = await (await client.get("/healthz")).json()
         metrics = await (await client.get("/metrics")).text()
     assert health["channels"] == {"max": "polling"}
-    assert 'meterbot_updates_handled_total{channel="max"}' in metrics
+    assert 'meterbot_updates_handled_total{channel="max"} 1.0' in metrics  # counted once
     assert 'meterbot_handler_seconds_count{channel="max"}' in metrics
