@@ -130,7 +130,7 @@ async def serve(settings: Settings, storage: Storage) -> int:
                 settings, engine, app, metrics=metrics, supervisor=supervisor, health=health
             )
             # Campaigns get a bot of their own: no retries in place, their pace is the pacer's.
-            senders["max"] = await stack.enter_async_context(max_sender(settings))
+            senders["max"] = await stack.enter_async_context(max_sender(settings, metrics))
         runner = await start_http(app, settings.http)
         # Webhooks are registered only now: the platforms may call the URL at once.
         if telegram is not None and settings.telegram.mode == "webhook":

@@ -15,8 +15,11 @@ arrive twice — the lesser harm than a resident left without an answer.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from maxapi import Bot
@@ -29,7 +32,9 @@ from maxapi.types.attachments.attachment import Attachment
 from maxapi.types.attachments.upload import AttachmentUpload
 from maxapi.types.input_media import InputMedia, InputMediaBuffer
 
+from bot.channels import ChannelCalls
 from bot.config import MaxSettings
+from bot.max.events import CHANNEL
 from bot.max.render import Outgoing
 
 log = logging.getLogger(__name__)
@@ -75,13 +80,33 @@ def build_bot(
 
 
 class MaxApi:
-    """The calls the channel makes, on one maxapi `Bot` (and its one HTTP session)."""
+    """The calls the channel makes, on one maxapi `Bot` (and its one HTTP session). `calls`
+    (the metrics) hears of every message shown to a resident and of every call that failed
+    after maxapi's retries."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, calls: ChannelCalls | None = None) -> None:
         self.bot = bot
+        self.calls = calls
+
+    @contextmanager
+    def _counted(self, *, shows: bool = False) -> Iterator[None]:
+        try:
+            yield
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if self.calls is not None:
+                self.calls.on_channel_error(CHANNEL)
+            raise
+        if shows and self.calls is not None:
+            self.calls.on_message_sent(CHANNEL)
 
     async def send(self, user_id: int, message: Outgoing) -> None:
         """One message to a resident's dialog (by user id), its picture uploaded first."""
+        with self._counted(shows=True):
+            await self._send(user_id, message)
+
+    async def _send(self, user_id: int, message: Outgoing) -> None:
         if message.png is None:
             # Most replies: text and a keyboard whose JSON was built once (bot.max.render).
             # Posted through maxapi's request (its retries, errors and session) without its
@@ -109,7 +134,8 @@ class MaxApi:
         )
 
     async def send_to_chat(self, chat_id: int, text: str) -> None:
-        await self.bot.send_message(chat_id=chat_id, text=text, format=TextFormat.HTML)
+        with self._counted(shows=True):
+            await self.bot.send_message(chat_id=chat_id, text=text, format=TextFormat.HTML)
 
     async def answer(
         self, callback_id: str, message: Outgoing | None = None, notification: str | None = None
@@ -124,18 +150,20 @@ class MaxApi:
             body["message"] = {"text": message.text, "attachments": keyboard, "format": "html"}
         if notification is not None:
             body["notification"] = notification
-        await self.bot.request(
-            HTTPMethod.POST,
-            ApiPath.ANSWERS,
-            params={"callback_id": callback_id},
-            json=body,
-            is_return_raw=True,
-        )
+        with self._counted(shows=message is not None):
+            await self.bot.request(
+                HTTPMethod.POST,
+                ApiPath.ANSWERS,
+                params={"callback_id": callback_id},
+                json=body,
+                is_return_raw=True,
+            )
 
     async def updates(self, marker: int | None, wait: int = POLL_TIMEOUT_SECONDS) -> Any:
         """`GET /updates`, waiting up to `wait` seconds for one: the raw answer,
         `{"updates": [...], "marker": n}`."""
-        return await self.bot.get_updates(marker=marker, timeout=wait)
+        with self._counted():
+            return await self.bot.get_updates(marker=marker, timeout=wait)
 
     async def subscribe(self, url: str, secret: str | None) -> None:
         # maxapi warns (a Python warning) about a URL that is not HTTPS; in a log it is seen.

@@ -149,7 +149,7 @@ async def start_max(
     (before it starts) and call `register_webhook()` once it listens. `bot` replaces the one
     built from `[max]` (tests give one with short backoffs)."""
     config = settings.max
-    api = MaxApi(bot if bot is not None else build_bot(config))
+    api = MaxApi(bot if bot is not None else build_bot(config), metrics)
     channel = MaxChannel(api, dialog)
     secret = config.webhook_secret.get_secret_value()
     fresh_for = 3 * (poll_timeout or POLL_TIMEOUT_SECONDS) if config.mode == "polling" else None

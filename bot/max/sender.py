@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 from maxapi.exceptions.max import InvalidToken, MaxApiError
 
-from bot.channels import SendOutcome, SendResult
+from bot.channels import ChannelCalls, SendOutcome, SendResult
 from bot.config import Settings
 from bot.max.client import MaxApi, build_bot
 from bot.max.events import CHANNEL
@@ -67,10 +67,12 @@ def _refused(user_id: str, exc: MaxApiError) -> SendResult:
 
 
 @asynccontextmanager
-async def max_sender(settings: Settings) -> AsyncIterator[MaxSender]:
+async def max_sender(
+    settings: Settings, calls: ChannelCalls | None = None
+) -> AsyncIterator[MaxSender]:
     """The campaigns' sender, on a bot (and HTTP session) of its own with no retries: the
     campaign's pacer, not a retry loop, decides when a message goes again."""
-    api = MaxApi(build_bot(settings.max, retries=0))
+    api = MaxApi(build_bot(settings.max, retries=0), calls)
     try:
         yield MaxSender(api, settings.max.messages_per_second)
     finally:

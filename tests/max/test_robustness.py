@@ -140,12 +140,21 @@ async def test_shutdown_lets_the_work_in_flight_finish(emulator: MaxEmulator) ->
 
 async def test_healthz_and_metrics_show_the_channel(bot: MaxBot, storage: Storage) -> None:
     await bot.resident(RESIDENT).start()
+    # One long poll fails for good (every attempt maxapi makes), then polling goes on.
+    bot.emulator.fail("/updates", 503, 503, 503, 503)
+    await bot.resident(RESIDENT + 1).start()
     assert bot.runtime is not None
     runtime = bot.runtime
+    for _ in range(300):  # "polling (retrying)" until a long poll has succeeded again
+        if runtime.status() == "polling":
+            break
+        await asyncio.sleep(0.01)
     app = build_http_app(bot.settings, storage, bot.metrics, lambda: {"max": runtime.status()})
     async with TestClient(TestServer(app, host="127.0.0.1", port=0)) as client:
         health = await (await client.get("/healthz")).json()
         metrics = await (await client.get("/metrics")).text()
     assert health["channels"] == {"max": "polling"}
-    assert 'meterbot_updates_handled_total{channel="max"} 1.0' in metrics  # counted once
+    assert 'meterbot_updates_handled_total{channel="max"} 2.0' in metrics  # counted once each
+    assert 'meterbot_messages_sent_total{channel="max"} 2.0' in metrics
+    assert 'meterbot_channel_errors_total{channel="max"} 1.0' in metrics
     assert 'meterbot_handler_seconds_count{channel="max"}' in metrics
