@@ -19,6 +19,8 @@ import logging
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
+from maxapi.exceptions.max import MaxApiError
+
 from bot.logs import log_context
 from bot.max.client import MaxApi
 from bot.max.events import (
@@ -36,7 +38,7 @@ from bot.max.events import (
 from bot.max.flood import FloodGate
 from bot.max.render import Outgoing, quote, render_all
 from bot.max.texts import locale_of, max_say
-from dialogs.channel import DialogHandler
+from dialogs.channel import DialogHandler, Unreachable
 from dialogs.events import Blocked, Inbound
 from dialogs.events import Edited as EditedEvent
 from dialogs.replies import Reply
@@ -151,7 +153,14 @@ class MaxChannel:
         user_id = int(event.chat.user_id)
 
         async def deliver(replies: Sequence[Reply]) -> None:
-            await self.show(user_id, replies, callback_id)
+            try:
+                await self.show(user_id, replies, callback_id)
+            except MaxApiError as exc:
+                # 403: the resident stopped the bot or cannot be written to; the dialog marks
+                # the chat blocked, as `bot_stopped` does.
+                if exc.code == 403:
+                    raise Unreachable(f"MAX answered 403: {str(exc.raw)[:120]}") from exc
+                raise
 
         await self.dialog.handle(event, deliver)
 

@@ -158,3 +158,15 @@ async def test_healthz_and_metrics_show_the_channel(bot: MaxBot, storage: Storag
     assert 'meterbot_messages_sent_total{channel="max"} 2.0' in metrics
     assert 'meterbot_channel_errors_total{channel="max"} 1.0' in metrics
     assert 'meterbot_handler_seconds_count{channel="max"}' in metrics
+
+
+async def test_a_resident_max_refuses_with_403_is_marked_blocked(
+    bot: MaxBot, storage: Storage
+) -> None:
+    resident = bot.resident(RESIDENT)
+    await resident.start()
+    bot.emulator.stopped.add(RESIDENT)
+    assert await resident.say("/help") == []
+    profile = await storage.get_profile(ChatRef("max", str(RESIDENT)))
+    assert profile is not None
+    assert profile.blocked
