@@ -39,6 +39,7 @@ class _Section(BaseModel):
 
 class StorageSettings(_Section):
     url: str = "sqlite:///data/meterbot.sqlite3"
+    pseudonym_key: SecretStr = SecretStr("")
 
 
 class HttpSettings(_Section):

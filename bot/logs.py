@@ -171,6 +171,7 @@ def secrets_of(settings: Settings) -> list[str]:
         settings.viber.auth_token.get_secret_value(),
         settings.max.token.get_secret_value(),
         settings.max.webhook_secret.get_secret_value(),
+        settings.storage.pseudonym_key.get_secret_value(),
     ]
     password = urlsplit(settings.storage.url).password
     if password:

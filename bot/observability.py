@@ -83,6 +83,13 @@ class Metrics:
             registry=r,
         )  # fmt: skip
         self.build_info.labels(version=version or meterbot_version()).set(1)
+        self.bind_failures = Counter(
+            "meterbot_bind_failures",
+            "Binding tries that failed or were refused while locked, per channel and reason "
+            "(wrong_pair, phone_serial, phone_unknown, chat_locked, account_locked).",
+            ["channel", "reason"],
+            registry=r,
+        )
         self.campaign_recipients = Gauge(
             "meterbot_campaign_recipients",
             "Reminder campaign recipients per status (pending, sending, sent, blocked, …).",
@@ -140,6 +147,9 @@ class Metrics:
 
     def on_channel_error(self, channel: str) -> None:
         self.channel_errors.labels(channel=channel).inc()
+
+    def on_bind_failure(self, channel: str, reason: str) -> None:
+        self.bind_failures.labels(channel=channel, reason=reason).inc()
 
     # -- the reminder sender ---------------------------------------------------------------------
     def set_campaign_progress(

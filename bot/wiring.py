@@ -6,6 +6,7 @@ and the engine is put together in one place.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import tempfile
 from datetime import datetime
@@ -36,7 +37,19 @@ def dialog_config(settings: Settings) -> DialogConfig:
         ),
         offices=load_offices(),
         penalty_key_rate=billing.penalty_key_rate,
+        pseudonym_key=pseudonym_key(settings),
     )
+
+
+def pseudonym_key(settings: Settings) -> bytes:
+    """The key of the chats' hashes (dialogs.pseudonym): `[storage] pseudonym_key`, else one
+    derived from the channel tokens, so that it is never kept in the database it protects."""
+    configured = settings.storage.pseudonym_key.get_secret_value()
+    if configured:
+        return configured.encode()
+    tokens = (settings.telegram.token, settings.viber.auth_token, settings.max.token)
+    material = "\x00".join(token.get_secret_value() for token in tokens)
+    return hashlib.sha256(b"meterbot chat pseudonym\x00" + material.encode()).digest()
 
 
 def build_engine(

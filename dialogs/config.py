@@ -30,5 +30,10 @@ class DialogConfig:
     contacts: Contacts = Contacts()
     offices: tuple[Office, ...] = field(default=())
     penalty_key_rate: Decimal = Decimal("0.095")  # Housing Code art.155 p.14, as a fraction
-    bind_max_failures: int = 5  # wrong (account, serial) pairs per hour before the chat waits
-    bind_lock_minutes: int = 60
+    bind_max_failures: int = 5  # failed binding tries per window before the chat waits
+    bind_lock_minutes: int = 60  # the window: a failed try counts this long, then expires
+    # Failed tries aimed at one account, from any chats, per window before that account waits:
+    # many chats failing against one account is someone guessing its serial.
+    bind_account_max_failures: int = 20
+    # Keys the chat's hash kept in place of its id (dialogs.pseudonym); set from configuration.
+    pseudonym_key: bytes = b""

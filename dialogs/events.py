@@ -57,8 +57,11 @@ class Choice:
 class ContactShared:
     chat: ChatRef
     phone: str
-    is_own: bool  # the channel vouches that the number belongs to the sender
+    is_own: bool  # the channel proves that the number belongs to the sender
     update_id: str | None = None
+    # The channel cannot tell whose number it is (Viber): the number only names the account to
+    # ask about, and binding waits for that account's meter serial.
+    hint: bool = False
 
 
 @dataclass(frozen=True, slots=True)

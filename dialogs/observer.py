@@ -17,6 +17,10 @@ class DialogObserver(Protocol):
 
     def on_storage_error(self) -> None: ...
 
+    def on_bind_failure(self, channel: str, reason: str) -> None:
+        """A failed binding try ("wrong_pair", "phone_serial", "phone_unknown") or one refused
+        while locked ("chat_locked", "account_locked")."""
+
 
 class NoObserver:
     """Observes nothing: the default when no metrics are wired (tests, the console)."""
@@ -34,4 +38,7 @@ class NoObserver:
         pass
 
     def on_storage_error(self) -> None:
+        pass
+
+    def on_bind_failure(self, channel: str, reason: str) -> None:
         pass

@@ -14,6 +14,7 @@ from billing_core.format import Lang
 from dialogs.config import DialogConfig
 from dialogs.events import ChatRef
 from dialogs.observer import DialogObserver, NoObserver
+from dialogs.pseudonym import chat_pseudonym
 from dialogs.replies import Button, Reply
 from dialogs.texts import say
 from storage.base import Binding, ChatProfile, Storage, Subject
@@ -62,6 +63,11 @@ class Turn:
     def update_profile(self, **changes: Any) -> None:
         self.profile = replace(self.profile, **changes)
         self.profile_changed = True
+
+    @property
+    def chat_key(self) -> str:
+        """The chat's keyed hash (dialogs.pseudonym): failed tries are kept under it."""
+        return chat_pseudonym(self.config.pseudonym_key, self.chat)
 
     @property
     def local_now(self) -> datetime:

@@ -229,16 +229,27 @@ class Storage(Protocol):
 
     async def unbind(self, chat: ChatRef, account: str) -> None: ...
 
-    async def forget_chat(self, chat: ChatRef) -> None:
-        """Erase the chat's bindings, profile, state and failed tries (/forget)."""
+    async def forget_chat(self, chat: ChatRef, pseudonym: str) -> None:
+        """/forget: erase the chat's bindings, profile and dialog state, and put `pseudonym`
+        (a keyed hash of the chat, see `dialogs.pseudonym`) where its messenger id stood in the
+        rows that stay: its readings' `chat_user` (they belong to the account and the supplier's
+        records, and operators still count them per channel) and its reminder campaign rows (the
+        alias blanked, pending ones skipped). Failed binding tries are kept under a keyed hash
+        already and stay, so a lockout outlives /forget."""
 
     async def load_state(self, chat: ChatRef) -> DialogState | None: ...
 
     async def save_state(self, chat: ChatRef, state: DialogState) -> None: ...
 
-    async def record_bind_failure(self, chat: ChatRef, at: datetime) -> None: ...
+    async def record_bind_failure(self, chat_key: str, account: str, at: datetime) -> None:
+        """One failed binding try by the chat whose keyed hash is `chat_key`, aimed at
+        `account` (as typed or found; empty when the try named none)."""
 
-    async def bind_failures_since(self, chat: ChatRef, since: datetime) -> list[datetime]: ...
+    async def bind_failures_since(self, chat_key: str, since: datetime) -> list[datetime]:
+        """When the chat failed since `since`, oldest first."""
+
+    async def account_bind_failures_since(self, account: str, since: datetime) -> list[datetime]:
+        """When any chat failed a try aimed at `account` since `since`, oldest first."""
 
     # -- idempotency -------------------------------------------------------------------------
     async def claim_update(self, channel: str, update_id: str) -> bool:

@@ -184,11 +184,9 @@ class PostgresStorage(PostgresCampaigns, PostgresEstimates, PostgresMoney, Postg
                 chat.channel, chat.user_id, account,
             )  # fmt: skip
 
-    async def forget_chat(self, chat: ChatRef) -> None:
-        """Erase bindings, profile, dialog state and failed tries; pending reminders are
-        skipped. Readings stay: they belong to the account and the supplier's records."""
+    async def forget_chat(self, chat: ChatRef, pseudonym: str) -> None:
         async with self._tx() as conn:
-            for table in ("bindings", "chat_profiles", "dialog_states", "bind_failures"):
+            for table in ("bindings", "chat_profiles", "dialog_states"):
                 await conn.execute(
                     f"DELETE FROM {table} WHERE channel = $1 AND user_id = $2",  # noqa: S608
                     chat.channel,
@@ -199,6 +197,19 @@ class PostgresStorage(PostgresCampaigns, PostgresEstimates, PostgresMoney, Postg
                 "WHERE channel = $1 AND user_id = $2 AND status = 'pending'",
                 chat.channel,
                 chat.user_id,
+            )
+            await conn.execute(
+                "UPDATE campaign_recipients SET user_id = $3, alias = '' "
+                "WHERE channel = $1 AND user_id = $2",
+                chat.channel,
+                chat.user_id,
+                pseudonym,
+            )
+            await conn.execute(
+                "UPDATE readings SET chat_user = $3 WHERE channel = $1 AND chat_user = $2",
+                chat.channel,
+                chat.user_id,
+                pseudonym,
             )
 
     async def load_state(self, chat: ChatRef) -> DialogState | None:
@@ -224,22 +235,29 @@ class PostgresStorage(PostgresCampaigns, PostgresEstimates, PostgresMoney, Postg
                 json.dumps(state.data, ensure_ascii=False), state.subject,
             )  # fmt: skip
 
-    async def record_bind_failure(self, chat: ChatRef, at: datetime) -> None:
+    async def record_bind_failure(self, chat_key: str, account: str, at: datetime) -> None:
         async with self._conn() as conn:
             await conn.execute(
-                "INSERT INTO bind_failures (channel, user_id, at) VALUES ($1, $2, $3)",
-                chat.channel,
-                chat.user_id,
+                "INSERT INTO bind_failures (chat_key, account, at) VALUES ($1, $2, $3)",
+                chat_key,
+                account,
                 aware(at),
             )
 
-    async def bind_failures_since(self, chat: ChatRef, since: datetime) -> list[datetime]:
+    async def bind_failures_since(self, chat_key: str, since: datetime) -> list[datetime]:
         async with self._conn() as conn:
             rows = await conn.fetch(
-                "SELECT at FROM bind_failures WHERE channel = $1 AND user_id = $2 "
-                "AND at >= $3 ORDER BY at",
-                chat.channel,
-                chat.user_id,
+                "SELECT at FROM bind_failures WHERE chat_key = $1 AND at >= $2 ORDER BY at",
+                chat_key,
+                aware(since),
+            )
+        return [r["at"] for r in rows]
+
+    async def account_bind_failures_since(self, account: str, since: datetime) -> list[datetime]:
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "SELECT at FROM bind_failures WHERE account = $1 AND at >= $2 ORDER BY at",
+                account,
                 aware(since),
             )
         return [r["at"] for r in rows]

@@ -193,17 +193,24 @@ class SqliteStorage(SqliteCampaigns, SqliteEstimates, SqliteMoney, SqliteOutages
             ),
         )
 
-    async def forget_chat(self, chat: ChatRef) -> None:
-        """Erase bindings, profile, dialog state and failed tries; pending reminders are
-        skipped. Readings stay: they belong to the account and the supplier's records."""
+    async def forget_chat(self, chat: ChatRef, pseudonym: str) -> None:
         key = (chat.channel, chat.user_id)
         await self._change(
             "UPDATE campaign_recipients SET status = 'skipped', detail = 'forgotten' "
             "WHERE channel = ? AND user_id = ? AND status = 'pending'",
             key,
+            (
+                "UPDATE campaign_recipients SET user_id = ?, alias = '' "
+                "WHERE channel = ? AND user_id = ?",
+                (pseudonym, *key),
+            ),
+            (
+                "UPDATE readings SET chat_user = ? WHERE channel = ? AND chat_user = ?",
+                (pseudonym, *key),
+            ),
             *(
                 (f"DELETE FROM {table} WHERE channel = ? AND user_id = ?", key)  # noqa: S608
-                for table in ("bindings", "chat_profiles", "dialog_states", "bind_failures")
+                for table in ("bindings", "chat_profiles", "dialog_states")
             ),
         )
 
@@ -220,17 +227,23 @@ class SqliteStorage(SqliteCampaigns, SqliteEstimates, SqliteMoney, SqliteOutages
             _SAVE_STATE, (chat.channel, chat.user_id, state.state, data, state.subject)
         )
 
-    async def record_bind_failure(self, chat: ChatRef, at: datetime) -> None:
+    async def record_bind_failure(self, chat_key: str, account: str, at: datetime) -> None:
         await self._change(
-            "INSERT INTO bind_failures (channel, user_id, at) VALUES (?, ?, ?)",
-            (chat.channel, chat.user_id, _stamp(at)),
+            "INSERT INTO bind_failures (chat_key, account, at) VALUES (?, ?, ?)",
+            (chat_key, account, _stamp(at)),
         )
 
-    async def bind_failures_since(self, chat: ChatRef, since: datetime) -> list[datetime]:
+    async def bind_failures_since(self, chat_key: str, since: datetime) -> list[datetime]:
         rows = await self._all(
-            "SELECT at FROM bind_failures WHERE channel = ? AND user_id = ? AND at >= ? "
-            "ORDER BY at",
-            (chat.channel, chat.user_id, _stamp(since)),
+            "SELECT at FROM bind_failures WHERE chat_key = ? AND at >= ? ORDER BY at",
+            (chat_key, _stamp(since)),
+        )
+        return [datetime.fromisoformat(r[0]) for r in rows]
+
+    async def account_bind_failures_since(self, account: str, since: datetime) -> list[datetime]:
+        rows = await self._all(
+            "SELECT at FROM bind_failures WHERE account = ? AND at >= ? ORDER BY at",
+            (account, _stamp(since)),
         )
         return [datetime.fromisoformat(r[0]) for r in rows]
 

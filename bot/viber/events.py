@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.viber.render import ACTION_PREFIX, SHARE_PHONE_TRACKING
+from bot.viber.render import ACTION_PREFIX
 from dialogs.events import ChatRef, Choice, ContactShared, Inbound, Start, Text
 from dialogs.typed import parse_typed
 
@@ -90,10 +90,11 @@ def message_event(callback: Callback) -> Inbound:
         return text_event(chat, text, update_id)
     contact = message.get("contact")
     if kind == "contact" and isinstance(contact, dict) and contact.get("phone_number"):
-        # Viber's share-phone button sends the sender's own number; a contact card sent any
-        # other way (not answering our keyboard) may be someone else's.
-        is_own = message.get("tracking_data") == SHARE_PHONE_TRACKING
-        return ContactShared(chat, str(contact["phone_number"]), is_own, update_id)
+        # Only a hint, whatever the tracking data says: Viber gives no proof that a shared number
+        # is the sender's own, and returns the last keyboard's tracking data with whatever the
+        # resident sends next, a contact card of someone else included. The dialog asks for the
+        # meter serial of the account it finds before binding anything.
+        return ContactShared(chat, str(contact["phone_number"]), False, update_id, hint=True)
     return Text(chat, text if isinstance(text, str) else "", update_id)
 
 

@@ -1,11 +1,21 @@
 """Binding an account to the chat: account number then meter serial, or a shared phone number.
 
 A wrong pair gets the same answer whichever half is wrong, so the bot never confirms that an
-account number exists; after `bind_max_failures` wrong pairs within an hour the chat waits.
+account number exists. A phone number binds at once only where the platform proves it is the
+sender's own (Telegram's `contact.user_id`); where it cannot (Viber returns the last keyboard's
+tracking data with whatever is sent next, a contact card of someone else included), the number
+is only a hint: the bot asks for the meter serial of the account on file for it and says
+nothing about that account, nor whether there is one, until the serial matches.
+
+Failed tries are kept under the chat's keyed hash (dialogs.pseudonym), so /forget does not
+reset them, and each expires `bind_lock_minutes` after it was made. A chat waits after
+`bind_max_failures` of them; an account waits after `bind_account_max_failures` tries aimed at
+it from any chats, which is logged for operators.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -25,18 +35,75 @@ from dialogs.ui import (
     submit_button,
 )
 
+log = logging.getLogger(__name__)
+
 ASK_ACCOUNT = "bind.account"
 ASK_SERIAL = "bind.serial"
+ASK_PHONE_SERIAL = "bind.phone_serial"  # a Viber number shared: its account's serial, please
+
+
+def _since(turn: Turn) -> datetime:
+    return turn.now - timedelta(minutes=turn.config.bind_lock_minutes)
+
+
+def _until(turn: Turn, failures: list[datetime], limit: int) -> datetime | None:
+    if len(failures) < limit:
+        return None
+    return sorted(failures)[-limit] + timedelta(minutes=turn.config.bind_lock_minutes)
 
 
 async def locked_until(turn: Turn) -> datetime | None:
     """When the chat may try again, if it has used up its tries."""
-    window = timedelta(minutes=turn.config.bind_lock_minutes)
-    failures = sorted(await turn.storage.bind_failures_since(turn.chat, turn.now - window))
-    limit = turn.config.bind_max_failures
-    if len(failures) < limit:
+    failures = await turn.storage.bind_failures_since(turn.chat_key, _since(turn))
+    return _until(turn, failures, turn.config.bind_max_failures)
+
+
+async def _account_locked_until(turn: Turn, account: str) -> datetime | None:
+    failures = await turn.storage.account_bind_failures_since(account, _since(turn))
+    return _until(turn, failures, turn.config.bind_account_max_failures)
+
+
+async def _refused(turn: Turn, account: str = "") -> list[Reply] | None:
+    """The locked answer when the chat, or the account aimed at, has to wait; else None."""
+    until = await locked_until(turn)
+    reason = "chat_locked"
+    if until is None and account:
+        until = await _account_locked_until(turn, account)
+        reason = "account_locked"
+    if until is None:
         return None
-    return failures[-limit] + window
+    turn.observer.on_bind_failure(turn.chat.channel, reason)
+    return [_locked_reply(turn, until)]
+
+
+async def _failed(turn: Turn, account: str, reason: str, key: str) -> list[Reply]:
+    """Record a failed try aimed at `account` and answer `key` with the tries left (or the
+    locked answer when that was the last one)."""
+    await turn.storage.record_bind_failure(turn.chat_key, account, turn.now)
+    turn.observer.on_bind_failure(turn.chat.channel, reason)
+    if account:
+        aimed = await turn.storage.account_bind_failures_since(account, _since(turn))
+        if len(aimed) == turn.config.bind_account_max_failures:
+            log.warning(
+                "binding: %d failed tries aimed at account %s-***-** within %d minutes; "
+                "tries at it wait until they expire",
+                len(aimed),
+                account[:5],
+                turn.config.bind_lock_minutes,
+            )
+    used = await turn.storage.bind_failures_since(turn.chat_key, _since(turn))
+    until = _until(turn, used, turn.config.bind_max_failures)
+    if until is not None:
+        return [_locked_reply(turn, until)]
+    turn.goto(ASK_ACCOUNT)
+    buttons = (
+        (
+            turn.button("btn_retry", BIND_START),
+            turn.button("btn_offices", MENU_OFFICES),
+        ),
+    )
+    tries_left = max(turn.config.bind_max_failures - len(used), 0)
+    return [Reply(turn.t(key, tries_left=tries_left), buttons)]
 
 
 def _locked_reply(turn: Turn, until: datetime) -> Reply:
@@ -101,26 +168,12 @@ async def bind_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
 
 
 async def try_pair(turn: Turn, number: str, serial: str) -> list[Reply]:
-    until = await locked_until(turn)
-    if until is not None:
-        return [_locked_reply(turn, until)]
+    refusal = await _refused(turn, number)
+    if refusal is not None:
+        return refusal
     account = await turn.storage.find_account(number, serial)
     if account is None:
-        await turn.storage.record_bind_failure(turn.chat, turn.now)
-        until = await locked_until(turn)
-        if until is not None:
-            return [_locked_reply(turn, until)]
-        since = turn.now - timedelta(minutes=turn.config.bind_lock_minutes)
-        used = len(await turn.storage.bind_failures_since(turn.chat, since))
-        turn.goto(ASK_ACCOUNT)
-        buttons = (
-            (
-                turn.button("btn_retry", BIND_START),
-                turn.button("btn_offices", MENU_OFFICES),
-            ),
-        )
-        tries_left = max(turn.config.bind_max_failures - used, 0)
-        return [Reply(turn.t("bind_wrong_pair", tries_left=tries_left), buttons)]
+        return await _failed(turn, number, "wrong_pair", "bind_wrong_pair")
     return [await complete_binding(turn, account, "bind_done")]
 
 
@@ -157,7 +210,7 @@ async def complete_binding(turn: Turn, account: Account, key: str) -> Reply:
 
 async def on_contact(turn: Turn, event: ContactShared) -> list[Reply]:
     share = turn.t("btn_share_phone")
-    if not event.is_own:
+    if not event.is_own and not event.hint:
         turn.goto(ASK_ACCOUNT)
         return [
             Reply(
@@ -170,10 +223,41 @@ async def on_contact(turn: Turn, event: ContactShared) -> list[Reply]:
     if phone is None:
         turn.goto(ASK_ACCOUNT)
         return [Reply(turn.t("bind_phone_bad"), (back_to_menu(turn),))]
+    refusal = await _refused(turn)
+    if refusal is not None:
+        return refusal
+    if not event.is_own:
+        # Only a hint: the same question whether or not any account has this number, so that
+        # sharing numbers one after another tells nothing.
+        turn.goto(ASK_PHONE_SERIAL, phone=phone)
+        return [Reply(turn.t("bind_phone_ask_serial"), (back_to_menu(turn),))]
     accounts = await turn.storage.find_accounts_by_phone(phone)
     if not accounts:
-        turn.goto(ASK_ACCOUNT)
-        return [Reply(turn.t("bind_phone_unknown"), (back_to_menu(turn),))]
+        return await _failed(turn, "", "phone_unknown", "bind_phone_unknown")
+    return await _bind_all(turn, accounts)
+
+
+async def on_phone_serial_text(turn: Turn, text: str) -> list[Reply]:
+    """The serial that proves a hinted phone number: binds the accounts on file for that number
+    whose meter it is; any other answer is one failed try, aimed at the account found."""
+    phone = turn.data.get("phone")
+    if not isinstance(phone, str):
+        return await ask_account(turn)
+    serial = normalize_serial(text)
+    if serial is None:
+        return [Reply(turn.t("bind_bad_serial"), (back_to_menu(turn),))]
+    accounts = await turn.storage.find_accounts_by_phone(phone)
+    aimed = accounts[0].number if accounts else ""
+    refusal = await _refused(turn, aimed)
+    if refusal is not None:
+        return refusal
+    matching = [account for account in accounts if account.meter.serial == serial]
+    if not matching:
+        return await _failed(turn, aimed, "phone_serial", "bind_phone_wrong_serial")
+    return await _bind_all(turn, matching)
+
+
+async def _bind_all(turn: Turn, accounts: list[Account]) -> list[Reply]:
     replies = [await complete_binding(turn, account, "bind_by_phone") for account in accounts]
     if len(replies) > 1:
         replies.append(menu_reply(turn))
@@ -183,6 +267,10 @@ async def on_contact(turn: Turn, event: ContactShared) -> list[Reply]:
 ROUTES = Routes(
     actions={BIND_START: Route(ask_account)},
     commands={"bind": Route(bind_command)},
-    texts={ASK_ACCOUNT: Route(on_account_text), ASK_SERIAL: Route(on_serial_text)},
+    texts={
+        ASK_ACCOUNT: Route(on_account_text),
+        ASK_SERIAL: Route(on_serial_text),
+        ASK_PHONE_SERIAL: Route(on_phone_serial_text),
+    },
     contact=Route(on_contact),
 )

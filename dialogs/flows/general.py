@@ -292,7 +292,7 @@ async def forget_confirmed(turn: Turn) -> list[Reply]:
     if turn.state != FORGET_CONFIRM:
         return forget(turn)
     text = turn.t("forget_done")
-    await turn.storage.forget_chat(turn.chat)
+    await turn.storage.forget_chat(turn.chat, turn.chat_key)
     turn.known_bindings = ()
     turn.forgotten = True
     return [Reply(text)]

@@ -92,6 +92,14 @@ TEXTS: dict[str, str] = {
         "An account can be found only by your own phone number. Press “{share}” or enter "
         "the account number."
     ),
+    "bind_phone_ask_serial": (
+        "To make sure the number is yours, send the meter serial of the account this phone is "
+        "on file for, as printed on the meter or the bill."
+    ),
+    "bind_phone_wrong_serial": (
+        "This meter serial does not confirm the phone number. Type the account number from "
+        "your bill or try again.\nTries left: {tries_left}."
+    ),
     "bind_phone_bad": "I could not read that phone number. Please enter the account number.",
     "btn_share_phone": "Share my number",
     "btn_retry": "Enter again",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from bot.observability import Metrics
+from dialogs.config import DialogConfig
 from dialogs.engine import DialogEngine
+from dialogs.events import ContactShared
 from storage.base import Storage
 from tests.dialogs.conftest import SINGLE, TWO_ZONE
 from tests.dialogs.conversation import Conversation, FakeClock
@@ -96,3 +99,80 @@ async def test_binding_twice_says_so(chat: Conversation) -> None:
     await chat.send(f"/bind {SINGLE[0]} {SINGLE[1]}")
     await chat.send(f"/bind {SINGLE[0]} {SINGLE[1]}")
     assert "уже привязан" in chat.text()
+
+
+async def test_a_proven_phone_not_on_file_counts_as_a_failed_try(chat: Conversation) -> None:
+    await _consented(chat)
+    for _ in range(4):
+        await chat.share_contact("+79995550000")
+    await chat.send(f"/bind {SINGLE[0]} 1111111")
+    assert "Слишком много неудачных попыток" in chat.text()
+
+
+async def test_a_hinted_phone_binds_only_with_its_accounts_serial(
+    engine: DialogEngine, storage: Storage
+) -> None:
+    chat = Conversation(engine, "viber-like")
+    await _consented(chat)
+    await chat.event(ContactShared(chat.chat, "+79990000001", False, hint=True))
+    on_file = chat.text()
+    assert "номер счётчика" in on_file
+    assert "12345" not in on_file
+    assert "Утренняя" not in on_file
+
+    await chat.send(TWO_ZONE[1])  # a real serial, of another account
+    assert "Осталось попыток: 4" in chat.text()
+    assert await storage.bindings(chat.chat) == []
+
+    await chat.event(ContactShared(chat.chat, "+79995550000", False, hint=True))
+    assert chat.text() == on_file  # a number on file for nobody gets the very same question
+    await chat.send(SINGLE[1])
+    assert "Осталось попыток: 3" in chat.text()
+
+    await chat.event(ContactShared(chat.chat, "+79990000001", False, hint=True))
+    await chat.send(SINGLE[1])
+    assert "Нашли ваш лицевой счёт 12345-678-90 по номеру телефона" in chat.text()
+    assert [b.account for b in await storage.bindings(chat.chat)] == ["1234567890"]
+
+
+async def test_the_lockout_outlives_forget_and_expires_on_its_own(
+    chat: Conversation, clock: FakeClock, storage: Storage
+) -> None:
+    await _consented(chat)
+    for _ in range(5):
+        await chat.send(f"/bind {SINGLE[0]} 1111111")
+    await chat.send("/forget")
+    await chat.press("Да, стереть")
+    await _consented(chat)
+    await chat.send(f"/bind {SINGLE[0]} {SINGLE[1]}")
+    assert "Слишком много неудачных попыток" in chat.text()
+
+    clock.advance(minutes=61)
+    await chat.send(f"/bind {SINGLE[0]} {SINGLE[1]}")
+    assert "привязан" in chat.text()
+
+
+async def test_failed_tries_reach_the_observer(
+    storage: Storage, config: DialogConfig, clock: FakeClock
+) -> None:
+    metrics = Metrics()
+    chat = Conversation(DialogEngine(storage, config, clock, metrics), "m", channel="viber")
+    await _consented(chat)
+    for _ in range(6):
+        await chat.send(f"/bind {SINGLE[0]} 1111111")
+    await chat.event(ContactShared(chat.chat, "+79990000001", False, hint=True))
+
+    counts = {
+        labels["reason"]: value
+        for labels, value in _samples(metrics, "meterbot_bind_failures_total")
+    }
+    assert counts == {"wrong_pair": 5, "chat_locked": 2}
+
+
+def _samples(metrics: Metrics, name: str) -> list[tuple[dict[str, str], float]]:
+    return [
+        (sample.labels, sample.value)
+        for family in metrics.registry.collect()
+        for sample in family.samples
+        if sample.name == name
+    ]

@@ -91,7 +91,7 @@ async def _populate(storage: Storage) -> None:
             ImportedBalance(acc.number, date(2026, 4, 1), Decimal("-12.34"), *paid)
         )
     await storage.claim_update("telegram", "9001")
-    await storage.record_bind_failure(ChatRef("viber", "x"), AT)
+    await storage.record_bind_failure("h:x", "", AT)
     recipients = [
         Recipient(0, 0, ChatRef("telegram", str(500 + i)), a.number, "")
         for i, a in enumerate(accounts)

@@ -72,12 +72,16 @@ async def test_dialog_state_round_trip(storage: Storage) -> None:
 
 async def test_bind_failures_are_counted_from_a_moment(storage: Storage) -> None:
     for minutes in (0, 10, 20):
-        await storage.record_bind_failure(ANNA, AT + timedelta(minutes=minutes))
-    await storage.record_bind_failure(BORIS, AT)
+        await storage.record_bind_failure("h:anna", "1111111111", AT + timedelta(minutes=minutes))
+    await storage.record_bind_failure("h:boris", "1111111111", AT)
+    await storage.record_bind_failure("h:boris", "", AT + timedelta(minutes=30))
 
-    found = await storage.bind_failures_since(ANNA, AT + timedelta(minutes=10))
+    found = await storage.bind_failures_since("h:anna", AT + timedelta(minutes=10))
+    aimed = await storage.account_bind_failures_since("1111111111", AT)
 
     assert found == [AT + timedelta(minutes=10), AT + timedelta(minutes=20)]
+    assert aimed == [AT, AT, AT + timedelta(minutes=10), AT + timedelta(minutes=20)]
+    assert await storage.account_bind_failures_since("", AT) == [AT + timedelta(minutes=30)]
 
 
 async def test_claim_update_is_true_only_once_per_channel(storage: Storage) -> None:
@@ -92,12 +96,13 @@ async def test_forget_chat_erases_everything_of_that_chat(storage: Storage) -> N
     await storage.bind(ANNA, "1234567890", "Дом", AT)
     await storage.bind(BORIS, "1234567890", "Дом", AT)
     await storage.save_state(ANNA, DialogState("bind"))
-    await storage.record_bind_failure(ANNA, AT)
+    await storage.record_bind_failure("h:anna", "1234567890", AT)
 
-    await storage.forget_chat(ANNA)
+    await storage.forget_chat(ANNA, "h:anna")
 
     assert await storage.get_profile(ANNA) is None
     assert await storage.bindings(ANNA) == []
     assert await storage.load_state(ANNA) is None
-    assert await storage.bind_failures_since(ANNA, AT - timedelta(days=1)) == []
+    # Failed tries are kept under the chat's hash, never its id: a lockout outlives /forget.
+    assert await storage.bind_failures_since("h:anna", AT - timedelta(days=1)) == [AT]
     assert await storage.chats_of_account("1234567890") == [BORIS]

@@ -10,6 +10,7 @@ from storage.base import Storage
 from tests.storage.factories import bill, reading, seed
 
 ANNA = ChatRef("telegram", "1001")
+KEY = "h:anna"  # the chat's keyed hash, under which its failed tries are kept
 
 
 async def test_only_what_was_recorded_before_the_moment_goes(storage: Storage) -> None:
@@ -17,18 +18,18 @@ async def test_only_what_was_recorded_before_the_moment_goes(storage: Storage) -
     now = datetime.now(UTC)
     await storage.save_turn(ANNA, None, None, "1")
     await storage.record_submission("1234567890", reading("4521"), bill(), "2")
-    await storage.record_bind_failure(ANNA, now - timedelta(days=30))
-    await storage.record_bind_failure(ANNA, now)
+    await storage.record_bind_failure(KEY, "", now - timedelta(days=30))
+    await storage.record_bind_failure(KEY, "", now)
 
     assert await storage.prune(now - timedelta(days=1)) == 1  # the month-old failed try
     assert (await storage.load_chat(ANNA, "1")).seen is True
-    assert await storage.bind_failures_since(ANNA, now - timedelta(days=60)) == [now]
+    assert await storage.bind_failures_since(KEY, now - timedelta(days=60)) == [now]
 
     # The turn's update id, the submission's guard and the recent failed try.
     assert await storage.prune(now + timedelta(minutes=1)) == 3
     assert (await storage.load_chat(ANNA, "1")).seen is False
     assert await storage.claim_update("telegram", "1") is True
-    assert await storage.bind_failures_since(ANNA, now - timedelta(days=60)) == []
+    assert await storage.bind_failures_since(KEY, now - timedelta(days=60)) == []
     # The reading itself stays: only the guard against a redelivered update went.
     assert len(await storage.readings("1234567890")) == 1
 

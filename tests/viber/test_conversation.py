@@ -130,9 +130,17 @@ async def test_a_sticker_on_the_keypad_keeps_the_resident_where_they_were(bot: H
     assert "Проверьте показания" in resident.text()
 
 
-async def test_bind_by_shared_phone(bot: Harness, storage: Storage) -> None:
+async def test_bind_by_shared_phone_takes_the_meter_serial_too(
+    bot: Harness, storage: Storage
+) -> None:
     resident = await consented(bot)
     await resident.share_phone("+79990000001")  # on file for the demo account
+    assert "номер счётчика" in resident.text()
+    assert "12345" not in resident.text()  # nothing of the account before the serial matches
+    assert await storage.bindings(ChatRef("viber", RESIDENT)) == []
+
+    await resident.send(SERIAL)
+
     assert "12345-678-90" in resident.text()
     bound = await storage.bindings(ChatRef("viber", RESIDENT))
     assert [binding.account for binding in bound] == [ACCOUNT]

@@ -159,16 +159,20 @@ async def test_slash_commands_are_commands(harness: Harness) -> None:
     assert isinstance(start, Start)
 
 
-async def test_a_contact_answering_share_phone_is_the_senders_own(harness: Harness) -> None:
+async def test_a_viber_contact_is_only_a_hint_whatever_its_tracking_data(
+    harness: Harness,
+) -> None:
+    # Viber returns the share-phone keyboard's tracking data with whatever comes next, a
+    # contact card of someone else included: it proves nothing.
     await harness.post(
         callbacks.contact(ALICE, "+79991234567", tracking_data=SHARE_PHONE_TRACKING)
     )
     await harness.post(callbacks.contact(ALICE, "+79990000000"))  # a card sent some other way
-    own, other = harness.engine.events
-    assert isinstance(own, ContactShared)
+    answering, other = harness.engine.events
+    assert isinstance(answering, ContactShared)
     assert isinstance(other, ContactShared)
-    assert (own.phone, own.is_own) == ("+79991234567", True)
-    assert (other.phone, other.is_own) == ("+79990000000", False)
+    assert (answering.phone, answering.is_own, answering.hint) == ("+79991234567", False, True)
+    assert (other.phone, other.is_own, other.hint) == ("+79990000000", False, True)
 
 
 async def test_a_redelivered_message_is_handled_once(harness: Harness) -> None:
