@@ -186,7 +186,7 @@ class PostgresStorage(PostgresCampaigns, PostgresEstimates, PostgresMoney, Postg
 
     async def forget_chat(self, chat: ChatRef, pseudonym: str) -> None:
         async with self._tx() as conn:
-            for table in ("bindings", "chat_profiles", "dialog_states"):
+            for table in ("outage_opt_outs", "bindings", "chat_profiles", "dialog_states"):
                 await conn.execute(
                     f"DELETE FROM {table} WHERE channel = $1 AND user_id = $2",  # noqa: S608
                     chat.channel,

@@ -210,7 +210,7 @@ class SqliteStorage(SqliteCampaigns, SqliteEstimates, SqliteMoney, SqliteOutages
             ),
             *(
                 (f"DELETE FROM {table} WHERE channel = ? AND user_id = ?", key)  # noqa: S608
-                for table in ("bindings", "chat_profiles", "dialog_states")
+                for table in ("outage_opt_outs", "bindings", "chat_profiles", "dialog_states")
             ),
         )
 
