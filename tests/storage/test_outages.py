@@ -134,7 +134,7 @@ async def test_forgetting_a_chat_forgets_its_opt_out(storage: Storage) -> None:
     chat = ChatRef("telegram", "1")
     await storage.save_profile(ChatProfile(chat))
     await store.set_outage_notices(chat, False)
-    await storage.forget_chat(chat)
+    await storage.forget_chat(chat, "h:forgotten")
     assert await store.outage_notices_on(chat)
 
 
