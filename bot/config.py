@@ -59,6 +59,25 @@ class TelegramSettings(_Section):
     allow_paid_broadcast: bool = False
 
 
+# What each platform accepts as the secret it sends back with every update: Telegram's
+# setWebhook secret_token, 1–256 characters; MAX's POST /subscriptions secret, 5–256.
+TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+MAX_SECRET = re.compile(r"[A-Za-z0-9_-]{5,256}")
+
+
+def require_webhook_secret(section: str, secret: str, form: re.Pattern[str]) -> None:
+    """ConfigError unless `secret` is one the platform takes: webhook mode does not start
+    without it, or anyone who learns the URL could post updates as any resident."""
+    if form.fullmatch(secret):
+        return
+    low, high = form.pattern.rpartition("{")[2].rstrip("}").split(",")
+    env = f"METERBOT_{section.upper()}__WEBHOOK_SECRET"
+    raise ConfigError(
+        f'[{section}] mode = "webhook" needs [{section}] webhook_secret: {low} to {high} '
+        f"characters of A-Z, a-z, 0-9, _ and -; set {env} (e.g. openssl rand -hex 32)"
+    )
+
+
 class ViberSettings(_Section):
     auth_token: SecretStr = SecretStr("")
     name: str = Field(default="Мосэнергосбыт", max_length=28)

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.config import ConfigError, HttpSettings, Settings
 from bot.health import Health
+from bot.http_guard import IDLE_TIMEOUT_SECONDS, MAX_BODY_BYTES, guard
 from bot.observability import Metrics
 from storage.base import Storage
 
@@ -42,7 +43,8 @@ def build_http_app(
     `channel_status` is the channels' `Health`, or a function returning a fixed report such as
     `{"telegram": "webhook"}` at request time (then only storage decides the answer).
     """
-    app = web.Application()
+    # Every route, a webhook added later included, lives within these limits (bot/http_guard).
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[guard])
     app[SETTINGS_KEY] = settings
     app[STORAGE_KEY] = storage
     app[METRICS_KEY] = metrics
@@ -94,9 +96,19 @@ async def metrics_view(request: web.Request) -> web.Response:
     return response
 
 
-async def start_http(app: web.Application, http: HttpSettings) -> web.AppRunner:
-    """Serve `app` on `[http] host:port`; the caller awaits `runner.cleanup()` at shutdown."""
-    runner = web.AppRunner(app, access_log=None)
+async def start_http(
+    app: web.Application, http: HttpSettings, *, idle_timeout: float = IDLE_TIMEOUT_SECONDS
+) -> web.AppRunner:
+    """Serve `app` on `[http] host:port`; the caller awaits `runner.cleanup()` at shutdown.
+
+    A connection that sends no whole request line and headers within `idle_timeout` seconds of
+    opening (or of its last answer) is closed: aiohttp's keep-alive timer runs from the start.
+    After an early answer (401, 403, 408) the rest of an unread body is read and dropped for at
+    most as long, then the connection is closed.
+    """
+    runner = web.AppRunner(
+        app, access_log=None, keepalive_timeout=idle_timeout, lingering_time=idle_timeout
+    )
     await runner.setup()
     site = web.TCPSite(runner, http.host, http.port)
     try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from maxapi import Bot
 
-from bot.config import Settings
+from bot.config import MAX_SECRET, Settings, require_webhook_secret
 from bot.health import ChannelHealth, Health
 from bot.max.channel import MaxChannel
 from bot.max.client import POLL_TIMEOUT_SECONDS, MaxApi, build_bot
@@ -164,6 +164,7 @@ async def start_max(
         secret,
     )
     if config.mode == "webhook":
+        require_webhook_secret("max", secret, MAX_SECRET)
         app.router.add_post(
             config.webhook_path, MaxWebhook(channel, secret, health=witness).handle
         )

@@ -9,18 +9,17 @@ counts anything else, or a slow answer, as a failed delivery and sends the updat
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from aiohttp import web
 
+from bot.http_guard import loads_json, read_body
 from bot.health import ChannelHealth
 from bot.max.channel import MaxChannel
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Max-Bot-Api-Secret"  # noqa: S105 - a header's name, not a secret
-MAX_BODY_BYTES = 1 << 20  # an update is a few kilobytes; anything near this is not MAX
 
 
 class MaxWebhook:
@@ -39,11 +38,9 @@ class MaxWebhook:
                 self.refused += 1
                 log.warning("max webhook refused: bad or missing %s", SECRET_HEADER)
                 raise web.HTTPUnauthorized()
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length)
-        body = await request.read()
+        body = await read_body(request)  # within the application's size and time limits
         try:
-            raw = json.loads(body)
+            raw = loads_json(body)
         except (ValueError, RecursionError):
             log.warning("max webhook: a body that is not JSON")
             raise web.HTTPBadRequest() from None

@@ -40,7 +40,7 @@ from aiogram.types import BotCommand
 from aiohttp import web
 
 from bot.channels import ChannelCalls
-from bot.config import Settings
+from bot.config import TELEGRAM_SECRET, Settings, require_webhook_secret
 from bot.health import ChannelHealth, Health
 from bot.observability import Metrics
 from bot.supervisor import Backoff, Supervisor
@@ -302,6 +302,7 @@ async def start_telegram(
     )
     if telegram.mode == "webhook":
         secret = telegram.webhook_secret.get_secret_value()
+        require_webhook_secret("telegram", secret, TELEGRAM_SECRET)
         handler = SecretWebhookHandler(dispatcher, bot, secret, health=channel)
         handler.register(app, path=telegram.webhook_path)
 

@@ -23,6 +23,7 @@ from aiogram.types.update import UpdateTypeLookupError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
+from bot.http_guard import loads_json, read_body
 from bot.health import ChannelHealth
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ class SecretWebhookHandler(SimpleRequestHandler):
         health: ChannelHealth | None = None,
         **data: Any,
     ) -> None:
+        if not secret:  # run refuses to start so (bot.config.require_webhook_secret)
+            raise ValueError("[telegram] webhook_secret is empty: anyone could post updates")
         super().__init__(
             dispatcher, bot, handle_in_background=False, secret_token=secret or None, **data
         )
@@ -45,13 +48,13 @@ class SecretWebhookHandler(SimpleRequestHandler):
 
     def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
         if not self.secret_token:
-            return True
+            return False
         given = telegram_secret_token.encode("utf-8", "surrogateescape")
         return hmac.compare_digest(given, self.secret_token.encode())
 
     async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
         try:
-            body = await request.json(loads=bot.session.json_loads)
+            body = loads_json(await read_body(request))
             update = Update.model_validate(body, context={"bot": bot})
         except (ValueError, RecursionError) as exc:  # JSON, UTF-8, pydantic; nesting too deep
             log.warning("telegram webhook: not an update (%s); answered 400", type(exc).__name__)

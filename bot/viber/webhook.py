@@ -1,10 +1,15 @@
 """`POST [viber] webhook_path`: Viber callbacks, verified, acknowledged at once, handled in order.
 
-The signature is checked on the raw bytes before anything else is read. Dialog work runs in
-background tasks (held in a set, as aiogram holds `_background_feed_update_tasks`) so Viber's
-callback gets its 200 quickly. Each task hands its event to the dialog as soon as it starts,
-in the order the callbacks came; the dialog answers one resident's events one after another,
-replies sent included, so two quick presses never race over the same dialog state.
+A callback without a signature header of the right form (64 hex digits) is refused before its
+body is read; the signature is then checked on the raw bytes before anything else is read.
+One resident's messages beyond a token bucket (`dialogs.throttle`) are acknowledged and dropped,
+and beyond `MAX_IN_FLIGHT` callbacks in hand Viber is answered 503 and delivers again later.
+
+Dialog work runs in background tasks (held in a set, as aiogram holds
+`_background_feed_update_tasks`) so Viber's callback gets its 200 quickly. Each task hands its
+event to the dialog as soon as it starts, in the order the callbacks came; the dialog answers one
+resident's events one after another, replies sent included, so two quick presses never race over
+the same dialog state.
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -21,6 +26,7 @@ from aiohttp import web
 
 from bot.channels import SendOutcome
 from bot.health import ChannelHealth
+from bot.http_guard import loads_json, read_body
 from bot.logs import log_context
 from bot.viber.events import (
     CHANNEL,
@@ -35,12 +41,17 @@ from bot.viber.sender import ViberSender
 from dialogs.channel import DialogHandler, Unreachable
 from dialogs.events import Blocked, Event, Returned
 from dialogs.replies import Reply
+from dialogs.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Viber-Content-Signature"
 WELCOME_TIMEOUT_SECONDS = 5.0  # the welcome is computed while Viber waits for the answer
 SHUTDOWN_GRACE_SECONDS = 10.0
+SIGNATURE_FORM = re.compile(r"[0-9a-f]{64}")  # HMAC-SHA256 in hex
+# Callbacks being handled at once, across residents: beyond it Viber is asked to retry later
+# rather than each callback becoming one more task in memory.
+MAX_IN_FLIGHT = 1000
 
 
 def signature_of(body: bytes, auth_token: str) -> str:
@@ -64,27 +75,57 @@ class ViberWebhook:
         self._health = health
         self._tasks: set[asyncio.Task[None]] = set()
         self.events = Counter[str]()  # callbacks seen per event, delivery reports included
+        self.throttle = Throttle()  # per resident: a keypad's pace passes, a script's does not
+        self.throttled = 0  # messages dropped for it
+        self._throttled: set[str] = set()  # residents being dropped now (logged once each)
+        self.max_in_flight = MAX_IN_FLIGHT
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()
         received = request.headers.get(SIGNATURE_HEADER, "").strip().lower()
-        expected = signature_of(body, self._token)
-        if not hmac.compare_digest(expected.encode(), received.encode("utf-8", "replace")):
-            log.warning("viber callback refused: bad or missing signature")
+        if not SIGNATURE_FORM.fullmatch(received):
+            # Nothing without a signature can be Viber's: refused before the body is read, so
+            # nobody can make the server hold bodies it will never accept.
+            log.warning("viber callback refused: no signature of the right form")
+            raise web.HTTPForbidden()
+        body = await read_body(request)
+        if not hmac.compare_digest(signature_of(body, self._token), received):
+            log.warning("viber callback refused: bad signature")
             raise web.HTTPForbidden()
         if self._health is not None:  # a verified callback: evidence the channel serves
             self._health.served()
         try:
-            callback = parse_callback(json.loads(body))
+            callback = parse_callback(loads_json(body))
         except (ValueError, RecursionError) as exc:  # BadCallback and JSON errors included
             log.warning("viber callback refused: %s", exc)
             raise web.HTTPBadRequest() from None
         self.events[callback.event] += 1
+        refusal = self._admit(callback)
+        if refusal is not None:
+            return refusal
         try:
             return await self._dispatch(callback)
         except BadCallback as exc:
             log.warning("viber callback refused: %s", exc)
             raise web.HTTPBadRequest() from None
+
+    def _admit(self, callback: Callback) -> web.StreamResponse | None:
+        """The answer for a callback not to be handled, or None: a flooding resident's message
+        is acknowledged and dropped (a retry would only flood again); past `max_in_flight`
+        callbacks in hand, Viber is told to come back."""
+        if callback.event not in ("message", "subscribed", "unsubscribed"):
+            return None  # answered in the request (the welcome) or not handled at all
+        user = callback.user_id
+        if callback.event == "message" and user is not None and not self.throttle.allow(user):
+            self.throttled += 1
+            if user not in self._throttled:  # once per flood, not once per message
+                self._throttled.add(user)
+                log.info("viber: %s sends faster than a resident types; dropping", user[:6])
+            return web.Response(status=200)
+        self._throttled.discard(user or "")
+        if len(self._tasks) >= self.max_in_flight:
+            log.warning("viber: %d callbacks in hand; asking Viber to retry", len(self._tasks))
+            return web.Response(status=503)
+        return None
 
     async def _dispatch(self, callback: Callback) -> web.StreamResponse:
         event = callback.event
