@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
@@ -162,15 +163,29 @@ def _command(args: argparse.Namespace) -> Command:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    redact: Callable[[str], str] = str
     try:
         settings = load_settings(args.config)
-        command = _command(args)
-        return asyncio.run(command(settings, args))
+        # Every command logs through the redacting handler: a database password, a token or a
+        # phone number never reaches the terminal or the journal, whichever command ran.
+        from bot.logs import Redactor, secrets_of, setup_logging
+
+        redact = Redactor(secrets_of(settings))
+        config = settings.logging
+        if args.command != "run" and config.level in ("DEBUG", "INFO"):
+            # An operator's command prints its own report; its log shows warnings and errors.
+            config = config.model_copy(update={"level": "WARNING"})
+        handler = setup_logging(config, secrets=secrets_of(settings))
+        try:
+            command = _command(args)
+            return asyncio.run(command(settings, args))
+        finally:
+            logging.getLogger().removeHandler(handler)
     except ConfigError as exc:
-        print(f"meterbot: {exc}", file=sys.stderr)
+        print(f"meterbot: {redact(str(exc))}", file=sys.stderr)
         return 2
     except StorageError as exc:
-        print(f"meterbot: storage: {exc}", file=sys.stderr)
+        print(f"meterbot: storage: {redact(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -10,22 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import aiosqlite
 import asyncpg
 
 from bot.config import Settings
-from storage.base import StorageError, open_storage
+from storage.base import StorageError, hide_password, open_storage, without_password
 from storage.copy import CopyReport, copy_database, sqlite_path
-
-
-def hide_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 async def copy_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -63,7 +54,8 @@ async def _copy(source_path: str, target_url: str) -> CopyReport:
     try:
         target = await asyncpg.connect(target_url, timeout=10)
     except (OSError, asyncpg.PostgresError) as exc:
-        raise StorageError(f"cannot connect to {hide_password(target_url)}: {exc}") from exc
+        message = without_password(str(exc), target_url)
+        raise StorageError(f"cannot connect to {hide_password(target_url)}: {message}") from None
     try:
         async with aiosqlite.connect(source_path, isolation_level=None) as source:
             return await copy_database(source, target)

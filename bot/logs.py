@@ -27,6 +27,9 @@ from billing_core.models import Account, Meter, MeterKind
 from bot.config import LoggingSettings, Settings
 
 CONTEXT_FIELDS = ("channel", "update_id", "account")
+# Libraries that log, at DEBUG, statements with their parameters, updates or request bodies:
+# account and phone numbers and readings unmasked. They stay at INFO whatever level is asked.
+QUIET_LIBRARIES = ("aiosqlite", "asyncpg", "aiogram", "aiohttp", "apscheduler")
 
 _context: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "meterbot_log_context", default=None
@@ -103,8 +106,28 @@ class Redactor:
         return PHONE_RE.sub("[phone]", text)
 
 
+# Control characters but the tab: a newline or an escape sequence in a resident's text or in a
+# platform's error description must neither forge a log line nor rewrite a terminal.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """`\\n`, `\\r`, `\\x1b`… written out in place of control characters: one line stays one."""
+    return _CONTROL.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code == 0x0A:
+        return "\\n"
+    if code == 0x0D:
+        return "\\r"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 class RedactionFilter(logging.Filter):
-    """Rewrite the record so that its message, traceback and stack never carry a secret."""
+    """Rewrite the record so that its message, traceback and stack never carry a secret, and
+    its message is one line (control characters escaped; a traceback keeps its lines)."""
 
     def __init__(self, redactor: Redactor) -> None:
         super().__init__()
@@ -112,7 +135,7 @@ class RedactionFilter(logging.Filter):
         self._traceback_formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redact(record.getMessage())
+        record.msg = escape_controls(self.redact(record.getMessage()))
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._traceback_formatter.formatException(record.exc_info)
@@ -183,7 +206,7 @@ def setup_logging(
     config: LoggingSettings, *, secrets: Iterable[str] = (), stream: IO[str] | None = None
 ) -> logging.Handler:
     """Install one root handler (replacing any earlier one of ours) and return it."""
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.set_name("meterbot")
     # Order matters: the context first (it may mask a raw account), redaction last, so nothing
     # added by an earlier filter escapes it.
@@ -198,7 +221,25 @@ def setup_logging(
     root.setLevel(config.level)
     # aiogram logs every update at INFO; that is our own handlers' job, with the context.
     logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, root.level))
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     return handler
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is when a record comes, not what it was at setup (a
+    command's caller may have replaced it meanwhile, as tests capturing output do)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: IO[str]) -> None:
+        pass
 
 
 def _is_masked(value: object) -> bool:

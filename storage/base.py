@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from billing_core.models import Account, Bill, MeterReading, Period, Readings, ReadingSource
 from storage.chats import ChatRef
@@ -410,4 +411,33 @@ async def connect_storage(url: str) -> Storage:
         from storage.sqlite import SqliteStorage
 
         return await SqliteStorage.connect(url)
-    raise StorageError(f"[storage] url must start with sqlite:/// or postgresql://, got {url!r}")
+    raise StorageError(
+        f"[storage] url must start with sqlite:/// or postgresql://, got {hide_password(url)!r}"
+    )
+
+
+def hide_password(url: str) -> str:
+    """The URL with its password, if any, as `***`: for every message that names a database."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not even a URL: say nothing of what may follow an `@`
+        return url.rpartition("@")[2] if "@" in url else url
+    if not password:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def without_password(text: str, url: str) -> str:
+    """`text` (a driver's error, which may quote the URL) with the URL's password masked."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    if not password:
+        return text
+    for form in {password, unquote(password)}:
+        text = text.replace(form, "***")
+    return text

@@ -22,7 +22,7 @@ from typing import Any
 import aiosqlite
 import asyncpg
 
-from storage.base import StorageError
+from storage.base import StorageError, hide_password
 
 BATCH_ROWS = 1000
 # Written by each side's own `migrate()`; both must already be at the same version.
@@ -62,7 +62,9 @@ class TargetColumn:
 
 def sqlite_path(url: str) -> str:
     if not url.startswith("sqlite:///"):
-        raise StorageError(f"a SQLite url looks like sqlite:///data/meterbot.sqlite3, got {url!r}")
+        raise StorageError(
+            f"a SQLite url looks like sqlite:///data/meterbot.sqlite3, got {hide_password(url)!r}"
+        )
     return url.removeprefix("sqlite:///")
 
 

@@ -14,7 +14,7 @@ from typing import Self
 import asyncpg
 
 from storage import migrations
-from storage.base import LeaderLock, StorageError
+from storage.base import LeaderLock, StorageError, without_password
 from storage.chats import ChatRef
 from storage.leader import PostgresLeaderLock
 
@@ -56,8 +56,10 @@ class PostgresConnection:
             pool = await asyncpg.create_pool(
                 url, min_size=1, max_size=POOL_SIZE, timeout=10, init=_numerics_as_text
             )
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-            raise StorageError(f"cannot connect to PostgreSQL: {exc}") from exc
+        except (OSError, asyncpg.PostgresError, TimeoutError, ValueError) as exc:
+            # asyncpg quotes a URL it cannot parse, password included.
+            message = without_password(str(exc), url)
+            raise StorageError(f"cannot connect to PostgreSQL: {message}") from None
         # Connects on first use (min_size 0): only a process that runs dialogs holds these.
         turns = await asyncpg.create_pool(url, min_size=0, max_size=POOL_SIZE, timeout=10)
         return cls(pool, turns, url)

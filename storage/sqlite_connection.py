@@ -11,7 +11,7 @@ from typing import Any, Self
 import aiosqlite
 
 from storage import migrations, sqlite_binding  # noqa: F401 (binds None as NULL directly)
-from storage.base import LeaderLock, StorageError
+from storage.base import LeaderLock, StorageError, hide_password
 from storage.leader import AlwaysLeader
 from storage.sqlite_transactions import _FULL, T, Work, _in_transaction, _migrate
 
@@ -20,7 +20,9 @@ BUSY_TIMEOUT_MS = 5000
 
 def _path_of(url: str) -> str:
     if not url.startswith("sqlite:///"):
-        raise StorageError(f"a SQLite url looks like sqlite:///data/meterbot.sqlite3, got {url!r}")
+        raise StorageError(
+            f"a SQLite url looks like sqlite:///data/meterbot.sqlite3, got {hide_password(url)!r}"
+        )
     path = url.removeprefix("sqlite:///")
     if path in ("", ":memory:"):
         return ":memory:"
