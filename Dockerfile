@@ -3,15 +3,21 @@
 # Configuration: mount a file at /etc/meterbot/config.toml; secrets come from the environment
 # (METERBOT_TELEGRAM__TOKEN, METERBOT_VIBER__AUTH_TOKEN, METERBOT_STORAGE__URL, …).
 
-FROM python:3.11-slim AS build
+# The base image by digest as well as by tag: a rebuild gets the very same image, and a tag moved
+# to another image (or a forged one) does not slip in. To update: `docker buildx imagetools
+# inspect python:3.11-slim-bookworm`, take the index digest, rebuild, `make test` in it.
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d
+
+FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 RUN python -m venv /opt/meterbot
 WORKDIR /src
 # Dependencies change less often than the code: install them in their own layer.
-COPY pyproject.toml README.md ./
+# constraints.txt pins every dependency to the version `make test` ran with.
+COPY pyproject.toml README.md constraints.txt ./
 RUN mkdir billing_core storage dialogs bot \
  && touch billing_core/__init__.py storage/__init__.py dialogs/__init__.py bot/__init__.py \
- && /opt/meterbot/bin/pip install . \
+ && /opt/meterbot/bin/pip install --constraint constraints.txt . \
  && /opt/meterbot/bin/pip uninstall --yes meterbot
 COPY billing_core ./billing_core
 COPY storage ./storage
@@ -20,7 +26,7 @@ COPY bot ./bot
 RUN /opt/meterbot/bin/pip install --no-deps . \
  && /opt/meterbot/bin/python -m compileall -q /opt/meterbot/lib
 
-FROM python:3.11-slim
+FROM ${PYTHON_IMAGE}
 ENV PATH=/opt/meterbot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
