@@ -13,8 +13,8 @@ import logging
 
 from aiohttp import web
 
-from bot.http_guard import loads_json, read_body
 from bot.health import ChannelHealth
+from bot.http_guard import loads_json, read_body
 from bot.max.channel import MaxChannel
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from aiogram.types.update import UpdateTypeLookupError
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.http_guard import loads_json, read_body
 from bot.health import ChannelHealth
+from bot.http_guard import loads_json, read_body
 
 log = logging.getLogger(__name__)
 
