@@ -7,7 +7,7 @@ line that breaks it.
 - `dialogs` imports nothing of `bot` and no messenger or HTTP library;
 - a channel adapter (`bot/telegram`, `bot/viber`, `bot/max`, `bot/console.py`) never imports
   `storage`, and of `dialogs` only the channel contract: events, replies, the handler protocol,
-  the typed-text parser and the texts.
+  the typed-text parser, the texts and the per-resident throttle.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ CONTRACT = (
     "dialogs.channel",
     "dialogs.typed",
     "dialogs.texts",
+    "dialogs.throttle",
 )
 
 

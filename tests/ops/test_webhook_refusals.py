@@ -33,7 +33,7 @@ async def test_telegram_webhook_mode_does_not_start_without_a_valid_secret(secre
         )
     )
     with pytest.raises(ConfigError, match="METERBOT_TELEGRAM__WEBHOOK_SECRET"):
-        await start_telegram(settings, cast(Any, None), cast(Storage, None), web.Application())
+        await start_telegram(settings, cast(Any, None), web.Application())
 
 
 async def test_max_webhook_mode_does_not_start_without_a_secret() -> None:

@@ -59,7 +59,7 @@ async def served(emulator: ViberEmulator) -> AsyncIterator[Served]:
     app[BODY_TIMEOUT_KEY] = IDLE
     engine = FakeEngine(storage)
     async with aiohttp.ClientSession() as session:
-        runtime = await start_viber(settings, engine, cast(Storage, storage), app, session)
+        runtime = await start_viber(settings, engine, app, session)
         runner = await start_http(app, HttpSettings(host="127.0.0.1", port=0), idle_timeout=IDLE)
         port = runner.addresses[0][1]
         try:
