@@ -11,24 +11,29 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import aiohttp
 
 from bot.channels import ChannelSender
-from bot.config import Settings
+from bot.config import DEFAULTS_FILE, Settings, resolve_config_path
+from bot.database import code_schema_version, describe, open_database
 from bot.health import Health
 from bot.housekeeping import keep_tidy
 from bot.http import build_http_app, start_http
 from bot.leadership import lead
 from bot.logs import secrets_of, setup_logging
 from bot.observability import Metrics
+from bot.run_lock import serving_lock
 from bot.supervisor import Supervisor
+from bot.version import meterbot_version
 from bot.wiring import build_engine, require_tariffs_now
-from storage.base import Storage, open_storage
+from storage.base import Storage
 
 if TYPE_CHECKING:
     from bot.outages.notices import OutageNotices
@@ -48,6 +53,42 @@ def _has_channel_token(settings: Settings) -> bool:
     )
 
 
+# Where `run` looks for a channel, for the message that says none was found.
+CHANNEL_KEYS = (
+    ("[telegram] token", "METERBOT_TELEGRAM__TOKEN"),
+    ("[viber] auth_token", "METERBOT_VIBER__AUTH_TOKEN"),
+    ("[max] token", "METERBOT_MAX__TOKEN"),
+)
+
+
+def no_channel_message(config_file: str, environ: Mapping[str, str]) -> str:
+    """Why `run` refuses to start with no channel and no terminal: the keys and variables it
+    looked for, and any METERBOT_ variable that looks like a misspelt one of them."""
+    looked = "; ".join(f"{key} in {config_file} or {env}" for key, env in CHANNEL_KEYS)
+    wanted = {env for _, env in CHANNEL_KEYS}
+    near = sorted(
+        name
+        for name in environ
+        if name.upper().startswith("METERBOT_")
+        and name not in wanted
+        and name.upper().replace("_", "") in {w.replace("_", "") for w in wanted}
+    )
+    hint = ""
+    if near:
+        fixes = ", ".join(f"{name} (did you mean {_closest(name, wanted)}?)" for name in near)
+        hint = f" Set but not read: {fixes}; sections and keys are separated by two underscores."
+    return (
+        "run: no channel is configured and standard input is not a terminal, so the console "
+        f"cannot open either. Looked for: {looked}.{hint} Set a token, or use `meterbot chat` "
+        "in a terminal."
+    )
+
+
+def _closest(name: str, wanted: set[str]) -> str:
+    squashed = name.upper().replace("_", "")
+    return next(w for w in sorted(wanted) if w.replace("_", "") == squashed)
+
+
 async def run_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.demo and _has_channel_token(settings):
         print(
@@ -56,28 +97,59 @@ async def run_command(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    config_file = _config_file(args)
+    serving = _has_channel_token(settings)
+    # `--demo` asks for the console in so many words; a plain `run` under a service manager
+    # (no terminal) with no token would otherwise open a console nobody reads and exit 0.
+    if not serving and not args.demo and not sys.stdin.isatty():
+        print(f"meterbot: {no_channel_message(config_file, os.environ)}", file=sys.stderr)
+        return 2
     require_tariffs_now(settings)
-    storage = await open_storage(settings.storage.url)
-    try:
-        if args.demo:
-            from bot.demo import demo_accounts_in, print_demo_accounts, seed_demo
-
-            demo = await seed_demo(storage, now=datetime.now(settings.billing.tz))
-            demo = demo or await demo_accounts_in(storage)  # seeded by an earlier run
-            print_demo_accounts(demo, settings, sys.stdout, existing=not demo)
-        if not _has_channel_token(settings):
-            print(
-                "No Telegram, Viber or MAX token is configured: "
-                "opening the console channel instead."
+    url = settings.storage.url
+    with serving_lock(url):
+        say: Callable[[str], None] = _to_stderr
+        if serving:
+            setup_logging(settings.logging, secrets=secrets_of(settings))
+            say = log.info
+        storage = await open_database(url, create=True, say=say)
+        if serving:
+            log.info(
+                "meterbot %s: configuration %s, database %s, schema version %d",
+                meterbot_version(),
+                config_file,
+                describe(url),
+                code_schema_version(url),
             )
-            from bot.console import run_console
+        try:
+            if args.demo:
+                from bot.demo import demo_accounts_in, print_demo_accounts, seed_demo
 
-            engine = build_engine(settings, storage)
-            return await run_console(engine, "console", None, sys.stdin, sys.stdout)
-        setup_logging(settings.logging, secrets=secrets_of(settings))
-        return await serve(settings, storage)
-    finally:
-        await storage.close()
+                demo = await seed_demo(storage, now=datetime.now(settings.billing.tz))
+                demo = demo or await demo_accounts_in(storage)  # seeded by an earlier run
+                print_demo_accounts(demo, settings, sys.stdout, existing=not demo)
+            if not serving:
+                print(
+                    "No Telegram, Viber or MAX token is configured: "
+                    "opening the console channel instead."
+                )
+                from bot.console import run_console
+
+                engine = build_engine(settings, storage)
+                return await run_console(engine, "console", None, sys.stdin, sys.stdout)
+            return await serve(settings, storage)
+        finally:
+            await storage.close()
+
+
+def _config_file(args: argparse.Namespace) -> str:
+    path = resolve_config_path(getattr(args, "config", None))
+    if path == DEFAULTS_FILE:
+        return "(built-in defaults)"
+    return str(path.resolve())
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 async def serve(settings: Settings, storage: Storage) -> int:

@@ -13,8 +13,11 @@ import sys
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
+from bot.cli_help import EPILOGS
 from bot.config import ConfigError, Settings, load_settings
 from bot.csv_files import add_csv_options
+from bot.database import NoDatabase
+from bot.run_lock import AlreadyServing
 from storage.base import StorageError
 
 Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -34,6 +37,10 @@ class _PrintVersion(argparse.Action):
         parser.exit()
 
 
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Options as argparse lays them out; the example and exit codes below them as written."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="meterbot",
@@ -43,26 +50,49 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_PrintVersion, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="serve every configured channel, the scheduler and HTTP")
+    run = commands.add_parser(
+        "run",
+        help="serve every configured channel, the scheduler and HTTP",
+        epilog=EPILOGS["run"],
+        formatter_class=_Help,
+    )
     run.add_argument(
         "--demo", action="store_true", help="seed demo accounts into an empty database"
     )
 
-    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat = commands.add_parser(
+        "chat",
+        help="talk to the bot in this terminal",
+        epilog=EPILOGS["chat"],
+        formatter_class=_Help,
+    )
     chat.add_argument("--user", default="console", metavar="ID", help="the console user id")
     chat.add_argument("--lang", choices=("ru", "en"), default=None, help="reply language")
 
-    imp = commands.add_parser("import-accounts", help="insert or update accounts from CSV")
+    imp = commands.add_parser(
+        "import-accounts",
+        help="insert or update accounts from CSV",
+        epilog=EPILOGS["import-accounts"],
+        formatter_class=_Help,
+    )
     imp.add_argument("file", metavar="FILE.csv")
     add_csv_options(imp)
 
     balances = commands.add_parser(
-        "import-balances", help="balances and last payments from the billing system, from CSV"
+        "import-balances",
+        help="balances and last payments from the billing system, from CSV",
+        epilog=EPILOGS["import-balances"],
+        formatter_class=_Help,
     )
     balances.add_argument("file", metavar="FILE.csv")
     add_csv_options(balances)
 
-    exp = commands.add_parser("export-readings", help="the period's current readings as CSV")
+    exp = commands.add_parser(
+        "export-readings",
+        help="the period's current readings as CSV",
+        epilog=EPILOGS["export-readings"],
+        formatter_class=_Help,
+    )
     exp.add_argument("--period", required=True, metavar="YYYY-MM")
     exp.add_argument("--output", metavar="FILE", help="write here instead of standard output")
     exp.add_argument(
@@ -73,38 +103,94 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     close = commands.add_parser(
-        "close-period", help="bill on estimates the accounts a past month has no reading for"
+        "close-period",
+        help="bill on estimates the accounts a past month has no reading for",
+        epilog=EPILOGS["close-period"],
+        formatter_class=_Help,
     )
     close.add_argument("--period", metavar="YYYY-MM", help="default: the month just ended")
     close.add_argument("--dry-run", action="store_true", help="only count them")
 
-    remind = commands.add_parser("remind", help="run a reminder campaign now")
+    remind = commands.add_parser(
+        "remind",
+        help="run a reminder campaign now",
+        epilog=EPILOGS["remind"],
+        formatter_class=_Help,
+    )
     remind.add_argument("kind", choices=("opening", "last-call"))
     remind.add_argument("--dry-run", action="store_true", help="only print whom it would reach")
 
-    outages = commands.add_parser("outages", help="planned and emergency outages")
+    outages = commands.add_parser(
+        "outages",
+        help="planned and emergency outages",
+        epilog=EPILOGS["outages"],
+        formatter_class=_Help,
+    )
     outage_cmds = outages.add_subparsers(dest="outages_command", required=True, metavar="ACTION")
-    outage_import = outage_cmds.add_parser("import", help="create or update outages from CSV")
+    outage_import = outage_cmds.add_parser(
+        "import",
+        help="create or update outages from CSV",
+        epilog=EPILOGS["outages"],
+        formatter_class=_Help,
+    )
     outage_import.add_argument("file", metavar="FILE.csv")
     add_csv_options(outage_import)
-    outage_list = outage_cmds.add_parser("list", help="outages, buildings and chats told")
+    outage_list = outage_cmds.add_parser(
+        "list",
+        help="outages, buildings and chats told",
+        epilog=EPILOGS["outages"],
+        formatter_class=_Help,
+    )
     outage_list.add_argument("--active", action="store_true", help="only those not yet over")
-    outage_cancel = outage_cmds.add_parser("cancel", help="cancel an outage; residents hear it")
+    outage_cancel = outage_cmds.add_parser(
+        "cancel",
+        help="cancel an outage; residents hear it",
+        epilog=EPILOGS["outages"],
+        formatter_class=_Help,
+    )
     outage_cancel.add_argument("id", metavar="ID")
 
-    viber = commands.add_parser("viber", help="Viber operations")
+    viber = commands.add_parser(
+        "viber", help="Viber operations", epilog=EPILOGS["viber"], formatter_class=_Help
+    )
     viber_cmds = viber.add_subparsers(dest="viber_command", required=True, metavar="ACTION")
-    viber_cmds.add_parser("set-webhook", help="register [viber] webhook_url with Viber")
+    viber_cmds.add_parser(
+        "set-webhook",
+        help="register [viber] webhook_url with Viber",
+        epilog=EPILOGS["viber"],
+        formatter_class=_Help,
+    )
 
-    max_ = commands.add_parser("max", help="MAX operations")
+    max_ = commands.add_parser(
+        "max", help="MAX operations", epilog=EPILOGS["max"], formatter_class=_Help
+    )
     max_cmds = max_.add_subparsers(dest="max_command", required=True, metavar="ACTION")
-    max_cmds.add_parser("set-webhook", help="create the MAX subscription for [max] webhook_url")
-    max_cmds.add_parser("delete-webhook", help="remove the MAX subscription (back to polling)")
+    max_cmds.add_parser(
+        "set-webhook",
+        help="create the MAX subscription for [max] webhook_url",
+        epilog=EPILOGS["max"],
+        formatter_class=_Help,
+    )
+    max_cmds.add_parser(
+        "delete-webhook",
+        help="remove the MAX subscription (back to polling)",
+        epilog=EPILOGS["max"],
+        formatter_class=_Help,
+    )
 
-    db = commands.add_parser("db", help="database operations")
+    db = commands.add_parser(
+        "db", help="database operations", epilog=EPILOGS["db"], formatter_class=_Help
+    )
     db_cmds = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    db_cmds.add_parser("migrate", help="apply schema migrations")
-    copy = db_cmds.add_parser("copy", help="copy every row to another database")
+    db_cmds.add_parser(
+        "migrate", help="apply schema migrations", epilog=EPILOGS["db"], formatter_class=_Help
+    )
+    copy = db_cmds.add_parser(
+        "copy",
+        help="copy every row to another database",
+        epilog=EPILOGS["db"],
+        formatter_class=_Help,
+    )
     copy.add_argument("--to", required=True, metavar="URL", help="postgresql://… target")
     return parser
 
@@ -161,6 +247,11 @@ def _command(args: argparse.Namespace) -> Command:
     return copy_command
 
 
+def _command_name(args: argparse.Namespace) -> str:
+    action = getattr(args, f"{args.command}_command", None)
+    return f"{args.command} {action}" if action else str(args.command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     redact: Callable[[str], str] = str
@@ -184,6 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"meterbot: {redact(str(exc))}", file=sys.stderr)
         return 2
+    except NoDatabase as exc:
+        print(f"meterbot: {_command_name(args)}: {exc}", file=sys.stderr)
+        return 2
+    except AlreadyServing as exc:
+        print(f"meterbot: run refused: {exc}", file=sys.stderr)
+        return 1
     except StorageError as exc:
         print(f"meterbot: storage: {redact(str(exc))}", file=sys.stderr)
         return 1

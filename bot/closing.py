@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from tqdm import tqdm
 
 from billing_core.bills import compute_bill, estimated_reading
 from billing_core.errors import CannotEstimate, MissingBaseReading, TariffNotFound
@@ -37,7 +38,7 @@ from billing_core.models import Bill, MeterReading, Period
 from bot.config import Settings
 from bot.reminders.schedule import first_run_time
 from bot.supervisor import Supervisor
-from storage.base import Storage, StorageError, open_storage
+from storage.base import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ async def close_period(
     *,
     dry_run: bool = False,
     page: int = PAGE,
+    progress: Callable[[int], None] | None = None,
 ) -> PeriodClosed:
     """Estimate and store every account `period` still lacks a reading for (`dry_run`: only
     count them). Raises PeriodStillOpen for the current month or a later one."""
@@ -128,6 +130,8 @@ async def close_period(
             stored = set(await storage.record_estimates(estimates))
             estimates = [estimate for estimate in estimates if estimate[0] in stored]
         closed.estimated.update(bill.basis.value for _, _, bill in estimates)
+        if progress is not None:
+            progress(len(numbers))
     return closed
 
 
@@ -180,9 +184,16 @@ async def close_period_command(settings: Settings, args: argparse.Namespace) -> 
         print(f"meterbot: close-period: --period must look like YYYY-MM (got {args.period!r})",
               file=sys.stderr)  # fmt: skip
         return 2
-    storage = await open_storage(settings.storage.url)
+    from bot.operator import open_operator_database
+
+    storage = await open_operator_database(settings)
     try:
-        closed = await close_period(storage, settings, period, now, dry_run=args.dry_run)
+        with tqdm(
+            unit=" accounts", desc=f"close {period}", disable=not sys.stderr.isatty()
+        ) as bar:
+            closed = await close_period(
+                storage, settings, period, now, dry_run=args.dry_run, progress=bar.update
+            )
     except PeriodStillOpen as exc:
         print(f"meterbot: close-period: {exc}", file=sys.stderr)
         return 2

@@ -1,8 +1,8 @@
 """`meterbot db copy --to postgresql://…`: move a SQLite deployment's data to PostgreSQL.
 
-Both databases are opened through `open_storage` first, which brings both schemas to the same
-version; the rows then move through `storage.copy`. Stop the bot before copying: rows written
-after the copy started are not in the target.
+Both databases are opened through `bot.database.open_database` first, which brings both
+schemas to the same version; the rows then move through `storage.copy`. Stop the bot before
+copying: rows written after the copy started are not in the target.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from pathlib import Path
 
 import aiosqlite
 import asyncpg
+from tqdm import tqdm
 
 from bot.config import Settings
-from storage.base import StorageError, hide_password, open_storage, without_password
+from bot.database import database_line, describe, open_database
+from storage.base import StorageError, hide_password, without_password
 from storage.copy import CopyReport, copy_database, sqlite_path
 
 
@@ -26,10 +28,13 @@ async def copy_command(settings: Settings, args: argparse.Namespace) -> int:
     if problem:
         print(f"meterbot: {problem}", file=sys.stderr)
         return 2
-    print(f"copying {source_url} → {hide_password(target_url)}")
-    for url in (source_url, target_url):
-        storage = await open_storage(url)  # applies migrations: both at the same version
+    print(f"copying {describe(source_url)} → {describe(target_url)}")
+    # Both are migrated, so both are at the same version. The source must exist already (a
+    # fresh empty one means the wrong folder or configuration); the target is made here.
+    for url, create in ((source_url, False), (target_url, True)):
+        storage = await open_database(url, create=create, say=_say)
         await storage.close()
+    _say(database_line(source_url))
     try:
         report = await _copy(sqlite_path(source_url), target_url)
     except StorageError as exc:
@@ -58,7 +63,15 @@ async def _copy(source_path: str, target_url: str) -> CopyReport:
         raise StorageError(f"cannot connect to {hide_password(target_url)}: {message}") from None
     try:
         async with aiosqlite.connect(source_path, isolation_level=None) as source:
-            return await copy_database(source, target)
+            with tqdm(unit=" rows", desc="copy", disable=not sys.stderr.isatty()) as bar:
+                done: dict[str, int] = {}
+
+                def progress(table: str, copied: int) -> None:
+                    bar.set_description(f"copy {table}", refresh=False)
+                    bar.update(copied - done.get(table, 0))
+                    done[table] = copied
+
+                return await copy_database(source, target, progress=progress)
     finally:
         await target.close()
 
@@ -75,3 +88,7 @@ def _print_report(report: CopyReport) -> None:
         print("verified: every table's row count and the readings checksum match")
     else:
         print("MISMATCH: the target differs from the source; do not switch over", file=sys.stderr)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)

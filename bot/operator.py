@@ -30,6 +30,7 @@ from tqdm import tqdm
 from billing_core.models import Period, Register
 from bot.config import Settings
 from bot.csv_files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
+from bot.database import database_line, open_database
 from bot.import_reader import read_chunks
 from storage.accounts_csv import DEFAULT_OPTIONS, HeaderError, ReadOptions
 from storage.base import (
@@ -39,7 +40,6 @@ from storage.base import (
     StorageError,
     UpsertCounts,
     connect_storage,
-    open_storage,
 )
 from storage.import_rows import RowBatch, StagedRows
 
@@ -64,7 +64,7 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
         ignore_unknown_columns=args.ignore_unknown_columns,
     )
     with text:
-        storage = await open_storage(settings.storage.url)
+        storage = await open_operator_database(settings)
         # The database thread takes the GIL back after every SQLite call while a file read in
         # this process is parsed without pause; at the default 5 ms switch interval each of
         # those waits left the database idle.
@@ -242,7 +242,13 @@ async def export_command(settings: Settings, args: argparse.Namespace) -> int:
         out = partial.open("w", encoding="utf-8", newline="") if partial else None
     except OSError as exc:
         return _fail("export-readings", f"{target}: cannot write: {exc.strerror or exc}")
-    storage = await open_storage(settings.storage.url)
+    try:
+        storage = await open_operator_database(settings)
+    except BaseException:
+        if out and partial:
+            out.close()
+            partial.unlink(missing_ok=True)
+        raise
     count = 0
     excel = bool(args.excel)
     try:
@@ -277,12 +283,27 @@ async def export_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def open_operator_database(settings: Settings) -> Storage:
+    """The configured database for an operator command, said on standard error; refused
+    (bot.database.NoDatabase) when it does not exist yet."""
+    url = settings.storage.url
+    storage = await open_database(url, create=False, say=_say)
+    _say(database_line(url))
+    return storage
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
 async def migrate_command(settings: Settings, args: argparse.Namespace) -> int:
-    storage = await connect_storage(settings.storage.url)
+    url = settings.storage.url
+    storage = await connect_storage(url)
     try:
         applied = await storage.migrate()
     finally:
         await storage.close()
+    _say(database_line(url))
     if applied:
         print(f"applied migrations {', '.join(map(str, applied))}")
     else:

@@ -23,6 +23,17 @@ class StorageError(Exception):
     """The database could not be reached or refused an operation."""
 
 
+class SchemaTooNew(StorageError):
+    """The database's schema is newer than this code knows: a newer meterbot migrated it."""
+
+
+def schema_too_new(found: int, known: int) -> SchemaTooNew:
+    return SchemaTooNew(
+        f"the schema is version {found}, newer than this meterbot knows ({known}): a newer "
+        "meterbot has migrated it; run that version, or restore the backup taken before it"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class ChatProfile:
     chat: ChatRef
@@ -187,7 +198,11 @@ class LeaderLock(Protocol):
 class Storage(Protocol):
     # -- lifecycle -------------------------------------------------------------------------
     async def migrate(self) -> list[int]:
-        """Apply pending migrations; return the versions applied (empty when up to date)."""
+        """Apply pending migrations; return the versions applied (empty when up to date).
+        SchemaTooNew when the database has a version this code does not know."""
+
+    async def schema_version(self) -> int:
+        """The newest schema version applied to the database; 0 when it has none (empty)."""
 
     async def ping(self) -> bool: ...
 

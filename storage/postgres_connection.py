@@ -14,7 +14,7 @@ from typing import Self
 import asyncpg
 
 from storage import migrations
-from storage.base import LeaderLock, StorageError, without_password
+from storage.base import LeaderLock, StorageError, schema_too_new, without_password
 from storage.chats import ChatRef
 from storage.leader import PostgresLeaderLock
 
@@ -116,7 +116,10 @@ class PostgresConnection:
                 "name text NOT NULL, applied_at timestamptz NOT NULL)"
             )
             done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_version")}
-            for migration in migrations.load("postgres"):
+            known = migrations.load("postgres")
+            if done and max(done) > known[-1].version:
+                raise schema_too_new(max(done), known[-1].version)
+            for migration in known:
                 if migration.version in done:
                     continue
                 await conn.execute(migration.sql)
@@ -128,6 +131,13 @@ class PostgresConnection:
                 )
                 applied.append(migration.version)
         return applied
+
+    async def schema_version(self) -> int:
+        async with self._conn() as conn:
+            if await conn.fetchval("SELECT to_regclass('schema_version')") is None:
+                return 0
+            newest = await conn.fetchval("SELECT max(version) FROM schema_version")
+        return int(newest or 0)
 
     async def schema_versions(self) -> list[int]:
         async with self._conn() as conn:

@@ -168,6 +168,12 @@ class SqliteConnection:
     async def migrate(self) -> list[int]:
         return await self._on_thread(_migrate, migrations.load("sqlite"))
 
+    async def schema_version(self) -> int:
+        if "schema_version" not in await self.table_names():
+            return 0
+        row = await self._one("SELECT coalesce(max(version), 0) FROM schema_version")
+        return int(row[0])
+
     async def schema_versions(self) -> list[int]:
         rows = await self._all("SELECT version FROM schema_version ORDER BY version")
         return [int(r[0]) for r in rows]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from storage import migrations
-from storage.base import StorageError
+from storage.base import StorageError, schema_too_new
 from storage.sqlite_rows import _stamp
 
 T = TypeVar("T")
@@ -64,6 +64,10 @@ def _migrate(conn: sqlite3.Connection, pending: list[migrations.Migration]) -> l
         "CREATE TABLE IF NOT EXISTS schema_version ("
         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
     )
+    newest = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    known = max((m.version for m in pending), default=0)
+    if newest is not None and newest > known:
+        raise schema_too_new(newest, known)
     applied: list[int] = []
     for migration in pending:
         if _has_version(conn, migration.version):

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import sys
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -192,7 +194,9 @@ def test_close_period_on_the_command_line(
 
     asyncio.run(seeded())
     assert close("--dry-run") == 0
-    assert f"{last_month}: would estimate 1 accounts (average 1)" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert f"{last_month}: would estimate 1 accounts (average 1)" in captured.out
+    assert "close " not in captured.err  # no terminal, no progress bar
     assert close("--period", str(last_month)) == 0
     assert f"{last_month}: estimated 1 accounts (average 1)" in capsys.readouterr().out
     assert close() == 0  # the default is the month just ended: nothing is left to do
@@ -257,3 +261,26 @@ async def test_closing_deducts_a_credit_when_estimates_may_use_it(
     # 800.00 − 300.00 credit = 500.00, nothing left over
     assert (bill.total, bill.credit) == (Decimal("500.00"), Decimal(0))
     assert [line.amount for line in bill.lines if line.label == "balance"] == [Decimal("-300.00")]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_closing_shows_its_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/db.sqlite3"\n')
+    assert main(["--config", str(config), "db", "migrate"]) == 0
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+
+    assert main(["--config", str(config), "close-period", "--dry-run"]) == 0
+
+    shown = terminal.getvalue()
+    assert "\rclose " in shown  # the bar, drawn and redrawn in place
+    assert " accounts" in shown

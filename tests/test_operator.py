@@ -28,10 +28,25 @@ SAMPLE = ROOT / "examples" / "accounts.sample.csv"
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
+def config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A configuration whose database `meterbot db migrate` has made, as an operator would."""
     path = tmp_path / "config.toml"
     path.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/db/meterbot.sqlite3"\n')
+    assert main(["--config", str(path), "db", "migrate"]) == 0
+    capsys.readouterr()
     return path
+
+
+@pytest.fixture
+def no_database(tmp_path: Path) -> Path:
+    path = tmp_path / "elsewhere.toml"
+    path.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/nowhere/meterbot.sqlite3"\n')
+    return path
+
+
+def complaints(err: str) -> list[str]:
+    """Standard error without the line naming the database the command used."""
+    return [line for line in err.splitlines() if not line.startswith("database sqlite:///")]
 
 
 def run(config: Path, *argv: str) -> int:
@@ -177,7 +192,7 @@ def test_unusable_file_is_one_line_and_exit_2(
 
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert len(captured.err.splitlines()) == 1
+    assert len(complaints(captured.err)) == 1
     assert message in captured.err
     assert path in captured.err
 
@@ -400,7 +415,7 @@ def test_export_into_a_folder_is_refused_before_anything_is_written(
     assert capsys.readouterr().err == (
         f"meterbot: export-readings: {folder}: cannot write: it is a folder; name a file\n"
     )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "exports"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml", "db", "exports"]
 
 
 def test_export_that_cannot_be_put_in_place_leaves_no_part_file(
@@ -417,9 +432,9 @@ def test_export_that_cannot_be_put_in_place_leaves_no_part_file(
 
     assert run(config, "export-readings", "--period", "2026-02", "--output", str(output)) == 2
 
-    assert capsys.readouterr().err == (
-        f"meterbot: export-readings: {output}: cannot write: Permission denied\n"
-    )
+    assert complaints(capsys.readouterr().err) == [
+        f"meterbot: export-readings: {output}: cannot write: Permission denied"
+    ]
     assert not output.exists()
     assert not (tmp_path / "february.csv.part").exists()
 
@@ -433,12 +448,17 @@ def test_export_refuses_a_bad_period(
     assert err == f"meterbot: export-readings: --period must look like YYYY-MM (got {period!r})\n"
 
 
-def test_db_migrate_then_up_to_date(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(config, "db", "migrate") == 0
-    every = ", ".join(str(m.version) for m in migrations.load("sqlite"))
-    assert capsys.readouterr().out == f"applied migrations {every}\n"
-    assert run(config, "db", "migrate") == 0
-    assert capsys.readouterr().out == "schema up to date\n"
+def test_db_migrate_then_up_to_date(
+    no_database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(no_database, "db", "migrate") == 0
+    every = [m.version for m in migrations.load("sqlite")]
+    assert capsys.readouterr().out == f"applied migrations {', '.join(map(str, every))}\n"
+    assert run(no_database, "db", "migrate") == 0
+    captured = capsys.readouterr()
+    assert captured.out == "schema up to date\n"
+    database = f"sqlite:///{no_database.parent}/nowhere/meterbot.sqlite3"
+    assert captured.err == f"database {database} (schema version {every[-1]})\n"
 
 
 def test_imported_last_readings_are_current(config: Path) -> None:
@@ -508,7 +528,9 @@ def test_a_reader_that_stops_early_ends_the_import_quietly(config: Path, tmp_pat
 
     assert first == b"added 1, updated 0, rejected 20000\n"
     assert code == 141
-    assert errors == ""  # no traceback, no complaint while Python shuts down
+    # No traceback, no complaint while Python shuts down: only the database it used.
+    assert errors.startswith("database sqlite:///")
+    assert len(errors.splitlines()) == 1
     assert asyncio.run(stored(config, "2000000000"))[1] == 1
 
 

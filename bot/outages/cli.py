@@ -17,7 +17,7 @@ from typing import TextIO
 from billing_core.outages import OutageStatus
 from bot.config import Settings
 from bot.csv_files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
-from storage.base import open_storage
+from bot.operator import open_operator_database
 from storage.csv_header import HeaderError
 from storage.outages import OutageStore, SaveAction, StoredOutage, outage_store
 from storage.outages_csv import read_outages
@@ -38,7 +38,7 @@ async def outages_command(settings: Settings, args: argparse.Namespace) -> int:
         except FileRefused as exc:
             return _fail(f"{path}: {exc}")
         with text:
-            storage = await open_storage(settings.storage.url)
+            storage = await open_operator_database(settings)
             try:
                 return await import_outages(
                     outage_store(storage), text, str(path), settings, sys.stdout,
@@ -46,7 +46,7 @@ async def outages_command(settings: Settings, args: argparse.Namespace) -> int:
                 )  # fmt: skip
             finally:
                 await storage.close()
-    storage = await open_storage(settings.storage.url)
+    storage = await open_operator_database(settings)
     try:
         store = outage_store(storage)
         if action == "list":

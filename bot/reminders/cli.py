@@ -26,7 +26,7 @@ from bot.reminders.campaigns import (
 from bot.reminders.channels import channel_senders
 from bot.reminders.model import CampaignSummary, Clock, ReminderKind, SkipReason, utc_now
 from bot.reminders.service import ReminderService
-from storage.base import RecipientStatus, Storage, open_storage
+from storage.base import RecipientStatus, Storage
 
 NO_CHANNEL = (
     "no channel token configured ([telegram] token, [viber] auth_token, [max] token): "
@@ -35,8 +35,10 @@ NO_CHANNEL = (
 
 
 async def remind_command(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.operator import open_operator_database
+
     kind = ReminderKind(args.kind)
-    storage = await open_storage(settings.storage.url)
+    storage = await open_operator_database(settings)
     try:
         async with channel_senders(settings, storage) as senders:
             if args.dry_run:

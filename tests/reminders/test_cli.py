@@ -72,8 +72,11 @@ def test_without_a_channel_token_it_says_so_in_one_line(
     config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/db.sqlite3"\n', encoding="utf-8")
     for name in ("METERBOT_TELEGRAM__TOKEN", "METERBOT_VIBER__AUTH_TOKEN"):
         monkeypatch.delenv(name, raising=False)
+    assert main(["--config", str(config), "db", "migrate"]) == 0
+    capsys.readouterr()
     assert main(["--config", str(config), "remind", "opening"]) == 1
-    err = capsys.readouterr().err.strip().splitlines()
+    database, *err = capsys.readouterr().err.strip().splitlines()
+    assert database.startswith("database sqlite:///")
     assert len(err) == 1
     assert "no channel token configured" in err[0]
     assert "nothing was sent" in err[0]

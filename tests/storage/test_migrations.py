@@ -65,3 +65,40 @@ async def test_a_folder_that_cannot_be_made_is_one_storage_error(tmp_path: Path)
 
     with pytest.raises(StorageError, match=r"cannot create the folder for .*file/db/m\.sqlite3"):
         await open_storage(f"sqlite:///{tmp_path}/file/db/m.sqlite3")
+
+
+async def test_schema_version_is_0_before_and_the_newest_after(url: str) -> None:
+    from storage.base import connect_storage
+
+    storage = await connect_storage(url)
+    try:
+        assert await storage.schema_version() == 0
+        await storage.migrate()
+        engine = "sqlite" if url.startswith("sqlite") else "postgres"
+        assert await storage.schema_version() == migrations.load(engine)[-1].version
+    finally:
+        await storage.close()
+
+
+async def test_a_schema_newer_than_the_code_refuses_to_open(url: str) -> None:
+    from storage.base import SchemaTooNew
+
+    storage = await open_storage(url)  # the schema is current
+    await storage.close()
+    newest = migrations.load("sqlite")[-1].version
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        conn.execute("INSERT INTO schema_version VALUES (?, 'later', '2030-01-01')", (newest + 1,))
+        conn.commit()
+        conn.close()
+    else:
+        import asyncpg
+
+        conn = await asyncpg.connect(url)
+        await conn.execute("INSERT INTO schema_version VALUES ($1, 'later', now())", newest + 1)
+        await conn.close()
+
+    with pytest.raises(SchemaTooNew, match=f"version {newest + 1}, newer than this meterbot"):
+        await open_storage(url)
