@@ -80,8 +80,9 @@ examples:
 
 exit codes:
   0  every row was taken (import); done (list, cancel)
-  1  the file was read but some rows were rejected (import), or the database failed
-  2  the file cannot be read: missing, wrong encoding, wrong header; an unknown outage id
+  1  the file was read but some rows were rejected (import); no such outage (cancel); or the
+     database failed
+  2  the file cannot be read: missing, wrong encoding, wrong header
 {_NO_DB[1:]}""",
     "viber": """\
 example:

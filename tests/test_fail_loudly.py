@@ -187,6 +187,9 @@ def test_operator_commands_refuse_a_database_that_is_not_there(
         ["max", "delete-webhook"],
         ["db", "migrate"],
         ["db", "copy"],
+        ["outages", "import"],
+        ["outages", "list"],
+        ["outages", "cancel"],
     ],
 )
 def test_every_command_has_an_example_and_its_exit_codes(

@@ -448,9 +448,7 @@ def test_export_refuses_a_bad_period(
     assert err == f"meterbot: export-readings: --period must look like YYYY-MM (got {period!r})\n"
 
 
-def test_db_migrate_then_up_to_date(
-    no_database: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_db_migrate_then_up_to_date(no_database: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(no_database, "db", "migrate") == 0
     every = [m.version for m in migrations.load("sqlite")]
     assert capsys.readouterr().out == f"applied migrations {', '.join(map(str, every))}\n"

@@ -18,9 +18,12 @@ HEADER = "id,kind,starts,ends,reason,house_id,address,status\n"
 
 
 @pytest.fixture
-def config(tmp_path: Path) -> Path:
+def config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A configuration whose database `meterbot db migrate` has made, as an operator would."""
     path = tmp_path / "config.toml"
     path.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/db/meterbot.sqlite3"\n')
+    assert main(["--config", str(path), "db", "migrate"]) == 0
+    capsys.readouterr()
     return path
 
 
@@ -142,7 +145,9 @@ def test_an_unreadable_file_is_exit_2_and_nothing_changes(
     config: Path, tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run(config, "outages", "import", write(tmp_path, content)) == 2
-    assert capsys.readouterr().err.startswith("meterbot: outages: ")
+    database, complaint = capsys.readouterr().err.splitlines()
+    assert database.startswith("database sqlite:///")  # the database it would have used
+    assert complaint.startswith("meterbot: outages: ")
     assert run(config, "outages", "import", str(tmp_path / "missing.csv")) == 2
 
 
