@@ -28,12 +28,13 @@ from bot.housekeeping import keep_tidy
 from bot.http import build_http_app, start_http
 from bot.leadership import lead
 from bot.logs import secrets_of, setup_logging
-from bot.observability import Metrics
+from bot.observability import Metrics, StorageErrorsLogged
 from bot.run_lock import serving_lock
 from bot.supervisor import Supervisor
 from bot.version import meterbot_version
 from bot.wiring import build_engine, require_tariffs_now
 from storage.base import Storage
+from storage.downtime import Downtime
 
 if TYPE_CHECKING:
     from bot.outages.notices import OutageNotices
@@ -158,9 +159,19 @@ async def serve(settings: Settings, storage: Storage) -> int:
     Every long-running task runs under one supervisor (bot/supervisor.py) and every channel
     reports whether it serves to one `Health` (bot/health.py), which `/healthz` reads."""
     metrics = Metrics()
+    # Counted wherever logged; first among the handlers (see StorageErrorsLogged).
+    counting = StorageErrorsLogged(metrics)
+    logging.getLogger().handlers.insert(0, counting)
+    try:
+        return await _serve(settings, storage, metrics)
+    finally:
+        logging.getLogger().removeHandler(counting)
+
+
+async def _serve(settings: Settings, storage: Storage, metrics: Metrics) -> int:
     supervisor = Supervisor(metrics)
     health = Health(settings.http.unhealthy_after_seconds, gauge=metrics)
-    engine = build_engine(settings, storage, observer=metrics)
+    engine = build_engine(settings, storage, observer=metrics, downtime=Downtime(log))
     app = build_http_app(settings, storage, metrics, health)
     senders: dict[str, ChannelSender] = {}
     async with contextlib.AsyncExitStack() as stack:

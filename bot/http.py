@@ -18,6 +18,7 @@ from bot.health import Health
 from bot.http_guard import IDLE_TIMEOUT_SECONDS, MAX_BODY_BYTES, guard
 from bot.observability import Metrics
 from storage.base import Storage
+from storage.downtime import COUNTED
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,9 @@ async def _ping(storage: Storage) -> bool:
         async with asyncio.timeout(PING_TIMEOUT_SECONDS):
             return bool(await storage.ping())
     except TimeoutError:
-        log.warning("storage ping timed out after %.1f s", PING_TIMEOUT_SECONDS)
+        log.warning("storage ping timed out after %.1f s", PING_TIMEOUT_SECONDS, extra=COUNTED)
     except Exception as exc:  # any driver error means the same to a probe: not ready
-        log.warning("storage ping failed: %s", exc)
+        log.warning("storage ping failed: %s", exc, extra=COUNTED)
     return False
 
 

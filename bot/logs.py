@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from billing_core.identifiers import normalize_account
 from billing_core.models import Account, Meter, MeterKind
 from bot.config import LoggingSettings, Settings
+from bot.pseudonyms import tag
 
 CONTEXT_FIELDS = ("channel", "update_id", "account")
 # Libraries that log, at DEBUG, statements with their parameters, updates or request bodies:
@@ -69,7 +70,7 @@ def log_context(
     if update_id is not None:
         values["update_id"] = str(update_id)
     if account is not None:
-        values["account"] = mask_account(account)
+        values["account"] = shown_account(account)
     token = _context.set(values)
     try:
         yield
@@ -87,7 +88,7 @@ class ContextFilter(logging.Filter):
                 setattr(record, name, current.get(name))
         account = getattr(record, "account", None)
         if account is not None and not _is_masked(account):
-            record.account = mask_account(account)
+            record.account = shown_account(account)
         return True
 
 
@@ -242,8 +243,18 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+def shown_account(account: Account | str) -> str:
+    """`12345-***-** #3fa2c1`: masked, and a pseudonym that tells accounts apart within this
+    process (bot/pseudonyms.py); `***` for text that is not an account number."""
+    masked = mask_account(account)
+    if masked == "***":
+        return masked
+    number = account.number if isinstance(account, Account) else normalize_account(account)
+    return f"{masked} {tag(number or '')}"
+
+
 def _is_masked(value: object) -> bool:
-    return isinstance(value, str) and (value == "***" or value.endswith("-***-**"))
+    return isinstance(value, str) and (value == "***" or "-***-**" in value)
 
 
 def _prefixed(prefix: str, value: object) -> str | None:

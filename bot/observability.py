@@ -8,6 +8,7 @@ prometheus-client.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from prometheus_client import (
 )
 
 from bot.version import meterbot_version
+from storage.base import StorageError
 
 # A chat turn is usually a few storage round trips; a slow one waits on the network.
 HANDLER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -175,3 +177,24 @@ class Metrics:
     def render(self) -> bytes:
         """The registry in the Prometheus text exposition format."""
         return generate_latest(self.registry)
+
+
+class StorageErrorsLogged(logging.Handler):
+    """Counts every log record that reports a storage failure (a StorageError as its exception
+    or among its arguments) into `meterbot_storage_errors_total`, so that a failure logged
+    anywhere (the month's closing, reminders, housekeeping) is counted; records marked as
+    counted where they were made (`storage.downtime.COUNTED`) are left alone. Put it first
+    among the root's handlers: the output handler's redaction clears a record's arguments."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        super().__init__(level=logging.WARNING)
+        self.metrics = metrics
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "storage_error_counted", False):
+            return
+        found: list[object] = [record.exc_info[1]] if record.exc_info else []
+        if isinstance(record.args, tuple):
+            found.extend(record.args)
+        if any(isinstance(item, StorageError) for item in found):
+            self.metrics.on_storage_error()

@@ -19,6 +19,7 @@ from dialogs.engine import Clock, DialogEngine
 from dialogs.observer import DialogObserver
 from dialogs.offices import load_offices
 from storage.base import Storage, open_storage
+from storage.downtime import Downtime
 
 
 def dialog_config(settings: Settings) -> DialogConfig:
@@ -57,12 +58,13 @@ def build_engine(
     storage: Storage,
     clock: Clock | None = None,
     observer: DialogObserver | None = None,
+    downtime: Downtime | None = None,
 ) -> DialogEngine:
     """The one place the dialog engine is put together (every channel shares it)."""
     config = dialog_config(settings)
     if clock is None:
-        return DialogEngine(storage, config, observer=observer)
-    return DialogEngine(storage, config, clock, observer)
+        return DialogEngine(storage, config, observer=observer, downtime=downtime)
+    return DialogEngine(storage, config, clock, observer, downtime)
 
 
 def require_tariffs_now(settings: Settings) -> None:

@@ -61,6 +61,7 @@ from dialogs.texts import DEFAULT_LOCALE, LOCALES, say
 from dialogs.turn import Turn
 from dialogs.typed import command_name
 from storage.base import ChatProfile, ChatSnapshot, DialogState, Storage, StorageError
+from storage.downtime import Downtime
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,11 @@ class DialogEngine:
         config: DialogConfig,
         clock: Clock = _utc_now,
         observer: DialogObserver | None = None,
+        downtime: Downtime | None = None,
     ) -> None:
         self.storage = storage
+        # One log line per storage outage, not a traceback per resident (storage/downtime.py).
+        self.downtime = downtime or Downtime(log)
         self.config = config
         self.clock = clock
         self.observer: DialogObserver = observer or NoObserver()
@@ -137,12 +141,16 @@ class DialogEngine:
                     return []
                 if snapshot.profile is not None:
                     locale = snapshot.profile.locale
-                return await self._step(event, snapshot)
-        except Exception as exc:
-            log.exception("dialog step failed for %s", event.chat.channel)
-            if isinstance(exc, StorageError):
-                self.observer.on_storage_error()
+                replies = await self._step(event, snapshot)
+        except StorageError as exc:
+            self.observer.on_storage_error()
+            self.downtime.failed(exc, f"a {event.chat.channel} turn")
             return [Reply(say(locale, "oops"))]
+        except Exception:
+            log.exception("dialog step failed for %s", event.chat.channel)
+            return [Reply(say(locale, "oops"))]
+        self.downtime.ok()
+        return replies
 
     async def _lifecycle(self, event: Lifecycle) -> list[Reply]:
         chat = event.chat

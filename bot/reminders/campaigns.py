@@ -7,6 +7,7 @@ here: console residents are never reminded, and without any channel token nothin
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from billing_core.window import SubmissionWindow
 from bot.reminders.model import CampaignSummary, Clock, ReminderKind, SkipReason
 from bot.reminders.sender import CampaignSender
 from storage.base import Campaign, Recipient, Storage
+
+log = logging.getLogger(__name__)
 
 
 class WindowNotOpen(Exception):
@@ -74,6 +77,15 @@ async def open_campaign(
     if existing is None:
         rows, left_out = await choose_recipients(storage, kind, period, channels)
         campaign_id, created = await storage.create_campaign(kind.value, period, rows, clock())
+        if created:
+            log.info(
+                "%s campaign %s for %s created: %d recipients, %d left out",
+                kind.value,
+                campaign_id,
+                period,
+                len(rows),
+                sum(left_out.values()),
+            )
     else:
         campaign_id, created = existing.id, False
     campaign = await storage.get_campaign(campaign_id)

@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from bot.channels import ChannelSender
 from bot.config import Settings
+from bot.pseudonyms import tag
 from bot.reminders.campaigns import (
     WindowNotOpen,
     current_period,
@@ -152,8 +153,9 @@ async def dry_run(
 
 
 def masked(account: str) -> str:
-    """12345-***-**: enough for an operator to tell rows apart, not a full account number."""
-    return f"{account[:5]}-***-**"
+    """12345-***-** #3fa2c1: not the full account number, but two accounts of one building
+    (the same first five digits) still print as two (bot/pseudonyms.py)."""
+    return f"{account[:5]}-***-** {tag(account)}"
 
 
 def _by_count(counts: Counter[str]) -> str:

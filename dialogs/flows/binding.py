@@ -52,6 +52,9 @@ def _until(turn: Turn, failures: list[datetime], limit: int) -> datetime | None:
     return sorted(failures)[-limit] + timedelta(minutes=turn.config.bind_lock_minutes)
 
 
+log = logging.getLogger(__name__)
+
+
 async def locked_until(turn: Turn) -> datetime | None:
     """When the chat may try again, if it has used up its tries."""
     failures = await turn.storage.bind_failures_since(turn.chat_key, _since(turn))
@@ -181,6 +184,14 @@ async def complete_binding(turn: Turn, account: Account, key: str) -> Reply:
     existing = await turn.bindings()
     alias = turn.t("alias_first") if not existing else turn.t("alias_nth", n=len(existing) + 1)
     created = await turn.bind(account.number, alias)
+    if created:
+        how = "by phone" if key == "bind_by_phone" else "by account and serial"
+        log.info(
+            "account bound %s (%d bound to this chat)",
+            how,
+            len(existing) + 1,
+            extra={"account": account.number, "channel": turn.chat.channel},
+        )
     turn.update_profile(current_account=account.number)
     turn.goto(MENU)
     submit = ((submit_button(turn, account.number),), back_to_menu(turn))

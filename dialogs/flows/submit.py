@@ -8,6 +8,7 @@ The draft, the keypad, the screens and the refusals live in sibling modules.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 from billing_core.bills import compute_bill
@@ -77,6 +78,9 @@ __all__ = [
 ]
 
 # -- starting --------------------------------------------------------------------------------
+
+
+log = logging.getLogger(__name__)
 
 
 async def start(turn: Turn, number: str | None = None) -> list[Reply]:
@@ -312,6 +316,12 @@ async def confirm(turn: Turn) -> list[Reply]:
         draft.account.number, new_reading, bill, turn.update_id
     )
     if not stored.duplicate:
+        log.info(
+            "reading accepted for %s (%s)",
+            draft.period,
+            "billed " + bill.basis.value if bill is not None else "first reading, no bill",
+            extra={"account": draft.account.number, "channel": turn.chat.channel},
+        )
         turn.observer.on_reading_accepted(turn.chat.channel)
         if bill is not None:
             turn.observer.on_bill_computed(bill.basis.value)

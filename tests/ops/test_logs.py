@@ -19,6 +19,7 @@ from bot.config import (
     ViberSettings,
 )
 from bot.logs import Redactor, log_context, mask_account, secrets_of, setup_logging
+from bot.pseudonyms import tag
 
 TELEGRAM_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawq"
 VIBER_TOKEN = "4453b6ac12345678-e02c5f12174805f9-daec9cbb5448c51f"
@@ -85,7 +86,8 @@ def test_text_format_carries_context_and_hides_secrets(output: io.StringIO) -> N
     with log_context(channel="telegram", update_id=42, account="12345-678-90"):
         log.info("bound by phone %s", "+7 (999) 123-45-67")
     line = output.getvalue().strip()
-    assert line.endswith("INFO meterbot.test [telegram #42 12345-***-**] bound by phone [phone]")
+    shown = f"12345-***-** {tag('1234567890')}"
+    assert line.endswith(f"INFO meterbot.test [telegram #42 {shown}] bound by phone [phone]")
 
 
 def test_json_format_is_one_object_per_line(output: io.StringIO) -> None:
@@ -99,7 +101,7 @@ def test_json_format_is_one_object_per_line(output: io.StringIO) -> None:
     assert (first["channel"], first["update_id"], first["account"]) == (
         "viber",
         "5012",
-        "12345-***-**",
+        f"12345-***-** {tag('1234567890')}",
     )
     assert first["level"] == "WARNING"
     assert "account" not in second
@@ -135,7 +137,7 @@ def test_context_is_restored_after_the_block(output: io.StringIO) -> None:
     assert (inner["channel"], inner["update_id"], inner["account"]) == (
         "telegram",
         "2",
-        "98765-***-**",
+        f"98765-***-** {tag('9876543210')}",
     )
     assert (outer["update_id"], "account" in outer) == ("1", False)
 
@@ -163,3 +165,16 @@ def test_secrets_of_settings_include_tokens_and_the_database_password() -> None:
     redact = Redactor(secrets_of(settings))
     text = f"connect postgresql://meterbot:s3cr3t-pass@db/meterbot; viber {VIBER_TOKEN}"
     assert redact(text) == "connect postgresql://meterbot:[secret]@db/meterbot; viber [secret]"
+
+
+def test_accounts_of_one_building_are_told_apart(output: io.StringIO) -> None:
+    log = _log("text", output)
+    for number in ("1234567890", "1234567891", "1234567890"):
+        log.info("reading accepted", extra={"account": number})
+
+    shown = [line.split("[", 1)[1].split("]", 1)[0] for line in output.getvalue().splitlines()]
+
+    assert all(s.startswith("12345-***-** #") for s in shown)  # masked all the same...
+    assert shown[0] != shown[1]  # ...but two flats are two pseudonyms
+    assert shown[0] == shown[2]  # and one flat keeps its own
+    assert "67890" not in output.getvalue()

@@ -13,6 +13,7 @@ import pytest
 from billing_core.models import Period
 from bot.cli import main
 from bot.config import Settings
+from bot.pseudonyms import tag
 from bot.reminders.cli import dry_run, remind
 from bot.reminders.model import ReminderKind
 from storage.base import Storage, open_storage
@@ -38,9 +39,10 @@ async def test_dry_run_lists_masked_accounts_and_writes_nothing(storage: Storage
     )
     text = out.getvalue()
     assert code == 0
-    assert "77000-***-**  telegram  home 1\n" in text
-    assert "77000-***-**  viber     home 2  (left out: channel not configured)" in text
-    assert "77000-***-**  console   home 3  (left out: channel not configured)" in text
+    shown = {n: f"77000-***-** {tag(f'770000000{n}')}" for n in (1, 2, 3)}
+    assert f"{shown[1]}  telegram  home 1\n" in text
+    assert f"{shown[2]}  viber     home 2  (left out: channel not configured)" in text
+    assert f"{shown[3]}  console   home 3  (left out: channel not configured)" in text
     assert "home 4" not in text  # reminders off
     assert "7700000001" not in text  # never the full number
     assert "would reach 1: telegram 1" in text
@@ -105,3 +107,7 @@ def test_dry_run_from_the_command_line(
     assert "no channel token configured" in out
     assert "would reach 0: nobody" in out
     assert out.count("(left out: channel not configured)") == 3
+    # Three accounts of one building: masked alike, told apart by their pseudonyms.
+    rows = [line.split()[:2] for line in out.splitlines() if "-***-**" in line]
+    assert len(rows) == 3
+    assert len({tuple(row) for row in rows}) == 3
