@@ -24,6 +24,7 @@ HEADER = "account,as_of,balance,last_payment_date,last_payment_amount\n"
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/db/meterbot.sqlite3"\n')
+    assert main(["--config", str(path), "db", "migrate"]) == 0  # as an operator creates one
     assert main(["--config", str(path), "import-accounts", str(ACCOUNTS)]) == 0
     return path
 
