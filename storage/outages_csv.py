@@ -97,11 +97,13 @@ def read_outages(text: TextIO, tz: tzinfo, *, ignore_unknown: bool = False) -> O
             shared = {name: row.get(name, "") for name in SHARED}
             draft = drafts[ref] = _Draft(line, shared)
         draft.lines.append(line)
+        reasons = _check_shared(draft, row)
         try:
-            _check_shared(draft, row)
             building = _building(row)
         except RowError as exc:
-            draft.errors.append((line, str(exc)))
+            reasons.append(str(exc))
+        if reasons:  # every reason of the row at once, as the accounts CSV reports them
+            draft.errors.append((line, "; ".join(reasons)))
             continue
         if building not in draft.buildings:
             draft.buildings.append(building)
@@ -140,7 +142,9 @@ def _records(text: TextIO, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         raise HeaderError(f"line {start}: not valid CSV: {exc}") from None
 
 
-def _check_shared(draft: _Draft, row: dict[str, str]) -> None:
+def _check_shared(draft: _Draft, row: dict[str, str]) -> list[str]:
+    """What the row says differently from its outage's first row (the reasons, if any)."""
+    reasons = []
     for name in SHARED:
         value = row.get(name, "")
         if not value:
@@ -148,10 +152,11 @@ def _check_shared(draft: _Draft, row: dict[str, str]) -> None:
         if not draft.shared.get(name):
             draft.shared[name] = value
         elif value != draft.shared[name]:
-            raise RowError(
+            reasons.append(
                 f"{name} {value!r} differs from {draft.shared[name]!r} on line "
                 f"{draft.first_line} (an outage has one {name})"
             )
+    return reasons
 
 
 def _building(row: dict[str, str]) -> BuildingRef:
@@ -175,19 +180,27 @@ def _building(row: dict[str, str]) -> BuildingRef:
 
 def _outage(ref: str, draft: _Draft, tz: tzinfo) -> Outage:
     shared = draft.shared
+    reasons: list[str] = []
     kind = _KINDS.get(shared["kind"].lower())
     if kind is None:
-        raise RowError(f"kind must be planned or emergency (got {shared['kind'] or 'nothing'})")
+        reasons.append(f"kind must be planned or emergency (got {shared['kind'] or 'nothing'})")
     status = _STATUSES.get(shared["status"].lower())
     if status is None:
-        raise RowError(f"status must be active or cancelled (got {shared['status']})")
-    starts = parse_moment(shared["starts"], "starts", tz)
-    ends = parse_moment(shared["ends"], "ends", tz)
-    if ends <= starts:
-        raise RowError(f"ends ({shared['ends']}) must be after starts ({shared['starts']})")
+        reasons.append(f"status must be active or cancelled (got {shared['status']})")
+    moments: list[datetime] = []
+    for name in ("starts", "ends"):
+        try:
+            moments.append(parse_moment(shared[name], name, tz))
+        except RowError as exc:
+            reasons.append(str(exc))
+    if len(moments) == 2 and moments[1] <= moments[0]:
+        reasons.append(f"ends ({shared['ends']}) must be after starts ({shared['starts']})")
     reason = " ".join(shared["reason"].split())
     if len(reason) > MAX_REASON:
-        raise RowError(f"reason is longer than {MAX_REASON} characters")
+        reasons.append(f"reason is longer than {MAX_REASON} characters")
+    if reasons or kind is None or status is None:
+        raise RowError("; ".join(reasons))
+    starts, ends = moments
     return Outage(ref, kind, starts, ends, reason, status, tuple(draft.buildings))
 
 

@@ -116,7 +116,7 @@ def test_a_bad_row_rejects_its_whole_outage_only(
     content = HEADER + (
         'GOOD,planned,2030-01-01 10:00,2030-01-01 12:00,Ремонт,,"ул. Ленина, д. 5",\n'
         'BAD,planned,2030-01-01 10:00,2030-01-01 12:00,Ремонт,,"ул. Ленина, д. 7",\n'
-        "BAD,,,,,not-a-guid,,\n"
+        "BAD,emergency,,,,not-a-guid,,\n"
         'BAD,,2030-01-02 10:00,,,,"ул. Ленина, д. 9",\n'
         'WORSE,sometimes,2030-01-01 10:00,2030-01-01 09:00,,,"ул. Ленина, д. 5",\n'
         'NOHOUSE,planned,2030-01-01 10:00,2030-01-01 12:00,,,"ул. Ленина",\n'
@@ -126,11 +126,12 @@ def test_a_bad_row_rejects_its_whole_outage_only(
     assert out[0] == "outages: added 1, updated 0, cancelled 0, rejected 5 of 6 rows"
     assert out[1:] == [
         "line 3: outage BAD is not taken: its line 4 is rejected",
-        "line 4: house_id must be a GUID like 0c5b2444-70a0-4932-980c-b4dc0d3f02b5 "
-        "(got 'not-a-guid')",
+        "line 4: kind 'emergency' differs from 'planned' on line 3 (an outage has one kind); "
+        "house_id must be a GUID like 0c5b2444-70a0-4932-980c-b4dc0d3f02b5 (got 'not-a-guid')",
         "line 5: starts '2030-01-02 10:00' differs from '2030-01-01 10:00' on line 3 "
         "(an outage has one starts)",
-        "line 6: kind must be planned or emergency (got sometimes)",
+        "line 6: kind must be planned or emergency (got sometimes); "
+        "ends (2030-01-01 09:00) must be after starts (2030-01-01 10:00)",
         "line 7: address: no street and house number found in 'ул. Ленина'",
     ]
     assert [o.ref for o in stored(config)] == ["GOOD"]
