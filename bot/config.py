@@ -17,11 +17,20 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from billing_core.bills import DEFAULT_ZONE_SHARES, BillingRules
 from billing_core.models import MeterKind, Register, Stove
+from billing_core.payment import Payee, PayeeError
 from billing_core.readings import ValidationRules
 from billing_core.tariffs import Tariff, TariffBook
 from billing_core.window import SubmissionWindow
@@ -192,6 +201,58 @@ class ContactsSettings(_Section):
     website: str = "https://my.mosenergosbyt.ru"
 
 
+class PaymentSettings(_Section):
+    """The payee on the ГОСТ Р 56042-2014 payment QR and the payment page. An empty name: no QR
+    and no link; a name with a requisite missing or malformed is refused, so a resident never
+    gets a half-filled code."""
+
+    name: str = ""
+    inn: str = ""
+    kpp: str = ""
+    account: str = ""
+    bank: str = ""
+    bic: str = ""
+    corr_account: str = ""
+    purpose: str = "Оплата электроэнергии, л/с {account}, {period}"
+    pay_url: str = ""
+
+    @model_validator(mode="after")
+    def _whole_or_nothing(self) -> PaymentSettings:
+        payee = self.payee()
+        if payee is None:
+            if self.pay_url:
+                raise ValueError("pay_url is set but name is empty: set the payee or clear both")
+            return self
+        try:
+            payee.check()
+        except PayeeError as exc:
+            raise ValueError(str(exc)) from None
+        if self.pay_url:
+            if not self.pay_url.startswith(("https://", "http://")):
+                raise ValueError("pay_url must be an http(s) address")
+            try:
+                self.pay_url.format(account="", amount="", period="")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(
+                    f"pay_url: {{account}}, {{amount}} and {{period}} only ({exc})"
+                ) from None
+        return self
+
+    def payee(self) -> Payee | None:
+        if not self.name.strip():
+            return None
+        return Payee(
+            name=self.name.strip(),
+            inn=self.inn.strip(),
+            kpp=self.kpp.strip(),
+            account=self.account.strip(),
+            bank=self.bank.strip(),
+            bic=self.bic.strip(),
+            corr_account=self.corr_account.strip(),
+            purpose=self.purpose,
+        )
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -243,6 +304,7 @@ class Settings(BaseSettings):
     reminders: RemindersSettings = RemindersSettings()
     outages: OutagesSettings = OutagesSettings()
     contacts: ContactsSettings = ContactsSettings()
+    payment: PaymentSettings = PaymentSettings()
     logging: LoggingSettings = LoggingSettings()
     tariffs: list[TariffTable] = Field(default_factory=list)
 

@@ -50,7 +50,7 @@ def render(replies: list[Reply], out: TextIO, picture_dir: Path | None) -> list[
             if picture_dir is not None:
                 picture_dir.mkdir(parents=True, exist_ok=True)
                 handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 — kept on disk for the user
-                    dir=picture_dir, prefix="chart-", suffix=".png", delete=False
+                    dir=picture_dir, prefix="picture-", suffix=".png", delete=False
                 )
                 with handle:
                     handle.write(reply.picture.png)
@@ -60,6 +60,9 @@ def render(replies: list[Reply], out: TextIO, picture_dir: Path | None) -> list[
         for row in reply.buttons:
             cells = []
             for button in row:
+                if button.url:  # a terminal cannot press a link: it is printed to open
+                    cells.append(f"[{button.label}: {button.url}]")
+                    continue
                 shown.append(button)
                 cells.append(f"[{len(shown)}] {button.label}")
             out.write("  ".join(cells) + "\n")

@@ -39,6 +39,8 @@ def dialog_config(settings: Settings) -> DialogConfig:
         offices=load_offices(),
         penalty_key_rate=billing.penalty_key_rate,
         pseudonym_key=pseudonym_key(settings),
+        payee=settings.payment.payee(),
+        pay_url=settings.payment.pay_url,
     )
 
 

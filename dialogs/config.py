@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from billing_core.bills import BillingRules
+from billing_core.payment import Payee
 from billing_core.tariffs import TariffBook
 from billing_core.window import SubmissionWindow
 from dialogs.offices import Office
@@ -37,3 +38,5 @@ class DialogConfig:
     bind_account_max_failures: int = 20
     # Keys the chat's hash kept in place of its id (dialogs.pseudonym); set from configuration.
     pseudonym_key: bytes = b""
+    payee: Payee | None = None  # [payment]: None, no payment QR and no link
+    pay_url: str = ""  # the payment page's template: {account}, {amount}, {period}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 class Button:
     label: str
     action_id: str  # stable, short (fits Telegram's 64-byte callback_data)
+    url: str | None = None  # a link the messenger opens instead of sending the action back
 
 
 @dataclass(frozen=True, slots=True)

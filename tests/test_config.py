@@ -249,3 +249,31 @@ def test_tariffs_needed_on_a_day_are_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="for gas single, gas two_zone"):
         require_tariffs(settings, date(2025, 12, 1))  # before the gas table starts
     require_tariffs(load_settings(DEFAULTS_FILE), date(2026, 11, 1))  # the defaults cover it
+
+
+PAYEE = """
+[payment]
+name = "ПАО «Мосэнергосбыт»"
+inn = "7736520080"
+kpp = "773601001"
+account = "40702810038000011111"
+bank = "ПАО Сбербанк"
+bic = "044525225"
+corr_account = "30101810400000000225"
+"""
+
+
+def test_the_payee_is_whole_or_absent(tmp_path: Path) -> None:
+    assert load_settings(DEFAULTS_FILE).payment.payee() is None
+    payee = load_settings(
+        write(tmp_path, PAYEE + 'pay_url = "https://p.example.ru/?ls={account}"')
+    )
+    assert payee.payment.payee() is not None
+    with pytest.raises(ConfigError, match="BIC must be 9 digits"):
+        load_settings(write(tmp_path, PAYEE.replace('"044525225"', '"0445"')))
+    with pytest.raises(ConfigError, match="BankName is empty"):
+        load_settings(write(tmp_path, PAYEE.replace('"ПАО Сбербанк"', '""')))
+    with pytest.raises(ConfigError, match="pay_url is set but name is empty"):
+        load_settings(write(tmp_path, '[payment]\npay_url = "https://p.example.ru/"\n'))
+    with pytest.raises(ConfigError, match="pay_url must be an http"):
+        load_settings(write(tmp_path, PAYEE + 'pay_url = "p.example.ru/{account}"'))

@@ -63,7 +63,7 @@ async def test_piped_script_binds_and_submits(tmp_path: Path) -> None:
     assert "[1] Всё верно, передать" in transcript
     assert "Показания приняты 20 ноября в 14:05" in transcript
     assert "(picture: " in transcript
-    assert any(name.startswith("chart-") for name in os.listdir(tmp_path))
+    assert any(name.startswith("picture-") for name in os.listdir(tmp_path))
 
 
 def test_meterbot_chat_command_in_english(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from maxapi.enums.attachment import AttachmentType
 from maxapi.types.attachments.attachment import Attachment, ButtonsPayload
-from maxapi.types.attachments.buttons import CallbackButton, RequestContactButton
+from maxapi.types.attachments.buttons import CallbackButton, LinkButton, RequestContactButton
 
 from dialogs.replies import Button, Reply
 
@@ -86,7 +86,7 @@ def keyboard_of(
 
 @lru_cache(maxsize=KEYBOARDS_CACHED)
 def _keyboard(rows: tuple[tuple[Button, ...], ...], request_contact: str | None) -> Attachment:
-    buttons: list[list[CallbackButton | RequestContactButton]] = []
+    buttons: list[list[CallbackButton | LinkButton | RequestContactButton]] = []
     if request_contact is not None:
         # First: it is what the question asks for; the other buttons are ways out.
         buttons.append([RequestContactButton(text=request_contact)])
@@ -94,7 +94,9 @@ def _keyboard(rows: tuple[tuple[Button, ...], ...], request_contact: str | None)
         for start in range(0, len(row), ROW_LIMIT):
             buttons.append(
                 [
-                    CallbackButton(text=button.label, payload=button.action_id)
+                    LinkButton(text=button.label, url=button.url)
+                    if button.url
+                    else CallbackButton(text=button.label, payload=button.action_id)
                     for button in row[start : start + ROW_LIMIT]
                 ]
             )

@@ -70,7 +70,12 @@ def inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 def _inline_keyboard(rows: tuple[tuple[Button, ...], ...]) -> SharedInlineKeyboard:
     return SharedInlineKeyboard(
         inline_keyboard=[
-            [InlineKeyboardButton(text=b.label, callback_data=b.action_id) for b in row]
+            [
+                InlineKeyboardButton(text=b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(text=b.label, callback_data=b.action_id)
+                for b in row
+            ]
             for row in rows
         ]
     )

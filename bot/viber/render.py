@@ -127,6 +127,9 @@ def _keyboard(reply: Reply) -> _Keyboard | None:
     for row in reply.buttons:
         for chunk in _chunks(row):
             for button, columns in zip(chunk, _columns(len(chunk)), strict=True):
+                if button.url:  # Viber opens the page in its browser
+                    buttons.append(_button(button.label, columns, "open-url", button.url))
+                    continue
                 action = ACTION_PREFIX + button.action_id
                 buttons.append(_button(button.label, columns, "reply", action))
     if not buttons:

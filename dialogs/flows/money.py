@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 
 from billing_core.bills import due_date, penalty
+from billing_core.format import format_date
 from billing_core.models import Account, Period
 from dialogs.render import bill_text, day, money, number, period
 from dialogs.turn import Turn
@@ -66,7 +67,7 @@ async def statement(turn: Turn, account: Account) -> Statement | None:
         lines.append(turn.t("money_not_billed", period=period(turn, current)))
     if started.source == "imported":
         lines.extend(_balance_lines(turn, started, today))
-    lines.extend(_last_payment(turn, now))
+    lines.extend(_last_payment(turn, now, today))
     lines.append(bill_text(turn, account, latest))
     return Statement("\n".join(lines), latest.total, latest.due, latest.period)
 
@@ -81,7 +82,7 @@ def _from_balance(
         turn.t("money_head", account=account.pretty),
         turn.t("money_not_billed", period=period(turn, current)),
         *_balance_lines(turn, balance, today),
-        *_last_payment(turn, balance),
+        *_last_payment(turn, balance, today),
     ]
     to_pay = max(balance.amount, Decimal(0))
     if to_pay > 0:
@@ -97,7 +98,7 @@ def _balance_lines(turn: Turn, balance: MoneyPosition, today: date) -> list[str]
     """The billing system's balance as of its day and, for a debt overdue by more than 30 days,
     the penalty so far: an estimate, as payments since that day are not known here."""
     assert balance.as_of is not None  # noqa: S101 - an imported balance has its day
-    as_of = day(turn, balance.as_of)
+    as_of = _day(turn, balance.as_of, today)
     if balance.amount > 0:
         lines = [turn.t("money_debt", day=as_of, amount=money(turn, balance.amount))]
     elif balance.amount < 0:
@@ -112,7 +113,7 @@ def _balance_lines(turn: Turn, balance: MoneyPosition, today: date) -> list[str]
             turn.t(
                 "money_penalty",
                 amount=money(turn, so_far),
-                due=day(turn, due),
+                due=_day(turn, due, today),
                 today=day(turn, today),
                 rate=number(turn, (rate * 100).normalize()),
             )
@@ -120,13 +121,18 @@ def _balance_lines(turn: Turn, balance: MoneyPosition, today: date) -> list[str]
     return lines
 
 
-def _last_payment(turn: Turn, position: MoneyPosition) -> list[str]:
+def _last_payment(turn: Turn, position: MoneyPosition, today: date) -> list[str]:
     if position.last_payment_date is None or position.last_payment_amount is None:
         return []
     return [
         turn.t(
             "money_last_payment",
             amount=money(turn, position.last_payment_amount),
-            day=day(turn, position.last_payment_date),
+            day=_day(turn, position.last_payment_date, today),
         )
     ]
+
+
+def _day(turn: Turn, value: date, today: date) -> str:
+    """A day, with its year when that is not this year's («1 марта 2025»)."""
+    return format_date(value, turn.lang, with_year=value.year != today.year)

@@ -18,6 +18,7 @@ from billing_core.readings import ACTUAL_SOURCES
 from dialogs.chart import Bar, BarKind, consumption_chart
 from dialogs.flows.accounts import current_binding, need_account
 from dialogs.flows.money import statement
+from dialogs.payment import PAY_LINK_ACTION, pay_link, payment_picture
 from dialogs.render import kwh, period, values_text
 from dialogs.replies import Button, Picture, Reply
 from dialogs.routes import Route, Routes
@@ -33,13 +34,20 @@ async def last_bill(turn: Turn) -> list[Reply]:
     if binding is None or account is None:
         return need_account(turn)
     found = await statement(turn, account)
-    buttons = (
+    buttons: tuple[tuple[Button, ...], ...] = (
         (*_submit_button(turn, account), turn.button("btn_history", MENU_HISTORY)),
         back_to_menu(turn),
     )
     if found is None:
         return [Reply(turn.t("bill_none", account=account.pretty), buttons)]
-    return [Reply(found.text, buttons)]
+    payee = turn.config.payee
+    if payee is None or found.to_pay <= 0 or found.period is None:
+        return [Reply(found.text, buttons)]
+    link = pay_link(turn, account.number, found.to_pay, found.period)
+    if link is not None:
+        buttons = ((link,), *buttons)
+    picture = payment_picture(turn, payee, account.number, found.to_pay, found.period)
+    return [Reply(found.text), Reply(picture.caption, buttons, picture=picture)]
 
 
 def _submit_button(turn: Turn, account: Account) -> tuple[Button, ...]:
@@ -117,6 +125,10 @@ async def history(turn: Turn) -> list[Reply]:
 
 
 ROUTES = Routes(
-    actions={MENU_BILL: Route(last_bill), MENU_HISTORY: Route(history)},
+    actions={
+        MENU_BILL: Route(last_bill),
+        MENU_HISTORY: Route(history),
+        PAY_LINK_ACTION: Route(last_bill),  # a channel that cannot open the payment page
+    },
     commands={"bill": Route(last_bill), "history": Route(history)},
 )

@@ -315,6 +315,11 @@ TEXTS: dict[str, str] = {
         "as of {today} is about {amount} (Housing Code art. 155 p. 14; rate {rate} %). This is "
         "an estimate: the supplier's bill will show the exact sum."
     ),
+    "pay_qr_caption": (
+        'QR code to pay {amount} for {period}: scan it in your bank\'s app ("Pay by QR"). '
+        "The payee is {payee}; check the sum and the details before you pay."
+    ),
+    "btn_pay_online": "Pay online",
     "bill_estimated_note": (
         "When you submit readings, the amount will be recalculated on the actual consumption."
     ),

@@ -181,3 +181,16 @@ async def test_typed_questions_about_paying_lead_to_the_money_screen(
     english = await resident(engine, "en")
     await english.send("How do I pay?")
     assert f"Total due: 700.00{NB}₽ by November 10." in english.text()
+
+
+async def test_a_day_of_another_year_is_given_with_its_year(
+    storage: Storage, config: DialogConfig, clock: FakeClock
+) -> None:
+    await with_readings(storage)
+    await storage.record_balance(balance(date(2025, 12, 1), "100", date(2025, 11, 3), "50"))
+    chat = await resident(DialogEngine(storage, config, clock))
+    await chat.send("/bill")
+    text = chat.text()
+    assert f"Долг на 1 декабря 2025: 100,00{NB}₽" in text
+    assert f"Последняя оплата: 50,00{NB}₽, 3 ноября 2025." in text
+    assert "срока (10 декабря 2025): пени на 20 ноября ≈" in text
