@@ -186,7 +186,8 @@ async def test_notices_are_sent_once_across_a_restart(db_url: str, storage: Stor
     for index in range(30):
         await resident(storage, f"{1000000000 + index}", ChatRef("telegram", f"u{index}"))
     await outage_store(storage).save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
-    first = {"telegram": FakeChannel("telegram", 1000.0, delay=0.01)}
+    # Paced slowly enough that a stall of the loop under load cannot let all 30 out at once.
+    first = {"telegram": FakeChannel("telegram", 20.0, delay=0.01)}
     before = service(storage, first, clock)
     await before.write_due()
     await before.send_open()
