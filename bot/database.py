@@ -15,10 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from storage import migrations
-from storage.base import Storage, StorageError, connect_storage
+from storage.base import Storage, StorageError, connect_storage, hide_password
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +41,7 @@ def describe(url: str) -> str:
     path = sqlite_path(url)
     if path is not None:
         return f"sqlite:///{path.resolve()}"
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username or ''}:***@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return hide_password(url)
 
 
 def engine_of(url: str) -> str:
