@@ -135,6 +135,9 @@ async def run_command(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 from bot.console import run_console
 
+                # The console's chat and the log share one terminal: a resident's conversation
+                # is not interleaved with the operator's INFO events (warnings still show).
+                logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
                 engine = build_engine(settings, storage)
                 return await run_console(engine, "console", None, sys.stdin, sys.stdout)
             return await serve(settings, storage)

@@ -202,3 +202,23 @@ def test_every_command_has_an_example_and_its_exit_codes(
     example = shown.split("example", 1)[1].split("exit codes:", 1)[0]
     assert "meterbot " in example
     assert "exit codes:\n  0  " in shown
+
+
+def test_the_console_of_run_shows_the_chat_without_log_lines(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        DEFAULTS_FILE.read_text(encoding="utf-8").replace(
+            "sqlite:///data/meterbot.sqlite3", f"sqlite:///{tmp_path}/meterbot.sqlite3"
+        ),
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "bot", "--config", str(config), "run", "--demo"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("METERBOT_")}
+    chat = "/start\n1\n/bind 12345-678-90 0012345\n/submit 46700\n1\n"
+    done = subprocess.run(  # noqa: S603 - our own command line, no outside input
+        command, cwd=ROOT, env=env, input=chat.encode(), capture_output=True, timeout=60
+    )
+    shown = (done.stdout + done.stderr).decode()
+    assert done.returncode == 0
+    assert "Показания приняты" in shown
+    assert " INFO " not in shown  # the binding and the reading are logged at INFO elsewhere
