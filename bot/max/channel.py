@@ -35,7 +35,6 @@ from bot.max.events import (
     Stopped,
     read_update,
 )
-from bot.max.flood import FloodGate
 from bot.max.render import Outgoing, quote, render_all
 from bot.max.texts import locale_of, max_say
 from dialogs.channel import DialogHandler, Unreachable
@@ -43,6 +42,7 @@ from dialogs.events import Blocked, Inbound
 from dialogs.events import Edited as EditedEvent
 from dialogs.replies import Reply
 from dialogs.texts import DEFAULT_LOCALE, say
+from dialogs.throttle import Admission, Throttle
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,11 @@ class MaxChannel:
         api: MaxApi,
         dialog: DialogHandler,
         *,
-        flood: FloodGate | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.api = api
         self.dialog = dialog
-        self.flood = flood or FloodGate()
+        self.throttle = throttle or Throttle()  # per resident: a keypad's pace passes
         self.handled = 0  # updates whose work has finished, for tests and the benchmark
         self._tasks: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
@@ -109,10 +109,10 @@ class MaxChannel:
     def _admitted(self, incoming: Incoming) -> bool:
         if not isinstance(incoming, Converse):
             return True
-        allowed, notice = self.flood.admit(incoming.event.chat.user_id)
-        if not allowed and notice:
+        admission = self.throttle.admit(incoming.event.chat.user_id)
+        if admission is Admission.DROP_AND_NOTICE:
             self._start(self._slow_down(incoming))
-        return allowed
+        return admission.allowed
 
     def _start(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)

@@ -47,12 +47,13 @@ from bot.supervisor import Backoff, Supervisor
 from bot.telegram.counting import CountCalls
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.handlers import get_routers
-from bot.telegram.middlewares import InFlight, Throttle
+from bot.telegram.middlewares import InFlight, SlowDown
 from bot.telegram.retry import RetryRequests, no_retry
 from bot.telegram.texts import COMMANDS
 from bot.telegram.webhook import SecretWebhookHandler
 from dialogs.channel import DialogHandler
 from dialogs.texts import DEFAULT_LOCALE
+from dialogs.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def build_dispatcher(
     # which finds the sender the throttle needs): count first, so a dropped update is counted too,
     # and drop a flood before it reaches the dialog.
     dispatcher.update.outer_middleware(in_flight)
-    dispatcher.update.outer_middleware(throttle or Throttle())
+    dispatcher.update.outer_middleware(SlowDown(throttle))
     dispatcher.include_routers(*get_routers())
     dispatcher["in_flight"] = in_flight
     return dispatcher

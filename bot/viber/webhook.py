@@ -41,7 +41,7 @@ from bot.viber.sender import ViberSender
 from dialogs.channel import DialogHandler, Unreachable
 from dialogs.events import Blocked, Event, Returned
 from dialogs.replies import Reply
-from dialogs.throttle import Throttle
+from dialogs.throttle import Admission, Throttle
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,6 @@ class ViberWebhook:
         self._tasks: set[asyncio.Task[None]] = set()
         self.events = Counter[str]()  # callbacks seen per event, delivery reports included
         self.throttle = Throttle()  # per resident: a keypad's pace passes, a script's does not
-        self.throttled = 0  # messages dropped for it
-        self._throttled: set[str] = set()  # residents being dropped now (logged once each)
         self.max_in_flight = MAX_IN_FLIGHT
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -115,13 +113,12 @@ class ViberWebhook:
         if callback.event not in ("message", "subscribed", "unsubscribed"):
             return None  # answered in the request (the welcome) or not handled at all
         user = callback.user_id
-        if callback.event == "message" and user is not None and not self.throttle.allow(user):
-            self.throttled += 1
-            if user not in self._throttled:  # once per flood, not once per message
-                self._throttled.add(user)
+        if callback.event == "message" and user is not None:
+            admission = self.throttle.admit(user)
+            if admission is Admission.DROP_AND_NOTICE:  # logged once per flood
                 log.info("viber: %s sends faster than a resident types; dropping", user[:6])
-            return web.Response(status=200)
-        self._throttled.discard(user or "")
+            if not admission.allowed:
+                return web.Response(status=200)
         if len(self._tasks) >= self.max_in_flight:
             log.warning("viber: %d callbacks in hand; asking Viber to retry", len(self._tasks))
             return web.Response(status=503)

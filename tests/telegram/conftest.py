@@ -9,7 +9,7 @@ from aiogram import Bot, Dispatcher
 
 from bot.config import Settings
 from bot.telegram import build_bot, build_dispatcher
-from bot.telegram.middlewares import Throttle
+from dialogs.throttle import Throttle
 from tests.telegram.fakes import FakeEngine, FakeStorage
 from tests.telegram.recording import TOKEN, RecordingSession
 

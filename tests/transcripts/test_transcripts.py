@@ -24,11 +24,9 @@ from pydantic import SecretStr
 from bot.config import DEFAULTS_FILE, Settings, load_settings
 from bot.console import run_console
 from bot.demo import seed_demo
-from bot.max.flood import FloodGate
 from bot.telegram import build_bot, build_dispatcher
-from bot.telegram.middlewares import Throttle
 from bot.wiring import build_engine
-from dialogs.throttle import Throttle as ResidentThrottle
+from dialogs.throttle import Throttle
 from storage.base import Storage, open_storage
 from tests.dialogs.conversation import FakeClock
 from tests.max import updates as max_updates
@@ -158,7 +156,7 @@ async def test_viber(locale: str, settings: Settings, storage: Storage) -> None:
     ):
         resident = ViberResident(harness, VIBER_RESIDENT)
         # The script types faster than any resident: the per-resident throttle must not drop it.
-        harness.runtime.webhook.throttle = ResidentThrottle(burst=10_000)
+        harness.runtime.webhook.throttle = Throttle(burst=10_000)
         out = ["> (opens the chat)", _viber_lines([await resident.open(language=locale)])]
         for step in SCRIPTS[locale]:
             if step.startswith("[") and step.endswith("]"):
@@ -202,7 +200,7 @@ def _viber_lines(messages: list[dict[str, Any]]) -> str:
 async def test_max(locale: str, emulator: MaxEmulator, storage: Storage) -> None:
     async with MaxBot(emulator, storage) as bot:
         ticks = itertools.count(1000.0, 10.0)  # ten seconds between updates: never throttled
-        bot.channel.flood = FloodGate(clock=lambda: next(ticks))
+        bot.channel.throttle = Throttle(clock=lambda: next(ticks))
         resident = bot.resident(RESIDENT)
         out: list[str] = []
         for step in SCRIPTS[locale]:
