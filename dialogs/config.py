@@ -12,7 +12,7 @@ from billing_core.bills import BillingRules
 from billing_core.payment import Payee
 from billing_core.tariffs import TariffBook
 from billing_core.window import SubmissionWindow
-from dialogs.offices import Office
+from dialogs.offices import OfficeBook
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ class DialogConfig:
     tariffs: TariffBook
     billing: BillingRules
     contacts: Contacts = Contacts()
-    offices: tuple[Office, ...] = field(default=())
+    offices: OfficeBook = field(default_factory=OfficeBook)
     penalty_key_rate: Decimal = Decimal("0.095")  # Housing Code art.155 p.14, as a fraction
     bind_max_failures: int = 5  # failed binding tries per window before the chat waits
     bind_lock_minutes: int = 60  # the window: a failed try counts this long, then expires

@@ -1,7 +1,8 @@
-"""The supplier's branches and client offices, searchable by district or street.
+"""The supplier's branches and client offices with their hours, and the district each serves.
 
-Shipped as package data (`dialogs/data/offices.csv`) because an installed bot cannot read the
-repository's shared folder.
+Shipped as package data (`dialogs/data/offices.csv`, `dialogs/data/districts.csv`) because an
+installed bot cannot read the repository's shared folder. How an office is found for what a
+resident types is `dialogs.office_search`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,35 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import time
 from importlib import resources
+
+# Moscow's administrative okrugs: the abbreviation residents use, and the adjective of the full
+# name («Юго-Восточный административный округ»).
+OKRUGS = {
+    "ЦАО": "Центральный",
+    "САО": "Северный",
+    "СВАО": "Северо-Восточный",
+    "ВАО": "Восточный",
+    "ЮВАО": "Юго-Восточный",
+    "ЮАО": "Южный",
+    "ЮЗАО": "Юго-Западный",
+    "ЗАО": "Западный",
+    "СЗАО": "Северо-Западный",
+    "ЗелАО": "Зеленоградский",
+    "НАО": "Новомосковский",
+    "ТАО": "Троицкий",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """Open from `opens` to `closes` on the days `first_day`…`last_day` (1 = Monday)."""
+
+    first_day: int
+    last_day: int
+    opens: time
+    closes: time
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,15 +48,87 @@ class Office:
     name: str
     address: str
     phone: str
+    hours: tuple[Opening, ...] = ()
+    okrug: str = ""  # empty: it serves businesses, not a district's residents
 
 
-def load_offices() -> tuple[Office, ...]:
-    raw = resources.files("dialogs").joinpath("data/offices.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(io.StringIO(raw))
-    return tuple(
-        Office(row["kind"], row["name"], row["address"], pretty_phone(row["phone"]))
-        for row in rows
+@dataclass(frozen=True, slots=True)
+class District:
+    name: str
+    okrug: str
+    office: str  # the name of the office that serves it
+    basis: str  # "located" | "named" | "okrug" (dialogs/data/districts.csv says what each means)
+    also: tuple[str, ...] = ()  # other names residents use for the place
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeBook:
+    offices: tuple[Office, ...] = ()
+    districts: tuple[District, ...] = ()
+
+    def office(self, name: str) -> Office | None:
+        return next((office for office in self.offices if office.name == name), None)
+
+    def branches(self) -> list[Office]:
+        return [office for office in self.offices if office.kind == "branch"]
+
+    def of_okrug(self, okrug: str) -> list[Office]:
+        """The offices in the okrug, branches first; where it has none of its own (Зеленоград),
+        the offices its districts are mapped to."""
+        own = [office for office in self.offices if office.okrug == okrug]
+        if not own:
+            names = dict.fromkeys(d.office for d in self.districts if d.okrug == okrug)
+            own = [office for name in names if (office := self.office(name)) is not None]
+        return sorted(own, key=lambda office: office.kind != "branch")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    raw = resources.files("dialogs").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    lines = [line for line in raw.splitlines() if not line.startswith("#")]
+    return list(csv.DictReader(io.StringIO("\n".join(lines))))
+
+
+def load_offices() -> OfficeBook:
+    offices = tuple(
+        Office(
+            row["kind"],
+            row["name"],
+            row["address"],
+            pretty_phone(row["phone"]),
+            parse_hours(row["hours"]),
+            row["okrug"],
+        )
+        for row in _rows("offices.csv")
     )
+    districts = tuple(
+        District(
+            row["district"],
+            row["okrug"],
+            row["office"],
+            row["basis"],
+            tuple(name for name in row["also"].split(";") if name),
+        )
+        for row in _rows("districts.csv")
+    )
+    return OfficeBook(offices, districts)
+
+
+_OPENING = re.compile(r"^([1-7])(?:-([1-7]))? (\d\d:\d\d)-(\d\d:\d\d)$")
+
+
+def parse_hours(text: str) -> tuple[Opening, ...]:
+    """'1-5 08:00-20:00; 6 09:00-16:00' → two openings; a malformed part raises ValueError."""
+    openings = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        match = _OPENING.match(part)
+        if match is None:
+            raise ValueError(f"office hours {part!r}: expected e.g. '1-5 08:00-20:00'")
+        first, last, opens, closes = match.groups()
+        opening = Opening(
+            int(first), int(last or first), time.fromisoformat(opens), time.fromisoformat(closes)
+        )
+        openings.append(opening)
+    return tuple(openings)
 
 
 def pretty_phone(raw: str) -> str:
@@ -37,42 +138,3 @@ def pretty_phone(raw: str) -> str:
         d = digits[1:]
         return f"+7 ({d[:3]}) {d[3:6]}-{d[6:8]}-{d[8:]}"
     return raw
-
-
-# Cyrillic to Latin as English-speaking residents spell Moscow's names (Butovo, Smolnaya,
-# Tushino, Khimki): the offices are listed in Russian, an English query is matched against this.
-_LATIN = str.maketrans(
-    {
-        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
-        "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
-        "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
-        "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-    }
-)  # fmt: skip
-
-
-def _fold(text: str) -> str:
-    # People type «ё» as «е», skip hyphens and quotes, and shorten «проспект» as they like.
-    return re.sub(r"[^\w]+", " ", text.casefold().replace("ё", "е")).strip()
-
-
-def search_offices(offices: tuple[Office, ...], query: str, limit: int = 8) -> list[Office]:
-    """Offices whose name or address contains every word of the query (case, «ё» ignored).
-
-    A word matches the start of any word of the office, so «бутов» finds «Бутово», and so does
-    «Butov», matched against the name spelt in Latin letters.
-    """
-    words = _fold(query).split()
-    if not words:
-        return []
-    found: list[Office] = []
-    for office in offices:
-        folded = _fold(f"{office.name} {office.address}")
-        haystack = f"{folded} {folded.translate(_LATIN)}".split()
-        if all(any(part.startswith(word) for part in haystack) for word in words):
-            found.append(office)
-    return found[:limit]
-
-
-def branches(offices: tuple[Office, ...]) -> list[Office]:
-    return [office for office in offices if office.kind == "branch"]

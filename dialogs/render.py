@@ -24,6 +24,7 @@ from billing_core.format import (
     format_reading,
 )
 from billing_core.models import Account, Bill, BillBasis, MeterKind, Period, Readings, Register
+from dialogs.offices import Opening
 from dialogs.texts import plural_key
 from dialogs.turn import Turn
 
@@ -167,3 +168,24 @@ def bill_text(turn: Turn, account: Account, bill: Bill) -> str:
     if BillNote.PROVISIONAL_TARIFF.value in bill.notes:
         lines.append(turn.t("preview_provisional"))
     return "\n".join(lines)
+
+
+def phones(turn: Turn) -> str:
+    """The supplier's phones as every reply gives them: the operators with their hours, then the
+    voice menu that answers round the clock."""
+    c = turn.config.contacts
+    return turn.t("phones", phone=c.phone, phone_operators=c.phone_operators, hours=c.hours)
+
+
+def opening_hours(turn: Turn, hours: tuple[Opening, ...]) -> str:
+    """'пн–пт 08:00–20:00, сб 09:00–16:00'."""
+    if not hours:
+        return turn.t("office_hours_unknown")
+    names = turn.t("weekdays").split()
+    parts = []
+    for opening in hours:
+        days = names[opening.first_day - 1]
+        if opening.last_day != opening.first_day:
+            days += f"–{names[opening.last_day - 1]}"
+        parts.append(f"{days} {opening.opens:%H:%M}–{opening.closes:%H:%M}")
+    return ", ".join(parts)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from billing_core.identifiers import normalize_account, normalize_phone, normalize_serial
 from billing_core.models import Account
 from dialogs.events import ContactShared
-from dialogs.render import address_suffix, kind_name
+from dialogs.render import address_suffix, kind_name, phones
 from dialogs.replies import Reply
 from dialogs.routes import Route, Routes
 from dialogs.turn import Turn
@@ -113,7 +113,7 @@ def _locked_reply(turn: Turn, until: datetime) -> Reply:
     local = until.astimezone(turn.config.window.tz)
     turn.goto(MENU)
     return Reply(
-        turn.t("bind_locked", until=local.strftime("%H:%M"), phone=turn.config.contacts.phone),
+        turn.t("bind_locked", until=local.strftime("%H:%M"), phones=phones(turn)),
         ((turn.button("btn_offices", MENU_OFFICES),), back_to_menu(turn)),
     )
 

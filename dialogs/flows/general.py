@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 from billing_core.format import format_date, format_number
 from billing_core.identifiers import normalize_account, normalize_phone
+from dialogs import office_search
 from dialogs.flows import binding, money, statement
-from dialogs.offices import Office, branches, search_offices
-from dialogs.render import day_of_month
+from dialogs.offices import Office
+from dialogs.render import day_of_month, opening_hours, phones
 from dialogs.replies import Button, Reply
 from dialogs.routes import Route, Routes
 from dialogs.texts import LOCALES
@@ -170,40 +171,44 @@ def faq_answer(turn: Turn, topic: str) -> list[Reply]:
 
 
 def contacts(turn: Turn) -> list[Reply]:
-    c = turn.config.contacts
-    text = turn.t(
-        "contacts",
-        phone=c.phone,
-        phone_operators=c.phone_operators,
-        hours=c.hours,
-        website=c.website,
-    )
+    text = turn.t("contacts", phones=phones(turn), website=turn.config.contacts.website)
     return [Reply(text, ((turn.button("btn_offices", MENU_OFFICES),), back_to_menu(turn)))]
 
 
-def _office_lines(turn: Turn, found: Sequence[Office]) -> str:
-    # Most offices answer on the supplier's own line: written as the contacts write it
-    # («550-9-550», as residents know it), not digit group by digit group.
-    main = turn.config.contacts.phone
-    same = normalize_phone(main)
-    return "\n".join(
+def _office_lines(turn: Turn, found: Sequence[Office]) -> list[str]:
+    # The offices answer on the supplier's own lines, given once under the list; a line is
+    # added only to an office with a number of its own.
+    c = turn.config.contacts
+    common = {normalize_phone(c.phone), normalize_phone(c.phone_operators)}
+    return [
         turn.t(
             "office_line",
             name=o.name,
             address=o.address,
-            phone=main if same and normalize_phone(o.phone) == same else o.phone,
+            opening=opening_hours(turn, o.hours),
+            phone=_own_phone(turn, o, common),
         )
         for o in found
-    )
+    ]
+
+
+def _own_phone(turn: Turn, office: Office, common: set[str | None]) -> str:
+    if normalize_phone(office.phone) in common:
+        return ""
+    return turn.t("office_phone", phone=office.phone)
+
+
+def _offices_reply(turn: Turn, lines: Sequence[str]) -> Reply:
+    turn.goto(OFFICES_SEARCH)
+    text = "\n".join((*lines, turn.t("offices_footer", phones=phones(turn))))
+    return Reply(text, ((turn.button("btn_contacts", CONTACTS),), back_to_menu(turn)))
 
 
 def offices(turn: Turn, query: str = "") -> list[Reply]:
     if query.strip():
         return offices_search(turn, query)
-    turn.goto(OFFICES_SEARCH)
-    listed = _office_lines(turn, branches(turn.config.offices))
-    buttons = ((turn.button("btn_contacts", CONTACTS),), back_to_menu(turn))
-    return [Reply(f"{turn.t('offices_ask')}\n{listed}", buttons)]
+    listed = [o for o in turn.config.offices.branches() if o.okrug]  # not the business branch
+    return [_offices_reply(turn, [turn.t("offices_ask"), *_office_lines(turn, listed)])]
 
 
 async def nearest_offices(turn: Turn) -> list[Reply]:
@@ -211,13 +216,10 @@ async def nearest_offices(turn: Turn) -> list[Reply]:
     number = turn.profile.current_account
     account = await turn.storage.get_account(number) if number else None
     street = _street(account.address) if account else ""
-    found = search_offices(turn.config.offices, street) if street else []
+    found = office_search.search(turn.config.offices, street) if street else None
     if not found:
         return offices(turn)
-    turn.goto(OFFICES_SEARCH)
-    buttons = ((turn.button("btn_contacts", CONTACTS),), back_to_menu(turn))
-    text = f"{_office_lines(turn, found)}\n{turn.t('offices_ask_more')}"
-    return [Reply(text, buttons)]
+    return [_offices_reply(turn, [*_found_lines(turn, found), turn.t("offices_ask_more")])]
 
 
 def _street(address: str) -> str:
@@ -229,13 +231,28 @@ def _street(address: str) -> str:
 
 def offices_search(turn: Turn, query: str) -> list[Reply]:
     query = " ".join(query.split())[:60]
-    found = search_offices(turn.config.offices, query)
-    turn.goto(OFFICES_SEARCH)
-    buttons = ((turn.button("btn_contacts", CONTACTS),), back_to_menu(turn))
+    found = office_search.search(turn.config.offices, query)
     if not found:
-        return [Reply(turn.t("offices_none", query=query), buttons)]
-    text = f"{turn.t('offices_found', count=len(found))}\n{_office_lines(turn, found)}"
-    return [Reply(text, buttons)]
+        return [_offices_reply(turn, [turn.t("offices_none", query=query)])]
+    return [_offices_reply(turn, _found_lines(turn, found))]
+
+
+def _found_lines(turn: Turn, found: office_search.Found) -> list[str]:
+    """The districts named with the office that serves each, the okrugs' offices, then the
+    offices found by name or address."""
+    lines = [turn.t("offices_guess", guess=found.guess)] if found.guess else []
+    for served in found.served:
+        names = ", ".join(d.name for d in served.districts)
+        okrug = ", ".join(dict.fromkeys(d.okrug for d in served.districts))
+        lines.append(turn.t("offices_district", districts=names, okrug=okrug))
+        lines += _office_lines(turn, [served.office])
+    if found.okrug_offices:
+        lines.append(turn.t("offices_okrug", okrugs=", ".join(found.okrugs)))
+        lines += _office_lines(turn, found.okrug_offices)
+    if found.offices:
+        lines.append(turn.t("offices_found", count=len(found.offices)))
+        lines += _office_lines(turn, found.offices)
+    return lines
 
 
 # -- reminders --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from billing_core.readings import ReadingRejected, RejectionReason
 from billing_core.window import SubmissionWindow
 from dialogs.flows.draft import Draft
 from dialogs.flows.general import NEAREST_OFFICES, REMIND_NEXT
-from dialogs.render import day, day_of_month, reading, zone_short
+from dialogs.render import day, day_of_month, phones, reading, zone_short
 from dialogs.replies import Reply
 from dialogs.turn import Turn
 from dialogs.ui import MENU, MENU_BILL, back_to_menu, menu_reply
@@ -58,7 +58,6 @@ def refuse(
     turn: Turn, account: Account, window: SubmissionWindow, refusal: ReadingRejected
 ) -> list[Reply]:
     """End the submission with the reason and what the resident can do instead."""
-    contacts = turn.config.contacts
     reason = refusal.reason
     turn.observer.on_reading_refused(turn.chat.channel, reason.value)
     turn.goto(MENU)
@@ -78,9 +77,7 @@ def refuse(
         months = turn.t(
             "months_1" if limit <= 1 else "months_2" if limit == 2 else "months_n", n=limit
         )
-        text = turn.t(
-            "rej_too_many_missed", months=months, phone=contacts.phone, hours=contacts.hours
-        )
+        text = turn.t("rej_too_many_missed", months=months, phones=phones(turn))
         offices = turn.button("btn_nearest_offices", NEAREST_OFFICES)
         return [Reply(text, ((offices,), menu_row))]
     if reason is RejectionReason.METER_AUTOMATIC:
@@ -90,14 +87,13 @@ def refuse(
             )
         ]
     if reason is RejectionReason.METER_INACTIVE:
-        text = turn.t("rej_meter_inactive", phone=contacts.phone, hours=contacts.hours)
+        text = turn.t("rej_meter_inactive", phones=phones(turn))
         return [Reply(text, (menu_row,))]
     if reason is RejectionReason.ACCOUNT_CLOSED:
         text = turn.t(
             "rej_account_closed",
             account=account.pretty,
-            phone=contacts.phone,
-            hours=contacts.hours,
+            phones=phones(turn),
         )
         return [Reply(text, (menu_row,))]
     return [menu_reply(turn, "not_understood")]

@@ -78,7 +78,7 @@ TEXTS: dict[str, str] = {
     ),
     "bind_locked": (
         "Too many failed tries. Please try again after {until} (Moscow time) or call the "
-        "contact centre: {phone}."
+        "contact centre: {phones}."
     ),
     "bind_done": "Done: account {account}{address} is now linked to this chat.\nMeter: {kind}.",
     "bind_already": "Account {account} is already linked to this chat.",
@@ -232,15 +232,15 @@ TEXTS: dict[str, str] = {
     ),
     "rej_meter_inactive": (
         "The meter of this account is out of service, so readings cannot be taken online. "
-        "Please call {phone} ({hours}) and we will tell you what to do."
+        "Please call {phones} and we will tell you what to do."
     ),
     "rej_account_closed": (
         "Account {account} is closed: readings are not accepted. If this is a mistake, please "
-        "call {phone} ({hours})."
+        "call {phones}."
     ),
     "rej_too_many_missed": (
         "No readings were submitted for {months}, so they cannot be taken online. Please call "
-        "{phone} ({hours}) or visit an office."
+        "{phones}, or visit an office."
     ),
     "rej_window_closed": (
         "Readings are not accepted now: they are taken from the {start_day} to the "
@@ -365,21 +365,27 @@ TEXTS: dict[str, str] = {
         "consumption. Account “{alias}” ({account})."
     ),
     # -- offices and contacts ---------------------------------------------------------------------
-    "contacts": (
-        "Contact centre: {phone}, voice menu round the clock.\n"
-        "Operators: {phone_operators}, {hours}.\nPersonal account: {website}"
-    ),
+    "contacts": "Contact centre: {phones}.\nPersonal account: {website}",
     "offices_ask": (
-        "Type a district, an office name or a street, for example Butovo or Smolnaya. Branches:"
+        "Type a district, an okrug, an office name or a street, for example Maryino, ЮАО or "
+        "Smolnaya. Branches:"
     ),
     "offices_ask_more": "Near your address. For other offices, type a district or a street.",
     "offices_found": "Offices found: {count}.",
     "offices_none": (
         "No office matches “{query}”. Try a shorter district or street name, for example “Тушино”."
     ),
-    "office_line": "• {name}: {address}, tel. {phone}",
+    "office_line": "• {name}: {address}; {opening}{phone}",
     "btn_contacts": "Contacts and hours",
     "btn_search_again": "Search again",
+    "phones": "{phone_operators} (operators, {hours}) or {phone} (voice menu, round the clock)",
+    "office_phone": "; tel. {phone}",
+    "office_hours_unknown": "please check the hours by phone",
+    "weekdays": "Mon Tue Wed Thu Fri Sat Sun",
+    "offices_district": "{districts} ({okrug}):",
+    "offices_okrug": "Offices — {okrugs}:",
+    "offices_guess": "No place of exactly that name; the closest is “{guess}”.",
+    "offices_footer": "Before a visit, the hours can be checked by phone: {phones}.",
     # -- FAQ --------------------------------------------------------------------------------------
     "faq_intro": "Frequent questions:",
     "faq_q_estimate": "If I do not submit",

@@ -314,7 +314,7 @@ async def test_too_many_missed_months_call_or_visit(bound: Bound) -> None:
     await chat.press("Передать показания")
     text = chat.text()
     assert "больше двух месяцев" in text
-    assert "+7 (499) 550-9-550 (08:30–20:00)" in text
+    assert "+7 (499) 550-88-99 (операторы, 08:30–20:00)" in text
     await chat.press("Ближайшие офисы")  # the account is on Касимовская 23
     assert "Южное отделение: Москва, Касимовская ул, 23" in chat.text()
     assert "Рядом с вашим адресом" in chat.text()

@@ -66,7 +66,8 @@ async def test_offices_search_by_district_and_street(chat: Conversation) -> None
 async def test_contacts_and_faq(bound: Bound) -> None:
     chat = await bound(SINGLE)
     await chat.event(Choice(chat.chat, "m:contacts"))
-    assert "+7 (499) 550-88-99, 08:30–20:00" in chat.text()
+    assert "+7 (499) 550-88-99 (операторы, 08:30–20:00)" in chat.text()
+    assert "550-9-550 (голосовое меню, круглосуточно)" in chat.text()
     await chat.event(Choice(chat.chat, "m:faq"))
     assert len(chat.labels()) == 6
     await chat.press("Если не передать показания")
