@@ -22,7 +22,7 @@ from typing import Any
 from maxapi.exceptions.max import MaxApiError
 
 from bot.logs import log_context
-from bot.max.client import MaxApi
+from bot.max.client import MaxApi, said_by_max
 from bot.max.events import (
     CHANNEL,
     Converse,
@@ -158,7 +158,7 @@ class MaxChannel:
             except MaxApiError as exc:
                 # 403: the resident stopped the bot or cannot be written to; the dialog marks
                 # the chat blocked, as `bot_stopped` does.
-                if exc.code == 403:
+                if exc.code == 403 and said_by_max(exc):
                     raise Unreachable(f"MAX answered 403: {str(exc.raw)[:120]}") from exc
                 raise
 

@@ -7,10 +7,13 @@ models read the answers. What this module adds: the bot is built for `[max] api_
 extra API calls per update (`auto_requests=False`: the dialog needs nothing maxapi would fetch),
 and a handful of calls named for what the channel does with them.
 
-A reply is retried on 429 and 5xx: a resident waiting for an answer gets it a little late
-rather than never. A campaign builds its bot with `retries=0` and paces itself instead
-(`bot.max.sender`). A request that timed out may have reached MAX, so a retried message can
-arrive twice — the lesser harm than a resident left without an answer.
+A reply is retried on 429, 5xx and connection errors (by maxapi), and on a timeout or an answer
+that is not MAX's JSON (an HTML page with 200, a gateway's own JSON error: by `MaxApi`): a
+resident waiting for an answer gets it a little late rather than never. A campaign builds its
+bot with `retries=0` and paces itself instead (`bot.max.sender`). A request that timed out may
+have reached MAX, so a retried message can arrive twice — the lesser harm than a resident left
+without an answer. Only an error in MAX's own shape (`{"code": …, "message": …}`) is taken for
+what it says (`said_by_max`): a gateway's 403 is no resident who stopped the bot.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,6 +31,7 @@ from maxapi.enums.api_path import ApiPath
 from maxapi.enums.http_method import HTTPMethod
 from maxapi.enums.parse_mode import TextFormat
 from maxapi.enums.upload_type import UploadType
+from maxapi.exceptions.max import MaxApiError
 from maxapi.types.attachments.attachment import Attachment
 from maxapi.types.attachments.upload import AttachmentUpload
 from maxapi.types.input_media import InputMedia, InputMediaBuffer
@@ -57,11 +61,15 @@ UPDATE_TYPES = (
 
 
 def build_bot(
-    settings: MaxSettings, *, retries: int = RETRIES, backoff: float = BACKOFF_SECONDS
+    settings: MaxSettings,
+    *,
+    retries: int = RETRIES,
+    backoff: float = BACKOFF_SECONDS,
+    request_timeout: float = REQUEST_TIMEOUT_SECONDS,
 ) -> Bot:
     """maxapi's bot for `[max] token` at `[max] api_base` (empty: the official API)."""
     connection = DefaultConnectionProperties(
-        timeout=REQUEST_TIMEOUT_SECONDS,
+        timeout=request_timeout,
         max_retries=retries,
         retry_on_statuses=RETRY_STATUSES,
         retry_backoff_factor=backoff,
@@ -77,6 +85,22 @@ def build_bot(
     if settings.api_base:
         bot.set_api_url(settings.api_base)
     return bot
+
+
+def said_by_max(exc: MaxApiError) -> bool:
+    """The error is MAX's own answer (its JSON with a `code`), not a gateway's or a proxy's."""
+    return isinstance(exc.raw, dict) and isinstance(exc.raw.get("code"), str)
+
+
+def _worth_another_try(exc: Exception) -> bool:
+    """What maxapi does not retry itself and may pass: a timeout, an answer not from MAX."""
+    if isinstance(exc, TimeoutError):
+        return True
+    return (
+        isinstance(exc, MaxApiError)
+        and exc.code not in RETRY_STATUSES  # maxapi has tried those already
+        and not said_by_max(exc)
+    )
 
 
 class MaxApi:
@@ -101,10 +125,25 @@ class MaxApi:
         if shows and self.calls is not None:
             self.calls.on_message_sent(CHANNEL)
 
+    async def _retried(self, call: Callable[[], Awaitable[object]]) -> None:
+        """`call()`, tried again (as often and as patiently as maxapi's own retries) while it
+        fails in a way maxapi does not retry."""
+        connection = self.bot.default_connection
+        for attempt in range(connection.max_retries + 1):
+            try:
+                await call()
+                return
+            except Exception as exc:
+                if attempt == connection.max_retries or not _worth_another_try(exc):
+                    raise
+                pause = connection.retry_backoff_factor * 2**attempt
+                log.info("max: a reply failed (%r); retry %d in %.1f s", exc, attempt + 1, pause)
+                await asyncio.sleep(pause)
+
     async def send(self, user_id: int, message: Outgoing) -> None:
         """One message to a resident's dialog (by user id), its picture uploaded first."""
         with self._counted(shows=True):
-            await self._send(user_id, message)
+            await self._retried(lambda: self._send(user_id, message))
 
     async def _send(self, user_id: int, message: Outgoing) -> None:
         if message.png is None:
@@ -151,12 +190,14 @@ class MaxApi:
         if notification is not None:
             body["notification"] = notification
         with self._counted(shows=message is not None):
-            await self.bot.request(
-                HTTPMethod.POST,
-                ApiPath.ANSWERS,
-                params={"callback_id": callback_id},
-                json=body,
-                is_return_raw=True,
+            await self._retried(
+                lambda: self.bot.request(
+                    HTTPMethod.POST,
+                    ApiPath.ANSWERS,
+                    params={"callback_id": callback_id},
+                    json=body,
+                    is_return_raw=True,
+                )
             )
 
     async def updates(self, marker: int | None, wait: int = POLL_TIMEOUT_SECONDS) -> Any:

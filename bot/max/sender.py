@@ -4,7 +4,8 @@ campaign paces itself at `[max] messages_per_second`.
 
 MAX answers 403 for a resident who stopped the bot or cannot be written to: never again (the
 campaign marks the chat blocked). 429 means the bot's ~30 requests a second were exceeded: the
-campaign pauses its pace. 5xx and network errors are transient; other 4xx are not.
+campaign pauses its pace. 5xx and network errors are transient; other 4xx are not. An error not
+in MAX's own JSON (a gateway's, a proxy's) says nothing about the resident: transient.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from maxapi.exceptions.max import InvalidToken, MaxApiError
 
 from bot.channels import ChannelCalls, SendOutcome, SendResult
 from bot.config import Settings
-from bot.max.client import MaxApi, build_bot
+from bot.max.client import MaxApi, build_bot, said_by_max
 from bot.max.events import CHANNEL
 from bot.max.render import render_all
 from dialogs.replies import Reply
@@ -57,6 +58,8 @@ def _refused(user_id: str, exc: MaxApiError) -> SendResult:
         return SendResult(
             SendOutcome.RETRY_AFTER, retry_after=TOO_MANY_REQUESTS_PAUSE_SECONDS, detail=detail
         )
+    if not said_by_max(exc):  # a gateway's or a proxy's answer: nothing about the resident
+        return SendResult(SendOutcome.FAILED, detail=detail)
     if exc.code == 403:
         log.info("max resident %s cannot be written to (%s): blocked", user_id, detail)
         return SendResult(SendOutcome.BLOCKED, permanent=True, detail=detail)
