@@ -45,3 +45,16 @@ def normalize_phone(text: str) -> str | None:
     if len(digits) == 10 and digits[0] == "9":
         return "+7" + digits
     return None
+
+
+def same_serial(on_file: str, typed: str) -> bool:
+    """Whether `typed` is the meter serial `on_file`, both canonical (`normalize_serial`).
+
+    Leading zeros are often left out when a serial is read off the meter or a bill («12345» for
+    «0012345»), or one added: the same characters after them are the same serial. Nothing else
+    is forgiven, and a serial of zeros alone matches only itself.
+    """
+    if on_file == typed:
+        return True
+    significant = on_file.lstrip("0")
+    return bool(significant) and significant == typed.lstrip("0")

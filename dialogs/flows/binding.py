@@ -1,4 +1,7 @@
-"""Binding an account to the chat: account number then meter serial, or a shared phone number.
+"""Binding an account to the chat: account number then meter serial (or both in one message),
+or a shared phone number. A serial typed without its leading zeros is the same serial
+(`billing_core.identifiers.same_serial`); after a wrong pair both numbers are asked again, the
+account number first, and the resident is told so.
 
 A wrong pair gets the same answer whichever half is wrong, so the bot never confirms that an
 account number exists. A phone number binds at once only where the platform proves it is the
@@ -19,9 +22,10 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from billing_core.identifiers import normalize_account, normalize_phone, normalize_serial
+from billing_core.identifiers import normalize_account, normalize_phone, same_serial
 from billing_core.models import Account
 from dialogs.events import ContactShared
+from dialogs.pairs import TypedPair, read_pair
 from dialogs.render import address_suffix, kind_name, phones
 from dialogs.replies import Reply
 from dialogs.routes import Route, Routes
@@ -79,9 +83,11 @@ async def _refused(turn: Turn, account: str = "") -> list[Reply] | None:
     return [_locked_reply(turn, until)]
 
 
-async def _failed(turn: Turn, account: str, reason: str, key: str) -> list[Reply]:
-    """Record a failed try aimed at `account` and answer `key` with the tries left (or the
-    locked answer when that was the last one)."""
+async def _failed(
+    turn: Turn, account: str, reason: str, key: str, then: str | None = None
+) -> list[Reply]:
+    """Record a failed try aimed at `account` and answer `key` with the tries left, and `then`
+    (what is asked now), or the locked answer when that was the last try."""
     await turn.storage.record_bind_failure(turn.chat_key, account, turn.now)
     turn.observer.on_bind_failure(turn.chat.channel, reason)
     if account:
@@ -99,14 +105,10 @@ async def _failed(turn: Turn, account: str, reason: str, key: str) -> list[Reply
     if until is not None:
         return [_locked_reply(turn, until)]
     turn.goto(ASK_ACCOUNT)
-    buttons = (
-        (
-            turn.button("btn_retry", BIND_START),
-            turn.button("btn_offices", MENU_OFFICES),
-        ),
-    )
+    buttons = ((turn.button("btn_offices", MENU_OFFICES), *back_to_menu(turn)),)
     tries_left = max(turn.config.bind_max_failures - len(used), 0)
-    return [Reply(turn.t(key, tries_left=tries_left), buttons)]
+    text = turn.t(key, tries_left=tries_left)
+    return [Reply(f"{text}\n{turn.t(then)}" if then else text, buttons)]
 
 
 def _locked_reply(turn: Turn, until: datetime) -> Reply:
@@ -134,49 +136,73 @@ async def ask_account(turn: Turn, lead: str | None = None) -> list[Reply]:
     return [reply if lead is None else replace(reply, text=f"{lead}\n{reply.text}")]
 
 
+def names_an_account(text: str) -> bool:
+    """Whether `text` is an account number, alone or with its meter serial (at the menu, a
+    resident who types one means to bind it)."""
+    if normalize_account(text) is not None:
+        return True
+    pair = read_pair(text)
+    return pair.account is not None and not pair.unread
+
+
 async def on_account_text(turn: Turn, text: str) -> list[Reply]:
-    number = normalize_account(text)
-    if number is None:
+    """The account number where it is asked for: alone (then the serial is asked), or with the
+    serial in one message (then the pair is tried)."""
+    number = normalize_account(text)  # «12345 67890»: any grouping, when it is all there is
+    pair = TypedPair(number) if number is not None else read_pair(text)
+    if pair.account is None or pair.unread:
         return [Reply(turn.t("bind_bad_account"), (back_to_menu(turn),))]
+    if pair.serial is not None:
+        return await try_pair(turn, pair.account, pair.serial)
     until = await locked_until(turn)  # say so now, not after the serial is typed too
     if until is not None:
         return [_locked_reply(turn, until)]
-    turn.goto(ASK_SERIAL, account=number)
+    turn.goto(ASK_SERIAL, account=pair.account)
     return [Reply(turn.t("bind_ask_serial"), (back_to_menu(turn),))]
+
+
+def _serial_of(pair: TypedPair) -> str | None:
+    """The serial where only a serial is asked for: a lone number of any length is one."""
+    if pair.account is not None and pair.serial is None and not pair.account_labelled:
+        return pair.account
+    return None if pair.account is not None else pair.serial
 
 
 async def on_serial_text(turn: Turn, text: str) -> list[Reply]:
     number = turn.data.get("account")
     if not isinstance(number, str):
         return await ask_account(turn)
-    serial = normalize_serial(text)
-    if serial is None:
+    pair = read_pair(text)
+    if pair.account is not None and (pair.serial is not None or pair.account_labelled):
+        return await on_account_text(turn, text)  # a new pair, or another account
+    serial = _serial_of(pair)
+    if serial is None or pair.unread:
         return [Reply(turn.t("bind_bad_serial"), (back_to_menu(turn),))]
     return await try_pair(turn, number, serial)
 
 
 async def bind_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
-    if len(args) < 2:
+    if not args:
         return [Reply(turn.t("bind_usage")), *await ask_account(turn)]
-    # People type the account with spaces: "/bind 12345 678 90 0012345".
-    number = normalize_account(" ".join(args[:-1]))
-    serial = normalize_serial(args[-1])
-    if number is None:
+    # People type the account with spaces, labels, in either order: "/bind 12345 678 90 0012345".
+    pair = read_pair(" ".join(args))
+    if pair.account is None:
         turn.goto(ASK_ACCOUNT)
         return [Reply(turn.t("bind_bad_account"), (back_to_menu(turn),))]
-    if serial is None:
-        turn.goto(ASK_SERIAL, account=number)
-        return [Reply(turn.t("bind_bad_serial"), (back_to_menu(turn),))]
-    return await try_pair(turn, number, serial)
+    if pair.serial is None or pair.unread:
+        turn.goto(ASK_SERIAL, account=pair.account)
+        key = "bind_bad_serial" if pair.unread else "bind_ask_serial"
+        return [Reply(turn.t(key), (back_to_menu(turn),))]
+    return await try_pair(turn, pair.account, pair.serial)
 
 
 async def try_pair(turn: Turn, number: str, serial: str) -> list[Reply]:
     refusal = await _refused(turn, number)
     if refusal is not None:
         return refusal
-    account = await turn.storage.find_account(number, serial)
-    if account is None:
-        return await _failed(turn, number, "wrong_pair", "bind_wrong_pair")
+    account = await turn.storage.get_account(number)
+    if account is None or not same_serial(account.meter.serial, serial):
+        return await _failed(turn, number, "wrong_pair", "bind_wrong_pair", "bind_pair_again")
     return [await complete_binding(turn, account, "bind_done")]
 
 
@@ -254,15 +280,16 @@ async def on_phone_serial_text(turn: Turn, text: str) -> list[Reply]:
     phone = turn.data.get("phone")
     if not isinstance(phone, str):
         return await ask_account(turn)
-    serial = normalize_serial(text)
-    if serial is None:
+    pair = read_pair(text)
+    serial = _serial_of(pair)
+    if serial is None or pair.unread:
         return [Reply(turn.t("bind_bad_serial"), (back_to_menu(turn),))]
     accounts = await turn.storage.find_accounts_by_phone(phone)
     aimed = accounts[0].number if accounts else ""
     refusal = await _refused(turn, aimed)
     if refusal is not None:
         return refusal
-    matching = [account for account in accounts if account.meter.serial == serial]
+    matching = [account for account in accounts if same_serial(account.meter.serial, serial)]
     if not matching:
         return await _failed(turn, aimed, "phone_serial", "bind_phone_wrong_serial")
     return await _bind_all(turn, matching)

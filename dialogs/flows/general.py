@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 
 from billing_core.format import format_date, format_number
-from billing_core.identifiers import normalize_account, normalize_phone
+from billing_core.identifiers import normalize_phone
 from dialogs import office_search
 from dialogs.flows import binding, money, statement
 from dialogs.offices import Office
@@ -334,8 +334,8 @@ async def consent_text(turn: Turn, text: str) -> list[Reply]:
 
 
 async def menu_text(turn: Turn, text: str) -> list[Reply]:
-    if normalize_account(text) is not None:
-        # A resident who starts by typing the account number means to bind it.
+    if binding.names_an_account(text):
+        # A resident who starts by typing the account number (and serial) means to bind it.
         return await binding.on_account_text(turn, text)
     if money.asks_about_paying(text):
         return await statement.last_bill(turn)

@@ -65,7 +65,8 @@ TEXTS: dict[str, str] = {
     ),
     "bind_bad_account": (
         "An account number has 10 digits, for example 12345-678-90. Please check your bill and "
-        "enter it again."
+        "enter it again. I will ask for the meter number next — or send both numbers in one "
+        "message: 12345-678-90 0012345."
     ),
     "bind_ask_serial": "Now the meter number, as printed on the meter or on the bill.",
     "bind_bad_serial": (
@@ -101,6 +102,11 @@ TEXTS: dict[str, str] = {
         "your bill or try again.\nTries left: {tries_left}."
     ),
     "bind_phone_bad": "I could not read that phone number. Please enter the account number.",
+    "bind_pair_again": (
+        "I need the whole pair again. Now the account number, please — 10 digits from the bill; "
+        "I will ask for the meter number next (or send both in one message: "
+        "12345-678-90 0012345)."
+    ),
     "btn_share_phone": "Share my number",
     "btn_retry": "Enter again",
     "btn_bind": "Link an account",

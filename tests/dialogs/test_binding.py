@@ -47,7 +47,7 @@ async def test_wrong_half_gets_the_same_answer(engine: DialogEngine) -> None:
         await talk.send(f"/bind {account} {serial}")
     assert wrong_serial.text() == wrong_account.text()
     assert "Осталось попыток: 4" in wrong_serial.text()
-    assert wrong_serial.labels() == ["Ввести заново", "Офисы и контакты"]
+    assert wrong_serial.labels() == ["Офисы и контакты", "Главное меню"]
 
 
 async def test_five_failures_in_an_hour_lock_the_chat(
