@@ -1,11 +1,13 @@
 """`meterbot import-balances FILE.csv` (docs/operators/commands.md): the supplier's balances and
-last payments, written through the one money position (`Storage.record_balance`; see
+last payments, written through the one money position (`Storage.record_balances`; see
 docs/architecture/decisions/0004-one-money-position.md).
 
 Exit codes as `import-accounts`: 0 when every row was taken (a row older than the stored balance
 of its account counts as taken: it is skipped on purpose), 1 when the file was read but some rows
 were rejected (the others are applied), 2 when the file cannot be read at all. The file is read
-whole before a row is written, so a file that turns out broken halfway changes nothing.
+whole before a row is written, so a file that turns out broken halfway changes nothing; its good
+rows are then written in one transaction, by set. Like the other operator commands it names the
+database it used and refuses one that does not exist yet (`bot.operator.open_operator_database`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.csv_files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
+from bot.operator import open_operator_database
 from storage.balances_csv import read_balances
-from storage.base import ImportedBalance, Storage, open_storage
+from storage.base import ImportedBalance, Storage
 from storage.csv_header import HeaderError
 
 
@@ -35,7 +38,7 @@ async def import_balances_command(settings: Settings, args: argparse.Namespace) 
     except FileRefused as exc:
         return _fail(f"{path}: {exc}")
     with text:
-        storage = await open_storage(settings.storage.url)
+        storage = await open_operator_database(settings)
         try:
             return await import_balances(
                 storage, text, str(path), sys.stdout, ignore_unknown=args.ignore_unknown_columns
@@ -62,20 +65,14 @@ async def import_balances(
         return _fail(f"{name}: {exc}; nothing was imported")
     except OSError as exc:
         return _fail(f"{name}: cannot read: {exc.strerror or exc}")
-    taken = older = 0
-    known: dict[str, bool] = {}
-    for line, balance in good:
-        if balance.account not in known:
-            known[balance.account] = await storage.get_account(balance.account) is not None
-        if not known[balance.account]:
-            rejected.append((line, f"account {balance.account} is not in the accounts"))
-        elif await storage.record_balance(balance):
-            taken += 1
-        else:
-            older += 1
+    counts = await storage.record_balances([balance for _, balance in good])
+    rejected.extend(
+        (good[at][0], f"account {good[at][1].account} is not in the accounts")
+        for at in counts.unknown
+    )
     rejected.sort()
     print(
-        f"balances: taken {taken}, older than the stored one {older}, "
+        f"balances: taken {counts.taken}, older than the stored one {counts.older}, "
         f"rejected {len(rejected)} of {rows} rows",
         file=out,
     )

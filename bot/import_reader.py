@@ -37,8 +37,8 @@ from typing import Protocol, TextIO
 from storage.accounts_csv import DEFAULT_OPTIONS, ReadOptions, read_batches
 from storage.import_rows import AccountRow, StagedRows, stage_rows
 
-# (first line of the first good row, good rows, (line, reason) rejections, bytes read so far)
-Chunk = tuple[int, list[AccountRow] | StagedRows, list[tuple[int, str]], int]
+# (first line of each good row, good rows, (line, reason) rejections, bytes read so far)
+Chunk = tuple[list[int], list[AccountRow] | StagedRows, list[tuple[int, str]], int]
 
 PARALLEL_FROM_BYTES = 4 << 20  # about 30,000 rows
 STAGED_AHEAD = 4  # staged batches not yet written: about 4 MB each
@@ -79,7 +79,7 @@ async def read_chunks(
     if size < PARALLEL_FROM_BYTES:
         raw: _Seekable | None = getattr(text, "buffer", None)
         for batch in read_batches(text, batch_rows, options):
-            yield batch.first_line, batch.rows, batch.rejections, position(raw)
+            yield batch.lines, batch.rows, batch.rejections, position(raw)
             await asyncio.sleep(0)  # let the batch in flight move on
         return
     context = multiprocessing.get_context("spawn")
@@ -145,7 +145,7 @@ def read_in_process(
                 if stage_in is not None and slots is not None and batch.rows:
                     slots.acquire()
                     rows = _stage(os.path.join(stage_in, f"batch-{number}.sqlite3"), batch.rows)
-                sender.send((batch.first_line, rows, batch.rejections, position(raw)))
+                sender.send((batch.lines, rows, batch.rejections, position(raw)))
         sender.send(None)
     except BrokenPipeError:
         pass  # the importer stopped listening

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import heapq
 import io
 import os
 import sys
@@ -23,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import aclosing, contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import IO, BinaryIO, TextIO
 
 from tqdm import tqdm
 
@@ -93,8 +94,6 @@ async def import_stream(
     rejected, 2 when the file could not be read."""
     raw: BinaryIO | None = getattr(text, "buffer", None)
     size = _size(raw)
-    writer = _BatchWriter(db)
-    rejected = 0
     # Rejections go to a spooled file: a million bad rows must not sit in memory, and the
     # summary line comes first in the output. Staged batches (bot/import_reader.py) are files
     # in a folder that outlives the reading: the last batch is written after it.
@@ -105,15 +104,15 @@ async def import_stream(
             total=size, unit="B", unit_scale=True, desc="import", disable=not _on_terminal()
         ) as progress,
     ):
+        writer = _BatchWriter(db, reasons)
         try:
             chunks = read_chunks(text, name, size, BATCH_ROWS, stage_in, options, codec)
             async with aclosing(chunks):
-                async for first_line, rows, rejections, position in chunks:
-                    rejected += len(rejections)
-                    reasons.writelines(f"line {line}: {reason}\n" for line, reason in rejections)
+                async for lines, rows, rejections, position in chunks:
+                    batch = None
                     if rows:
                         batch = rows if isinstance(rows, StagedRows) else RowBatch(rows)
-                        await writer.submit(batch, first_line)
+                    await writer.submit(batch, lines, rejections)
                     progress.update(max(position - progress.n, 0))
             await writer.drain()
             progress.update(max(size - progress.n, 0))
@@ -128,7 +127,7 @@ async def import_stream(
             return _fail(
                 "import-accounts",
                 f"{name}: cannot read further: {exc.strerror or exc}; committed before it: "
-                f"added {writer.added}, updated {writer.updated}, rejected {rejected}",
+                f"added {writer.added}, updated {writer.updated}, rejected {writer.rejected}",
             )
         except StorageError as exc:
             progress.close()
@@ -139,41 +138,64 @@ async def import_stream(
                 code=1,
             )
         progress.close()
-        print(f"added {writer.added}, updated {writer.updated}, rejected {rejected}", file=out)
+        print(
+            f"added {writer.added}, updated {writer.updated}, rejected {writer.rejected}",
+            file=out,
+        )
         reasons.seek(0)
         for reason in reasons:
             out.write(reason)
-    return exit_code(rejected)
+    return exit_code(writer.rejected)
 
 
 class _BatchWriter:
     """Writes one batch while the next is parsed (the database works in its own thread or
-    server); at most one batch is in flight, so the counts only ever cover committed rows."""
+    server); at most one batch is in flight, so the counts only ever cover committed rows.
+    A batch's rejections, the file's and the database's (`UpsertCounts.rejected`), go to
+    `reasons` in line order once it is written."""
 
-    def __init__(self, db: Storage) -> None:
+    def __init__(self, db: Storage, reasons: IO[str]) -> None:
         self._db = db
+        self._reasons = reasons
         self._pending: asyncio.Task[UpsertCounts] | None = None
-        self._pending_line = 0
+        self._pending_lines: list[int] = []
+        self._pending_rejections: list[tuple[int, str]] = []
         self.failed_line = 0
         self.added = 0
         self.updated = 0
+        self.rejected = 0
 
-    async def submit(self, batch: Sequence[ImportRow], first_line: int) -> None:
+    async def submit(
+        self,
+        batch: Sequence[ImportRow] | None,
+        lines: list[int],
+        rejections: list[tuple[int, str]],
+    ) -> None:
+        """Write `batch` (its rows start on `lines`), after the one before; `rejections` are
+        the file's among them."""
         await self.drain()
-        self._pending = asyncio.create_task(self._db.upsert_accounts(batch))
-        self._pending_line = first_line
+        if batch is not None:
+            self._pending = asyncio.create_task(self._db.upsert_accounts(batch))
+        self._pending_lines = lines
+        self._pending_rejections = rejections
 
     async def drain(self) -> None:
-        if self._pending is None:
-            return
-        task, self._pending = self._pending, None
-        try:
-            counts = await task
-        except StorageError:
-            self.failed_line = self._pending_line
-            raise
-        self.added += counts.added
-        self.updated += counts.updated
+        refused: tuple[tuple[int, str], ...] = ()
+        if self._pending is not None:
+            task, self._pending = self._pending, None
+            try:
+                counts = await task
+            except StorageError:
+                self.failed_line = self._pending_lines[0]
+                raise
+            self.added += counts.added
+            self.updated += counts.updated
+            refused = counts.rejected
+        lines, read = self._pending_lines, self._pending_rejections
+        self._pending_rejections = []
+        self.rejected += len(read) + len(refused)
+        for line, reason in heapq.merge(read, ((lines[at], why) for at, why in refused)):
+            self._reasons.write(f"line {line}: {reason}\n")
 
 
 @contextmanager

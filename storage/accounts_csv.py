@@ -177,9 +177,14 @@ def _serial_key(serial: str) -> int:
 class Batch:
     """Up to `batch_rows` good rows and the rejections met among them, in file order."""
 
-    first_line: int = 0  # of the first good row
     rows: list[AccountRow] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # the first line of each good row
     rejections: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def first_line(self) -> int:
+        """The first line of the first good row (0 when there is none)."""
+        return self.lines[0] if self.lines else 0
 
 
 def read_batches(
@@ -190,7 +195,7 @@ def read_batches(
     fails, the good rows of the unfinished batch are dropped (none of them is written) and
     its rejections come as a last batch of their own before the error."""
     batch = Batch()
-    rows, rejections = batch.rows, batch.rejections
+    rows, lines, rejections = batch.rows, batch.lines, batch.rejections
     items = read_account_rows(text, options)
     while True:
         try:
@@ -206,14 +211,13 @@ def read_batches(
             if len(rejections) < batch_rows:
                 continue
         else:
-            if not rows:
-                batch.first_line = line
             rows.append(item)
+            lines.append(line)
             if len(rows) < batch_rows:
                 continue
         yield batch
         batch = Batch()
-        rows, rejections = batch.rows, batch.rejections
+        rows, lines, rejections = batch.rows, batch.lines, batch.rejections
     if rows or rejections:
         yield batch
 

@@ -104,6 +104,17 @@ class ImportedBalance:
 
 
 @dataclass(frozen=True, slots=True)
+class BalanceCounts:
+    """What `record_balances` did with a file's balances: taken, skipped as older than the
+    one stored (or than an earlier row of the same account), and the positions of those whose
+    account is not in the accounts (nothing stored for them)."""
+
+    taken: int = 0
+    older: int = 0
+    unknown: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class MoneyPosition:
     """What an account owes (positive) or has in credit (negative) before a bill, and where the
     figure comes from: "bill" (the credit the bill of `period` carried), "imported" (the
@@ -140,6 +151,9 @@ class ImportRow:
 class UpsertCounts:
     added: int
     updated: int
+    # Rows the database refused (storage/import_refusals.py), none of them written: each as
+    # (position in the batch, every reason `; `-joined), by position.
+    rejected: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +377,10 @@ class Storage(Protocol):
     async def record_balance(self, balance: ImportedBalance) -> bool:
         """Store the billing system's balance of an account (replacing the one stored); False,
         storing nothing, when the stored one is as of a later day."""
+
+    async def record_balances(self, balances: Sequence[ImportedBalance]) -> BalanceCounts:
+        """`record_balance` of each, in order, in one transaction (an account's later row
+        replaces its earlier one unless older), by set: a file of them at once."""
 
     def export_readings(self, period: Period) -> AsyncIterator[ExportedReading]: ...
 

@@ -11,11 +11,12 @@ from the same position as the first time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
 from billing_core.models import Period
-from storage.base import MoneyPosition
+from storage.base import BalanceCounts, ImportedBalance, MoneyPosition
 
 NOTHING = MoneyPosition()
 
@@ -51,3 +52,28 @@ def choose_position(
             last_payment_amount=paid,
         )
     return balance
+
+
+def plan_balances(
+    balances: Sequence[ImportedBalance], stored: Mapping[str, date | None]
+) -> tuple[BalanceCounts, list[ImportedBalance]]:
+    """What `record_balance` of each balance in turn would do, given `stored`: each known
+    account's stored `as_of` (None: none, or older than any). The counts, and the one balance
+    per account that ends up stored, in first-seen order."""
+    kept: dict[str, ImportedBalance] = {}
+    as_of = dict(stored)
+    taken = older = 0
+    unknown: list[int] = []
+    for at, balance in enumerate(balances):
+        number = balance.account
+        if number not in as_of:
+            unknown.append(at)
+            continue
+        latest = as_of[number]
+        if latest is not None and latest > balance.as_of:
+            older += 1
+            continue
+        taken += 1
+        as_of[number] = balance.as_of
+        kept[number] = balance
+    return BalanceCounts(taken, older, tuple(unknown)), list(kept.values())

@@ -67,8 +67,7 @@ class PostgresStorage(PostgresCampaigns, PostgresEstimates, PostgresMoney, Postg
         batch = list(rows)
         now = datetime.now(UTC)
         async with self._tx() as conn:
-            added = await upsert_batch(conn, batch, now)
-        return UpsertCounts(added=added, updated=len(batch) - added)
+            return await upsert_batch(conn, batch, now)
 
     async def get_account(self, number: str) -> Account | None:
         async with self._conn() as conn:

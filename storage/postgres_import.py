@@ -8,7 +8,14 @@ from typing import Any
 
 import asyncpg
 
-from storage.base import ImportRow
+from storage.base import ImportRow, UpsertCounts
+from storage.import_refusals import (
+    Refusals,
+    as_list,
+    holders_elsewhere,
+    reading_below,
+    serial_held,
+)
 from storage.imported_readings import StoredEstimate, as_values, settle
 from storage.rows import KEEPABLE_COLUMNS, register_values
 
@@ -46,8 +53,64 @@ _IMPORT_READING = (
 )
 
 
-async def upsert_batch(conn: asyncpg.Connection, batch: Sequence[ImportRow], now: datetime) -> int:
-    """Upsert every row of `batch` inside the caller's transaction; the number of new accounts.
+# The rows of a batch the database refuses (`storage.import_refusals`), by ordinality (from 1):
+# each serial looked up among active meters, each last reading beside its meter's stored one.
+# A holder the batch itself names is left out in Python (`holders_elsewhere`): as a condition on
+# meters alone, `m.account <> ALL(batch)` was applied to every meter before the join.
+_SERIALS_HELD = (
+    "SELECT b.i, b.serial, m.account "
+    "FROM unnest($1::text[], $2::text[], $3::text[]) "
+    "WITH ORDINALITY AS b(number, serial, status, i) "
+    "JOIN meters m ON m.serial = b.serial AND m.active AND m.account <> b.number "
+    "JOIN accounts a ON a.number = m.account AND a.status <> 'closed' "
+    "WHERE b.status <> 'closed'"
+)
+_READINGS_BELOW = (
+    "SELECT b.i, r.period, b.t1, b.t2, b.t3, r.t1, r.t2, r.t3 "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], "
+    "$6::numeric[]) WITH ORDINALITY AS b(number, serial, period, t1, t2, t3, i) "
+    "JOIN meters m ON m.account = b.number AND m.active AND m.serial = b.serial "
+    "CROSS JOIN LATERAL (SELECT x.period, x.t1, x.t2, x.t3 FROM readings x "
+    "WHERE x.meter_id = m.id AND x.is_current AND x.source <> 'estimated' "
+    "AND x.period <= b.period ORDER BY x.period DESC LIMIT 1) r "
+    "WHERE b.period IS NOT NULL AND (b.t1 < r.t1 OR b.t2 < r.t2 OR b.t3 < r.t3)"
+)
+
+
+async def _refusals(
+    conn: asyncpg.Connection, batch: Sequence[ImportRow], *, readings: bool
+) -> Refusals:
+    """What the database refuses of `batch`, by position; the readings only when asked (a
+    batch of new accounts has none stored)."""
+    refusals: Refusals = {}
+    numbers = [r.account.number for r in batch]
+    serials = [r.account.meter.serial for r in batch]
+    found = await conn.fetch(
+        _SERIALS_HELD, numbers, serials, [r.account.status.value for r in batch]
+    )
+    for i, serial, holder in holders_elsewhere(found, numbers):
+        serial_held(refusals, i - 1, serial, holder)
+    if readings:
+        last = [
+            None if r.last_period is None or not r.last_values else register_values(r.last_values)
+            for r in batch
+        ]
+        periods = [
+            None if v is None else str(r.last_period) for r, v in zip(batch, last, strict=True)
+        ]
+        columns = [[None if v is None else v[n] for v in last] for n in range(3)]
+        for i, period, *values in await conn.fetch(
+            _READINGS_BELOW, numbers, serials, periods, *columns
+        ):
+            reading_below(refusals, i - 1, period, values[:3], values[3:])
+    return refusals
+
+
+async def upsert_batch(
+    conn: asyncpg.Connection, batch: Sequence[ImportRow], now: datetime
+) -> UpsertCounts:
+    """Upsert every row of `batch` the database does not refuse, inside the caller's
+    transaction.
 
     Locks the batch's known accounts first (`FOR UPDATE`), so a concurrent import of the same
     numbers waits instead of racing."""
@@ -60,6 +123,7 @@ async def upsert_batch(conn: asyncpg.Connection, batch: Sequence[ImportRow], now
             [r.account.number for r in batch],
         )
     }
+    refusals = await _refusals(conn, batch, readings=bool(known))
     added = 0
     accounts: list[tuple[Any, ...]] = []
     meters: list[tuple[Any, ...]] = []
@@ -67,7 +131,9 @@ async def upsert_batch(conn: asyncpg.Connection, batch: Sequence[ImportRow], now
     phones: list[tuple[str, str]] = []
     clear_phones: list[tuple[str]] = []
     last: list[tuple[Any, ...]] = []
-    for row in batch:
+    for at, row in enumerate(batch):
+        if at in refusals:
+            continue
         acc = row.account
         keep = " " + " ".join(row.keep) + " "
         existed = acc.number in known
@@ -109,7 +175,7 @@ async def upsert_batch(conn: asyncpg.Connection, batch: Sequence[ImportRow], now
     if last:
         await _settle_estimates(conn, last)
         await conn.executemany(_IMPORT_READING, last)
-    return added
+    return UpsertCounts(added, len(accounts) - added, as_list(refusals))
 
 
 async def _settle_estimates(conn: asyncpg.Connection, last: list[tuple[Any, ...]]) -> None:

@@ -99,7 +99,7 @@ class SqliteStorage(SqliteCampaigns, SqliteEstimates, SqliteMoney, SqliteOutages
         plan = ImportPlan(now, rows)
         # One transaction without fsync, foreign key or CHECK constraints (see `_IMPORT`).
         await self._on_thread(_in_transaction, partial(write_plan, plan=plan), _IMPORT)
-        return UpsertCounts(added=plan.added, updated=plan.updated)
+        return UpsertCounts(plan.added, plan.updated, plan.rejected)
 
     async def get_account(self, number: str) -> Account | None:
         row = await self._one(f"{ACCOUNT_SELECT} WHERE a.number = ?", (number,))

@@ -10,6 +10,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from storage.base import ImportRow, UpsertCounts
+from storage.import_refusals import (
+    Refusals,
+    as_list,
+    holders_elsewhere,
+    reading_below,
+    serial_held,
+)
 from storage.import_rows import (
     ROW_COLUMNS,
     ROW_WIDTH,
@@ -96,6 +103,46 @@ _KNOWN = (
 )
 
 
+def _refusal_checks(table: str) -> tuple[str, str]:
+    """The rows of `table` (rowid 1..n in batch order) the database refuses
+    (`storage.import_refusals`): each serial looked up among active meters, each known
+    account's last reading beside its meter's stored one. CROSS JOIN keeps the batch as the
+    outer loop: the planner knows nothing of a staged table's size."""
+    return (
+        "SELECT s.rowid, s.serial, m.account FROM "  # noqa: S608
+        f"{table} s CROSS JOIN meters m CROSS JOIN accounts a "
+        "WHERE s.status <> 'closed' AND m.serial = s.serial AND m.active = 1 "
+        "AND m.account <> s.number AND a.number = m.account AND a.status <> 'closed'",
+        "SELECT s.rowid, r.period, s.t1, s.t2, s.t3, r.t1, r.t2, r.t3 FROM "  # noqa: S608
+        f"{table} s CROSS JOIN meters m CROSS JOIN readings r "
+        "WHERE s.last_period IS NOT NULL AND m.account = s.number AND m.active = 1 "
+        "AND m.serial = s.serial AND r.id = (SELECT x.id FROM readings x "
+        "WHERE x.meter_id = m.id AND x.is_current = 1 AND x.source <> 'estimated' "
+        "AND x.period <= s.last_period ORDER BY x.period DESC LIMIT 1) "
+        "AND (CAST(s.t1 AS REAL) < CAST(r.t1 AS REAL) OR CAST(s.t2 AS REAL) < CAST(r.t2 AS REAL) "
+        "OR CAST(s.t3 AS REAL) < CAST(r.t3 AS REAL))",
+    )
+
+
+_CHECKS = {table: _refusal_checks(table) for table in ("temp.import_rows", "staged.import_rows")}
+
+
+def _refusals(db: sqlite3.Connection, table: str, *, readings: bool) -> Refusals:
+    """What the database refuses of the batch in `table`, by position; the readings only when
+    asked (a batch of new accounts has none stored)."""
+    serials, below = _CHECKS[table]
+    refusals: Refusals = {}
+    found = db.execute(serials).fetchall()
+    if found:
+        numbers = [number for (number,) in db.execute(f"SELECT number FROM {table}")]  # noqa: S608
+        for rowid, serial, holder in holders_elsewhere(found, numbers):
+            serial_held(refusals, rowid - 1, serial, holder)
+    if readings:
+        for rowid, period, *values in db.execute(below):
+            reading_below(refusals, rowid - 1, period, values[:3], values[3:])
+    return refusals
+
+
 class ImportPlan:
     """One batch sorted into what each statement of `upsert_accounts` writes."""
 
@@ -109,6 +156,7 @@ class ImportPlan:
         self.phones: list[tuple[str, str]] = []
         self.clear_phones: list[tuple[str, str]] = []
         self.readings: list[tuple[str | None, ...]] = []
+        self.rejected: tuple[tuple[int, str], ...] = ()
 
     @property
     def added(self) -> int:
@@ -117,6 +165,12 @@ class ImportPlan:
     @property
     def updated(self) -> int:
         return len(self.rows) - len(self.fresh)
+
+    def refuse(self, refusals: Refusals) -> None:
+        """Leave out the rows the database refuses (by position), and say why."""
+        if refusals:
+            self.rows = [row for at, row in enumerate(self.rows) if at not in refusals]
+            self.rejected = as_list(refusals)
 
     def sort(self, known: dict[str, tuple[str | None, str]]) -> None:
         """`known` maps each stored account of the batch to its active meter's serial and its
@@ -161,12 +215,18 @@ def known_accounts(
     return {number: (serial, phones) for number, serial, phones in found}
 
 
-def write_plan(db: sqlite3.Connection, plan: ImportPlan) -> None:
-    """Sort `plan`'s rows by what the database holds, then run every statement they need,
-    inside the caller's transaction (on the connection's thread)."""
-    plan.sort(known_accounts(db, plan.rows))
+def write_plan(db: sqlite3.Connection, plan: ImportPlan, *, checked: bool = False) -> None:
+    """Leave out the rows the database refuses (unless `checked` already), sort the rest by
+    what the database holds, then run every statement they need, inside the caller's
+    transaction (on the connection's thread)."""
+    known = known_accounts(db, plan.rows)
+    db.execute(_STAGING)
+    if not checked:
+        insert_rows(db, _STAGE_ROWS, ROW_WIDTH, plan.rows)
+        plan.refuse(_refusals(db, "temp.import_rows", readings=bool(known)))
+        db.execute("DELETE FROM temp.import_rows")
+    plan.sort(known)
     if plan.fresh:
-        db.execute(_STAGING)
         insert_rows(db, _STAGE_ROWS, ROW_WIDTH, plan.fresh)
         _insert_fresh(db, _FROM_STAGING, plan.now)
         db.execute("DELETE FROM temp.import_rows")
@@ -244,10 +304,17 @@ def write_staged(db: sqlite3.Connection, now: str, batch: StagedRows) -> UpsertC
 
 
 def _write_staged(db: sqlite3.Connection, now: str, batch: StagedRows) -> UpsertCounts:
-    if db.execute(_KNOWN_STAGED + " LIMIT 1").fetchone() is None:
+    known = db.execute(_KNOWN_STAGED + " LIMIT 1").fetchone() is not None
+    refusals = _refusals(db, "staged.import_rows", readings=known)
+    if refusals:
+        db.execute(
+            "DELETE FROM staged.import_rows WHERE rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps([at + 1 for at in refusals]),),
+        )
+    if not known:
         _insert_fresh(db, _FROM_STAGED, now)
-        return UpsertCounts(added=batch.size, updated=0)
+        return UpsertCounts(batch.size - len(refusals), 0, as_list(refusals))
     rows = db.execute("SELECT * FROM staged.import_rows ORDER BY rowid").fetchall()
     plan = ImportPlan(now, RowBatch(rows))
-    write_plan(db, plan)
-    return UpsertCounts(added=plan.added, updated=plan.updated)
+    write_plan(db, plan, checked=True)
+    return UpsertCounts(plan.added, plan.updated, as_list(refusals))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
 from billing_core.models import Period
-from storage.base import ImportedBalance, MoneyPosition
-from storage.money import choose_position
+from storage.base import BalanceCounts, ImportedBalance, MoneyPosition
+from storage.money import choose_position, plan_balances
 from storage.sqlite_connection import SqliteConnection
 
 _LATEST_BILL = (
@@ -18,6 +20,24 @@ _LATEST_BILL = (
 _BALANCE = (
     "SELECT amount, as_of, last_payment_date, last_payment_amount FROM balances WHERE account = ?"
 )
+
+
+# A file's balances by set: the accounts looked up, then the balances written, a JSON array of
+# rows per statement (at most `_PER_STATEMENT`).
+_STORED_AS_OF = (
+    "SELECT a.number, b.as_of FROM accounts a LEFT JOIN balances b ON b.account = a.number "
+    "WHERE a.number IN (SELECT value FROM json_each(?))"
+)
+_WRITE_BALANCES = (
+    "INSERT INTO balances (account, amount, as_of, last_payment_date, last_payment_amount) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+    "json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]') "
+    "FROM json_each(?) WHERE true ON CONFLICT (account) DO UPDATE SET "
+    "amount = excluded.amount, as_of = excluded.as_of, "
+    "last_payment_date = excluded.last_payment_date, "
+    "last_payment_amount = excluded.last_payment_amount"
+)
+_PER_STATEMENT = 10_000
 
 
 def _day(text: str | None) -> date | None:
@@ -75,3 +95,26 @@ class SqliteMoney(SqliteConnection):
             return True
 
         return await self._atomically(write)
+
+    async def record_balances(self, balances: Sequence[ImportedBalance]) -> BalanceCounts:
+        def write(conn: sqlite3.Connection) -> BalanceCounts:
+            numbers = sorted({b.account for b in balances})
+            stored: dict[str, date | None] = {}
+            for at in range(0, len(numbers), _PER_STATEMENT):
+                chunk = json.dumps(numbers[at : at + _PER_STATEMENT])
+                stored.update((n, _day(d)) for n, d in conn.execute(_STORED_AS_OF, (chunk,)))
+            counts, kept = plan_balances(balances, stored)
+            rows = [
+                [b.account, str(b.amount), b.as_of.isoformat(), _iso(b.last_payment_date),
+                 _text(b.last_payment_amount)]
+                for b in kept
+            ]  # fmt: skip
+            for at in range(0, len(rows), _PER_STATEMENT):
+                conn.execute(_WRITE_BALANCES, (json.dumps(rows[at : at + _PER_STATEMENT]),))
+            return counts
+
+        return await self._atomically(write)
+
+
+def _text(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)

@@ -137,3 +137,24 @@ def test_a_wrong_header_or_encoding_imports_nothing(
 
 def test_a_missing_file_is_exit_2(config: Path, tmp_path: Path) -> None:
     assert run(config, str(tmp_path / "nowhere.csv")) == 2
+
+
+def test_a_missing_database_is_refused_and_the_one_used_is_named(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = tmp_path / "elsewhere.toml"
+    elsewhere.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/nowhere/meterbot.sqlite3"\n')
+    capsys.readouterr()
+
+    assert main(["--config", str(elsewhere), "import-balances", str(SAMPLE)]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"meterbot: import-balances: no meterbot database at sqlite:///{tmp_path}/nowhere/"
+    )
+    assert "meterbot db migrate" in err
+    assert not (tmp_path / "nowhere").exists()
+    assert run(config, str(SAMPLE)) == 0
+    assert f"database sqlite:///{tmp_path}/db/meterbot.sqlite3 (schema version" in (
+        capsys.readouterr().err
+    )

@@ -636,3 +636,45 @@ def current() -> str:
     from billing_core.models import Period
 
     return str(Period.of(datetime.now(ZoneInfo("Europe/Moscow"))))
+
+
+def test_what_the_database_holds_refuses_rows_in_line_order(
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    reader: str,
+) -> None:
+    from bot import operator as commands
+
+    first = (
+        "account,meter_serial,zones,last_period,last_t1\n"
+        "1234567890,0012345,1,2026-02,100\n"
+        "1234567891,0012346,1,,\n"
+        "1234567892,0012347,1,,\n"
+    )
+    assert run(config, "import-accounts", write(tmp_path, first, "first.csv")) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(commands, "BATCH_ROWS", 2)  # the database's refusals in two batches
+    again = (
+        "account,meter_serial,zones,last_period,last_t1\n"
+        "1234567890,0012345,1,2026-02,99.5\n"  # below the stored 100
+        "2234567890,0012346,1,,\n"  # active on 1234567891 in the database
+        "x,0012399,1,,\n"  # the file's own refusal, between the database's
+        "3234567890,0012348,1,,\n"
+        "4234567890,0012347,1,,\n"  # active on 1234567892 in the database
+    )
+
+    assert run(config, "import-accounts", write(tmp_path, again, "again.csv")) == 1
+
+    held = "is already active on account {} in the database; a meter is active on one account"
+    assert capsys.readouterr().out.splitlines() == [
+        "added 1, updated 0, rejected 4",
+        "line 2: last_t1 99.5 is below 100, the reading stored for 2026-02; a meter's reading "
+        "never goes down",
+        f"line 3: meter_serial 0012346 {held.format('1234567891')} at a time",
+        "line 4: account must be 10 digits, hyphens and spaces allowed (got 'x')",
+        f"line 6: meter_serial 0012347 {held.format('1234567892')} at a time",
+    ]
+    assert asyncio.run(stored(config, "2234567890"))[0] is None
+    assert asyncio.run(stored(config, "3234567890"))[0] is not None

@@ -36,10 +36,12 @@ async def test_upsert_then_get_round_trips_every_field(storage: Storage) -> None
 
 
 async def test_second_import_counts_updates_and_changes_fields(storage: Storage) -> None:
-    await storage.upsert_accounts([row(account("1111111111")), row(account("2222222222"))])
+    await storage.upsert_accounts(
+        [row(account("1111111111")), row(account("2222222222", "0022222"))]
+    )
 
     counts = await storage.upsert_accounts(
-        [row(account("1111111111", address="новый адрес")), row(account("3333333333"))]
+        [row(account("1111111111", address="новый адрес")), row(account("3333333333", "0033333"))]
     )
 
     assert counts == UpsertCounts(added=1, updated=1)
@@ -91,7 +93,7 @@ async def test_find_by_phone_follows_updates(storage: Storage) -> None:
     await storage.upsert_accounts(
         [
             row(account("1111111111", phones=("+79991112233",))),
-            row(account("2222222222", phones=("+79991112233", "+79995556677"))),
+            row(account("2222222222", "0022222", phones=("+79991112233", "+79995556677"))),
         ]
     )
     found = await storage.find_accounts_by_phone("+79991112233")
@@ -141,9 +143,13 @@ async def test_a_batch_mixing_new_known_and_repeated_accounts(storage: Storage) 
 
     counts = await storage.upsert_accounts(
         [
-            row(account("2222222222"), last_period=feb, last_values={Register.T1: Decimal(5)}),
+            row(
+                account("2222222222", "0022222"),
+                last_period=feb,
+                last_values={Register.T1: Decimal(5)},
+            ),
             row(account("1111111111", serial="0000999")),
-            row(account("2222222222", address="второй раз")),
+            row(account("2222222222", "0022222", address="второй раз")),
         ]
     )
 
@@ -285,7 +291,9 @@ async def test_a_new_phone_list_replaces_the_stored_one(storage: Storage) -> Non
     await storage.upsert_accounts(
         [row(account("1111111111", phones=("+79990000001", "+79990000002")))]
     )
-    await storage.upsert_accounts([row(account("2222222222", phones=("+79990000001",)))])
+    await storage.upsert_accounts(
+        [row(account("2222222222", "0022222", phones=("+79990000001",)))]
+    )
 
     await storage.upsert_accounts([row(account("1111111111", phones=("+79990000003",)))])
 

@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 from billing_core.models import Bill, Period
-from storage.base import ImportedBalance, MoneyPosition, Storage
-from tests.storage.factories import MARCH, bill, reading, seed
+from storage.base import BalanceCounts, ImportedBalance, MoneyPosition, Storage
+from tests.storage.factories import MARCH, account, bill, reading, seed
 
 NUMBER = "1234567890"
 APRIL, MAY = MARCH.next(), MARCH.next().next()
@@ -75,3 +75,27 @@ async def test_an_older_balance_is_skipped(storage: Storage) -> None:
     assert not await storage.record_balance(ImportedBalance(NUMBER, date(2026, 3, 2), D("99")))
     assert await storage.record_balance(ImportedBalance(NUMBER, date(2026, 4, 2), D("-5.25")))
     assert (await storage.money_position(NUMBER, MAY)).amount == D("-5.25")
+
+
+async def test_balances_by_set_do_what_one_by_one_does(storage: Storage) -> None:
+    other = "1234567891"
+    await seed(storage, account(), account(other, "0099999"))
+    await storage.record_balance(ImportedBalance(NUMBER, date(2026, 4, 2), D("10")))
+
+    counts = await storage.record_balances(
+        [
+            ImportedBalance(NUMBER, date(2026, 3, 2), D("99")),  # older than the stored one
+            ImportedBalance("9999999999", date(2026, 4, 2), D("1")),  # no such account
+            ImportedBalance(other, date(2026, 4, 3), D("7"), date(2026, 4, 1), D("500.10")),
+            ImportedBalance(NUMBER, date(2026, 4, 2), D("-5.25")),  # the same day: taken
+            ImportedBalance(other, date(2026, 4, 1), D("8")),  # older than the row before
+        ]
+    )
+
+    assert counts == BalanceCounts(taken=2, older=2, unknown=(1,))
+    assert (await storage.money_position(NUMBER, MAY)).amount == D("-5.25")
+    assert await storage.money_position(other, MAY) == MoneyPosition(
+        amount=D(7), source="imported", as_of=date(2026, 4, 3),
+        last_payment_date=date(2026, 4, 1), last_payment_amount=D("500.10"),
+    )  # fmt: skip
+    assert await storage.record_balances([]) == BalanceCounts()

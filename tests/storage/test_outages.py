@@ -38,10 +38,11 @@ async def seed_building(storage: Storage) -> None:
     await storage.upsert_accounts(
         [
             row(account("1000000001", address="Москва, ул. Ленина, д. 23, кв. 1")),
-            row(account("1000000002", address="москва, Ленина улица 23 кв 7")),
-            row(account("1000000003", address="Москва, ул. Ленина, д. 123, кв. 1")),
-            row(account("1000000004", address="Москва, ул. Ленина, д. 23, корп. 2, кв. 5")),
-            row(account("1000000005", address="Москва, ул. Ленина, д. 23, кв. 9",
+            row(account("1000000002", "0000002", address="москва, Ленина улица 23 кв 7")),
+            row(account("1000000003", "0000003", address="Москва, ул. Ленина, д. 123, кв. 1")),
+            row(account("1000000004", "0000004",
+                        address="Москва, ул. Ленина, д. 23, корп. 2, кв. 5")),
+            row(account("1000000005", "0000005", address="Москва, ул. Ленина, д. 23, кв. 9",
                         status=AccountStatus.CLOSED)),
         ]
     )  # fmt: skip
@@ -143,7 +144,7 @@ async def test_a_changed_address_is_read_again(storage: Storage) -> None:
     await seed_building(storage)
     assert await store.refresh_buildings() == 0
     await storage.upsert_accounts(
-        [row(account("1000000003", address="Москва, ул. Ленина, д. 23, кв. 3"))]
+        [row(account("1000000003", "0000003", address="Москва, ул. Ленина, д. 23, кв. 3"))]
     )
     assert await store.refresh_buildings() == 1
     await storage.bind(ChatRef("telegram", "moved"), "1000000003", "", AT)
