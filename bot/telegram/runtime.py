@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 POLLING_TIMEOUT_SECONDS = 25
 # An idle long poll still answers every timeout: three missed in a row mean it is not serving.
-POLL_FRESH_SECONDS = 3 * POLLING_TIMEOUT_SECONDS
+FRESH_POLLS = 3
 SHUTDOWN_GRACE_SECONDS = 30.0
 # The menu is cosmetic: a gateway refusing it for good is asked again now and then, not hammered.
 COMMANDS_BACKOFF = Backoff(first=5.0, cap=900.0)
@@ -159,6 +159,7 @@ class TelegramRuntime:
     health: ChannelHealth
     supervisor: Supervisor
     webhook_url: str = ""
+    poll_timeout: int = POLLING_TIMEOUT_SECONDS
     _tasks: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
     _stopping: bool = field(default=False, repr=False)
 
@@ -226,7 +227,7 @@ class TelegramRuntime:
             await self.bot.delete_webhook()
             await self.dispatcher.start_polling(
                 self.bot,
-                polling_timeout=POLLING_TIMEOUT_SECONDS,
+                polling_timeout=self.poll_timeout,
                 handle_signals=False,  # the composition root owns the signals
                 close_bot_session=False,  # stop() closes it after the updates in flight
             )
@@ -284,11 +285,14 @@ async def start_telegram(
     calls: ChannelCalls | None = None,
     supervisor: Supervisor | None = None,
     health: Health | None = None,
+    poll_timeout: int = POLLING_TIMEOUT_SECONDS,
 ) -> TelegramRuntime:
     """Build and start the channel in `[telegram] mode`; in webhook mode mount the route on
-    `app` (before it starts) and call `start_webhook()` once it listens."""
+    `app` (before it starts) and call `start_webhook()` once it listens. A `getUpdates` waits
+    up to `poll_timeout` seconds, and aiogram gives it the session's timeout on top (tests give
+    a short one of each, so that a hung poll is seen in seconds)."""
     telegram = settings.telegram
-    fresh_for = POLL_FRESH_SECONDS if telegram.mode == "polling" else None
+    fresh_for = FRESH_POLLS * poll_timeout if telegram.mode == "polling" else None
     channel = (health or Health()).channel(CHANNEL, telegram.mode, fresh_for=fresh_for)
     bot = build_bot(settings, session, calls)
     bot.session.middleware(PollWitness(channel))
@@ -300,6 +304,7 @@ async def start_telegram(
         channel,
         supervisor or Supervisor(metrics),
         webhook_url_of(settings),
+        poll_timeout,
     )
     if telegram.mode == "webhook":
         secret = telegram.webhook_secret.get_secret_value()

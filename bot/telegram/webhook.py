@@ -7,7 +7,8 @@ aiohttp's graceful shutdown waits for what is in flight; the engine's update-id 
 redelivery from being handled twice. A body that is not an update (not JSON, or not the shape
 of one, or nested too deep to parse) is answered 400 with a log line, where aiogram would answer
 500 and log a traceback; an update of a kind this aiogram does not know is answered 200 and
-ignored. Bodies over aiohttp's `client_max_size` (1 MiB) are refused with 413 while being read.
+ignored. Bodies over the application's `client_max_size` (`bot.http_guard`) are refused with
+413 while being read.
 """
 
 from __future__ import annotations

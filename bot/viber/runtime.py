@@ -20,6 +20,7 @@ from bot.health import ChannelHealth, Health
 from bot.supervisor import Supervisor
 from bot.viber.client import (
     DEFAULT_BACKOFF_SECONDS,
+    DEFAULT_TIMEOUT_SECONDS,
     ViberApiError,
     ViberClient,
     ViberTransportError,
@@ -94,17 +95,21 @@ async def start_viber(
     session: aiohttp.ClientSession,
     *,
     retry_backoff: float = DEFAULT_BACKOFF_SECONDS,
+    request_timeout: float = DEFAULT_TIMEOUT_SECONDS,
     calls: ChannelCalls | None = None,
     supervisor: Supervisor | None = None,
     health: Health | None = None,
 ) -> ViberRuntime:
     """Mount `POST [viber] webhook_path` and the picture route on `app` (before it starts).
 
-    Outgoing calls share `session`. `app.on_shutdown` lets running callbacks finish.
+    Outgoing calls share `session`, each within `request_timeout` seconds (tests give a short
+    one). `app.on_shutdown` lets running callbacks finish.
     """
     viber = settings.viber
     token = viber.auth_token.get_secret_value()
-    client = ViberClient(session, token, viber.api_base, backoff=retry_backoff, calls=calls)
+    client = ViberClient(
+        session, token, viber.api_base, timeout=request_timeout, backoff=retry_backoff, calls=calls
+    )
     sender = ViberSender(client, settings)
     channel = (health or Health()).channel(CHANNEL, "webhook")
     webhook = ViberWebhook(token, engine, sender, health=channel)

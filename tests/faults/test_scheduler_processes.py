@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import unused_port
 
+from bot.leadership import EVERY_SECONDS
 from tests.ops.cluster import BotProcess, write_config
 from tests.pg import fresh_database
 from tests.telegram.emulator import BotApiEmulator
@@ -65,4 +66,6 @@ async def test_the_scheduler_fails_over_when_its_process_is_killed(
             for process in processes:
                 await process.stop()
     print(f"\nscheduler leader SIGKILLed: the other process led {took:.2f} s later")
-    assert took < 5.0
+    # The follower asks every EVERY_SECONDS: it must lead at its next try or the one after (a
+    # try the loaded test machine delayed), plus the time its process takes to say so.
+    assert took < 2 * EVERY_SECONDS + 3.0

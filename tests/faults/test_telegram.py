@@ -253,3 +253,47 @@ async def test_a_reply_that_times_out_is_sent_again(
     # documented price of never leaving a resident without an answer.
     assert 1 <= len(bot_api.sent_to(ALICE)) <= 2
     assert "/submit" in bot_api.sent_to(ALICE)[0].text
+
+
+async def test_a_get_updates_that_hangs_past_the_timeout_is_asked_again(
+    bot_api: FaultyBotApi, tmp_path: Path, storage: Storage, supervisor: Supervisor
+) -> None:
+    # A one-second long poll and a one-second session timeout: aiogram gives getUpdates two
+    # seconds (production: 25 s and 60 s, so 85 s) before it counts the call as failed.
+    settings = telegram_settings(bot_api.base_url, tmp_path)
+    session = AiohttpSession(api=TelegramAPIServer.from_base(bot_api.base_url), timeout=1)
+    engine = build_engine(settings, storage, clock=lambda: OPEN_DAY)
+    health = Health(unhealthy_after=0.8)
+    runtime = await start_telegram(
+        settings,
+        engine,
+        web.Application(),
+        session=session,
+        supervisor=supervisor,
+        health=health,
+        poll_timeout=1,
+    )
+    try:
+        bot_api.push(updates.message(1, ALICE, "/start"))
+        await bot_api.wait_for(lambda: bot_api.sent_to(ALICE), seconds=20)
+        seen = len(bot_api.sent_to(ALICE))
+        hung_from = time.monotonic()
+        bot_api.chaos.hang("getUpdates", 8.0, times=2)
+        await bot_api.wait_for(lambda: health.down() == ["telegram"], seconds=20)
+        status, body = await healthz(health, storage)
+        assert status == 503
+        assert "getUpdates" in body["channels"]["telegram"]["error"]
+        bot_api.push(updates.message(10, ALICE, "/help"))  # written while the polls hang
+        await bot_api.wait_for(lambda: len(bot_api.sent_to(ALICE)) > seen, seconds=30)
+        answered = time.monotonic() - hung_from
+        await bot_api.wait_for(health.channels["telegram"].serving, seconds=20)
+        status, _ = await healthz(health, storage)
+        assert status == 200
+        await asyncio.sleep(1.5)  # a second answer, were there one, would have come by now
+    finally:
+        await runtime.stop()
+    fresh = bot_api.sent_to(ALICE)[seen:]
+    assert len(fresh) == 1
+    assert "/submit" in fresh[0].text
+    assert "telegram-polling" not in supervisor.restarts  # aiogram's loop itself held
+    print(f"\ngetUpdates hanging twice: answered {answered:.2f} s after the first hang")

@@ -11,6 +11,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from aiohttp.test_utils import TestServer, unused_port
 from bot.health import Health
 from bot.supervisor import Supervisor
 from bot.viber import start_viber
+from bot.viber.client import DEFAULT_TIMEOUT_SECONDS
 from bot.viber.runtime import ViberRuntime
 from tests.faults.chaos import GATEWAY_403, HTML_502, Chaos, Fault
 from tests.viber import callbacks
@@ -70,6 +72,14 @@ class Running:
 
 @pytest.fixture
 async def viber(supervisor: Supervisor) -> AsyncIterator[Running]:
+    async with serving(supervisor) as running:
+        yield running
+
+
+@asynccontextmanager
+async def serving(
+    supervisor: Supervisor, request_timeout: float = DEFAULT_TIMEOUT_SECONDS
+) -> AsyncIterator[Running]:
     api = FaultyViber(TOKEN)
     api_server = TestServer(api.app(), host="127.0.0.1")
     await api_server.start_server()
@@ -87,6 +97,7 @@ async def viber(supervisor: Supervisor) -> AsyncIterator[Running]:
             app,
             session,
             retry_backoff=0.05,
+            request_timeout=request_timeout,
             supervisor=supervisor,
             health=health,
         )
@@ -138,3 +149,37 @@ async def test_a_reply_that_meets_a_fault_is_sent_again_and_arrives_once(
     assert viber.api.chaos.hits["send_message"] == 2
     assert [m["text"] for m in viber.api.sent] == ["got Text"]
     assert viber.health.channels["viber"].serving()
+
+
+async def test_registration_that_times_out_is_retried_until_viber_answers(
+    supervisor: Supervisor,
+) -> None:
+    # Every attempt of the first call times out (three, a second each: production waits 10 s),
+    # so the registration fails once as a whole; the supervisor's next one gets through.
+    async with serving(supervisor, request_timeout=1.0) as viber:
+        viber.api.chaos.hang("set_webhook", 3.0, times=4)
+        hung_from = time.monotonic()
+        viber.runtime.start_webhook()
+        channel = viber.health.channels["viber"]
+        await wait_until(lambda: bool(channel.failing), seconds=20)
+        assert channel.failing == "set_webhook: ViberTransportError: set_webhook: timed out"
+        assert viber.health.down() == ["viber"]
+        await wait_until(lambda: channel.serving() and bool(viber.api.calls), seconds=30)
+        registered = time.monotonic() - hung_from
+        assert viber.supervisor.restarts["viber-webhook"] >= 1
+    print(f"\nviber set_webhook timing out 4 times: registered {registered:.2f} s after")
+
+
+async def test_a_reply_that_times_out_is_sent_again(supervisor: Supervisor) -> None:
+    async with serving(supervisor, request_timeout=1.0) as viber:
+        viber.runtime.start_webhook()
+        await wait_until(viber.health.channels["viber"].serving, seconds=20)
+        viber.api.chaos.hang("send_message", 2.0)
+        assert await viber.message("resident-1", "привет") == 200
+        await asyncio.sleep(1.5)  # the late call, too, reaches the API by now
+        # The late call may still be handled by the API: Viber can then show it twice, the
+        # documented price of never leaving a resident without an answer.
+        assert 1 <= len(viber.api.sent) <= 2
+        assert {m["text"] for m in viber.api.sent} == {"got Text"}
+        assert viber.engine.events[-1].chat.user_id == "resident-1"
+        assert len(viber.engine.events) == 1  # the dialog heard it once
