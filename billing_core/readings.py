@@ -48,6 +48,8 @@ class RejectionReason(enum.StrEnum):
     ACCOUNT_CLOSED = "account_closed"
     TOO_MANY_MISSED_MONTHS = "too_many_missed_months"  # call or visit an office instead
     WINDOW_CLOSED = "window_closed"
+    NOT_A_ZONE = "not_a_zone"  # a zone label the meter does not have, or one named twice
+    ABOVE_CAP = "above_cap"  # more a month than any home can use: a typing error, not a question
 
 
 class ReadingRejected(Exception):
@@ -61,6 +63,7 @@ class ReadingRejected(Exception):
     - last_value: the reading it may not be below (LOWER_THAN_LAST)
     - missed_months / max_missed_months: (TOO_MANY_MISSED_MONTHS)
     - opens_on / closes_on: the next window's first day, the last window's last day (WINDOW_CLOSED)
+    - kwh_per_month / max_kwh: the consumption a month and the cap it is above (ABOVE_CAP)
     """
 
     def __init__(
@@ -80,6 +83,8 @@ class ReadingRejected(Exception):
         max_missed_months: int | None = None,
         opens_on: date | None = None,
         closes_on: date | None = None,
+        kwh_per_month: Decimal | None = None,
+        max_kwh: Decimal | None = None,
     ) -> None:
         super().__init__(reason.value if register is None else f"{reason.value}: {register.value}")
         self.reason = reason
@@ -96,6 +101,8 @@ class ReadingRejected(Exception):
         self.max_missed_months = max_missed_months
         self.opens_on = opens_on
         self.closes_on = closes_on
+        self.kwh_per_month = kwh_per_month
+        self.max_kwh = max_kwh
 
 
 class Confirmation(enum.StrEnum):
@@ -139,6 +146,9 @@ class ValidationRules:
     # More than this a month for the whole meter is asked about even with no average to compare
     # with (no public threshold exists; the same 3,900 kWh band ceiling).
     implausible_max_kwh: Decimal = Decimal(3900)
+    # More than this a month is refused outright, never asked about: no home's connection
+    # delivers it (15 kW × 24 h × 31 days ≈ 11,200 kWh), so the digits were typed wrong.
+    max_monthly_kwh: Decimal = Decimal(20000)
     average_months: int = 6  # Rules 354 p.59: average over at least 6 months …
     average_min_months: int = 3  # … or the whole history when it is 3–5 months
 
@@ -454,9 +464,11 @@ def check_submission(
             if Confirmation.ROLLOVER not in confirmed:
                 needed.append(ConfirmationNeeded(Confirmation.ROLLOVER, register, used))
         consumption[register] = used
-    if previous is not None and Confirmation.IMPLAUSIBLE not in confirmed:
+    if previous is not None:
         # Months skipped since the last reading add up: compare a month's worth.
         months = max(1, period.months_since(previous.period))
+        _refuse_above_cap(consumption, months, rules)
+    if previous is not None and Confirmation.IMPLAUSIBLE not in confirmed:
         average = average_consumption(history, period, meter, rules)
         needed += _implausible(consumption, months, average, rules)
     return CheckedSubmission(period, dict(values), consumption, previous, tuple(needed))
@@ -492,13 +504,38 @@ def check_register_value(
     rules: ValidationRules,
 ) -> None:
     """Refuse one register's value as soon as it is typed when `check_submission` would refuse
-    it for being lower than the last (and no rollover explains it), so that a resident fixes day
-    before typing night. Rollover and plausibility questions wait for the whole submission."""
+    it for being lower than the last (and no rollover explains it) or above the monthly cap, so
+    that a resident fixes day before typing night. Rollover and plausibility questions wait for
+    the whole submission."""
     previous = latest_actual(history, before=period)
     last = previous.values.get(register) if previous else None
-    if last is not None and value < last:
-        used = consumption_between(last, value, account.meter.digits)
+    if last is None or previous is None:
+        return
+    used = consumption_between(last, value, account.meter.digits)
+    if value < last:
         _refuse_unexplained_drop(register, last, used, rules)
+    _refuse_above_cap({register: used}, max(1, period.months_since(previous.period)), rules)
+
+
+def _refuse_above_cap(consumption: Readings, months: int, rules: ValidationRules) -> None:
+    """ABOVE_CAP when a register, or the whole meter, used more than `max_monthly_kwh` a month:
+    the register named when one alone is above it."""
+    cap = rules.max_monthly_kwh
+    for register, used in consumption.items():
+        if used / months > cap:
+            raise ReadingRejected(
+                RejectionReason.ABOVE_CAP,
+                register=register,
+                kwh_per_month=(used / months).quantize(Decimal(1)),
+                max_kwh=cap,
+            )
+    total = sum(consumption.values(), Decimal(0))
+    if total / months > cap:
+        raise ReadingRejected(
+            RejectionReason.ABOVE_CAP,
+            kwh_per_month=(total / months).quantize(Decimal(1)),
+            max_kwh=cap,
+        )
 
 
 def _refuse_unexplained_drop(

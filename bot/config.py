@@ -128,6 +128,7 @@ class BillingSettings(_Section):
     penalty_key_rate: Decimal = Field(default=Decimal("0.095"), ge=0)
     rollover_max_kwh: Decimal = Field(default=Decimal(3900), gt=0)
     implausible_max_kwh: Decimal = Field(default=Decimal(3900), gt=0)
+    max_monthly_kwh: Decimal = Field(default=Decimal(20000), gt=0)
     overpayment_on_estimates: bool = False
     normatives: dict[Stove, list[Decimal]] = Field(default_factory=dict)
     # weights of T1, T2[, T3] that split a normative across a zone meter's registers when the
@@ -138,6 +139,13 @@ class BillingSettings(_Section):
             "three_zone": [Decimal(7), Decimal(8), Decimal(9)],
         }
     )
+
+    @model_validator(mode="after")
+    def _cap_above_questions(self) -> BillingSettings:
+        # Below it, consumption that should be asked about would be refused instead.
+        if self.max_monthly_kwh <= self.implausible_max_kwh:
+            raise ValueError("max_monthly_kwh must be above implausible_max_kwh")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -161,6 +169,7 @@ class BillingSettings(_Section):
             max_missed_months_online=self.max_missed_months_online,
             rollover_max_kwh=self.rollover_max_kwh,
             implausible_max_kwh=self.implausible_max_kwh,
+            max_monthly_kwh=self.max_monthly_kwh,
         )
 
     def billing_rules(self) -> BillingRules:

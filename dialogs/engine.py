@@ -37,6 +37,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from billing_core.identifiers import normalize_account
+from dialogs import intents
 from dialogs.channel import Acknowledge, Deliver, Unreachable
 from dialogs.config import DialogConfig
 from dialogs.events import (
@@ -56,10 +58,11 @@ from dialogs.flows import declared
 from dialogs.observer import DialogObserver, NoObserver
 from dialogs.ordering import TurnQueue
 from dialogs.replies import Reply
-from dialogs.routes import Found, Router
+from dialogs.routes import Found, Hearing, Router
 from dialogs.texts import DEFAULT_LOCALE, LOCALES, say
 from dialogs.turn import Turn
 from dialogs.typed import command_name
+from dialogs.ui import MENU
 from storage.base import ChatProfile, ChatSnapshot, DialogState, Storage, StorageError
 from storage.downtime import Downtime
 
@@ -94,6 +97,7 @@ class DialogEngine:
         # One event at a time per chat in this process, its delivery included: a double tap
         # must not interleave steps, nor its answers arrive out of order.
         self._turns = TurnQueue()
+        intents.warm()  # the analyser loads here, not in a resident's turn
 
     async def handle(
         self,
@@ -251,9 +255,41 @@ def _find(turn: Turn, event: Inbound) -> Found:
         return ROUTER.command("start", ())
     if isinstance(event, Command):
         args = tuple(arg[:MAX_TEXT] for arg in event.args[:10])
-        return ROUTER.command(command_name(event.name), args)
+        return _leaving(turn, ROUTER.command(command_name(event.name), args))
     if isinstance(event, Choice):
-        return ROUTER.press(event.action_id)
+        return _leaving(turn, ROUTER.press(event.action_id))
     if isinstance(event, ContactShared):
         return Found(ROUTER.contact, event)
-    return ROUTER.text(turn.state, event.text[:MAX_TEXT])
+    text = event.text[:MAX_TEXT]
+    return _wish(turn, text) or ROUTER.text(turn.state, text)
+
+
+def _leaving(turn: Turn, found: Found) -> Found:
+    """A command or a button of another flow than the state's leaves the state for the menu
+    first: after /offices, /bill ends the office search, and what is typed next is not searched."""
+    own_flow = ROUTER.same_flow(found.route, turn.state)
+    if turn.state != MENU and not found.route.keeps_state and not own_flow:
+        turn.goto(MENU)
+    return found
+
+
+def _wish(turn: Turn, text: str) -> Found | None:
+    """The route of a wish typed where the state hears it (`dialogs.routes.Hearing`), as the
+    button or command that grants it; None when the state's step reads the text itself."""
+    own = ROUTER.texts.get(turn.state)
+    hearing = own.hears if own is not None else Hearing.WISHES
+    if hearing is Hearing.NOTHING:
+        return None
+    meaning = intents.read(text)
+    if meaning.intent is None:
+        return None
+    if hearing is Hearing.NAVIGATION and meaning.intent not in intents.NAVIGATION:
+        return None
+    if turn.state != MENU and any(ch.isdigit() for ch in text):
+        return None  # digits in a state are its values (a reading, an account number)
+    if meaning.readings and normalize_account(meaning.readings) is not None:
+        return None  # an account number typed at the menu: the binding takes it
+    target = intents.target(meaning)
+    if isinstance(target, intents.Press):
+        return _leaving(turn, ROUTER.press(target.action_id))
+    return _leaving(turn, ROUTER.command(target.name, target.args))

@@ -13,6 +13,7 @@ action (an action id that a prefix also covers counts), one command or one state
 
 from __future__ import annotations
 
+import enum
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,14 @@ Step = Callable[..., list[Reply] | Awaitable[list[Reply]]]
 SINGLE = ("contact", "ask_consent", "not_understood", "unknown_command", "unknown_state")
 
 
+class Hearing(enum.Enum):
+    """Which typed wishes (`dialogs.intents`) a state follows before its step reads the text."""
+
+    NAVIGATION = "navigation"  # «отмена», «назад», «меню» leave it; other text is the step's
+    WISHES = "wishes"  # any wish typed without digits is followed, as its button would be
+    NOTHING = "nothing"  # every text is the step's own
+
+
 class DuplicateRoute(ValueError):
     """Two routes claim one action, command or state."""
 
@@ -37,6 +46,11 @@ class Route:
     open: bool = False  # answered before the resident has consented
     # A prefixed action's rest that the step must never see: the route is then not taken.
     accepts: Callable[[str], bool] | None = None
+    # A text route's hearing (see `Hearing`).
+    hears: Hearing = Hearing.NAVIGATION
+    # An action or command that leaves another flow's state as it is (a language change goes on
+    # with a submission); any other leaves it for the menu before its step.
+    keeps_state: bool = False
     takes_argument: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,8 +104,11 @@ class Router:
         self.prefixes: dict[str, Route] = {}
         self.commands: dict[str, Route] = {}
         self.texts: dict[str, Route] = {}
+        self._flow: dict[int, int] = {}  # id of a route → the declaration it came from
         single: dict[str, Route] = {}
-        for routes in declarations:
+        for index, routes in enumerate(declarations):
+            for mapping in (routes.actions, routes.prefixes, routes.commands, routes.texts):
+                self._flow.update((id(route), index) for route in mapping.values())
             _add(self.actions, routes.actions, "action")
             _add(self.prefixes, routes.prefixes, "action prefix")
             _add(self.commands, routes.commands, "command")
@@ -135,6 +152,11 @@ class Router:
         if route is None:
             return Found(self.unknown_command, name)
         return Found(route, args) if route.takes_argument else Found(route)
+
+    def same_flow(self, route: Route, state: str) -> bool:
+        """Whether `route` was declared by the flow that takes text in `state`."""
+        own = self.texts.get(state)
+        return own is not None and self._flow.get(id(route)) == self._flow.get(id(own))
 
     def text(self, state: str, text: str) -> Found:
         return Found(self.texts.get(state, self.unknown_state), text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import cache
 
 from billing_core.format import format_date, format_number
 from billing_core.identifiers import normalize_phone
@@ -12,8 +13,8 @@ from dialogs.flows import binding, money, statement
 from dialogs.offices import Office
 from dialogs.render import day_of_month, opening_hours, phones
 from dialogs.replies import Button, Reply
-from dialogs.routes import Route, Routes
-from dialogs.texts import LOCALES
+from dialogs.routes import Hearing, Route, Routes
+from dialogs.texts import CATALOGUES, DEFAULT_LOCALE, LOCALES
 from dialogs.turn import Turn
 from dialogs.ui import (
     CONSENT_INFO,
@@ -29,6 +30,7 @@ from dialogs.ui import (
     menu_reply,
     rows,
 )
+from dialogs.words import lemmas, words
 
 # Dialog states.
 CONSENT = "consent"
@@ -45,6 +47,7 @@ REMIND_OFF = "remind:off"
 REMIND_NEXT = "remind:next"  # on from now, and say when the next window opens
 FORGET_YES = "forget:yes"
 FORGET_NO = "forget:no"
+THANKS = "m:thanks"  # a typed «спасибо»: no button carries it
 
 FAQ_TOPICS = ("window", "estimate", "pay", "penalty", "odn")
 
@@ -120,6 +123,12 @@ def help_reply(turn: Turn) -> list[Reply]:
     )
     buttons = consent_buttons(turn) if turn.profile.consent_at is None else (back_to_menu(turn),)
     return [Reply(text, buttons)]
+
+
+def thanks(turn: Turn) -> list[Reply]:
+    if turn.profile.consent_at is None:
+        return ask_consent(turn)
+    return [menu_reply(turn, "thanks_reply")]
 
 
 def unknown_command(turn: Turn, name: str) -> list[Reply]:
@@ -339,7 +348,43 @@ async def menu_text(turn: Turn, text: str) -> list[Reply]:
         return await binding.on_account_text(turn, text)
     if money.asks_about_paying(text):
         return await statement.last_bill(turn)
-    return not_understood(turn)
+    return unanswered(turn, text)
+
+
+def unanswered(turn: Turn, text: str) -> list[Reply]:
+    """A question no button answers: the closest frequent questions, the contacts, the menu."""
+    if turn.profile.consent_at is None:
+        return ask_consent(turn)
+    if not words(text):  # a sticker, an emoji: nothing was asked
+        return not_understood(turn)
+    topics = closest_topics(turn.lang, text) or FAQ_TOPICS[:3]
+    c = turn.config.contacts
+    answer = turn.t("unanswered", phone=c.phone, phone_operators=c.phone_operators, hours=c.hours)
+    buttons = [turn.button(f"faq_q_{topic}", f"{FAQ_TOPIC}{topic}") for topic in topics]
+    more = (turn.button("btn_faq", MENU_FAQ), turn.button("btn_offices", MENU_OFFICES))
+    turn.goto(MENU)
+    return [Reply(answer, (*rows(*buttons, per_row=1), more, back_to_menu(turn)))]
+
+
+def closest_topics(lang: str, text: str, most: int = 2) -> list[str]:
+    """The FAQ topics sharing the most words (in dictionary form) with `text`, best first."""
+    asked = _meaningful(text)
+    scored = [(len(asked & _topic_words(lang, topic)), topic) for topic in FAQ_TOPICS]
+    ranked = sorted((item for item in scored if item[0] > 0), key=lambda item: -item[0])
+    return [topic for _, topic in ranked[:most]]
+
+
+@cache
+def _topic_words(lang: str, topic: str) -> frozenset[str]:
+    texts = CATALOGUES.get(lang, CATALOGUES[DEFAULT_LOCALE])  # as written, placeholders and all
+    return _meaningful(f"{texts[f'faq_q_{topic}']} {texts[f'faq_a_{topic}']}")
+
+
+def _meaningful(text: str) -> frozenset[str]:
+    """The dictionary forms of the words of `text` long enough to carry a meaning."""
+    return frozenset(
+        lemma for word in words(text)[:40] for lemma in lemmas(word) if len(lemma) >= 4
+    )
 
 
 def forget_text(turn: Turn, text: str) -> list[Reply]:
@@ -383,6 +428,7 @@ ROUTES = Routes(
         MENU_FAQ: Route(faq, open=True),
         FORGET_YES: Route(forget_confirmed, open=True),
         FORGET_NO: Route(forget_declined, open=True),
+        THANKS: Route(thanks, open=True),
         MENU_REMINDERS: Route(reminders),
         REMIND_ON: Route(reminders_on),
         REMIND_OFF: Route(reminders_off),
@@ -400,9 +446,9 @@ ROUTES = Routes(
         "remind": Route(remind_command),
     },
     texts={
-        CONSENT: Route(consent_text, open=True),
-        OFFICES_SEARCH: Route(offices_search, open=True),
-        MENU: Route(menu_text),
+        CONSENT: Route(consent_text, open=True, hears=Hearing.NOTHING),
+        OFFICES_SEARCH: Route(offices_search, open=True, hears=Hearing.WISHES),
+        MENU: Route(menu_text, hears=Hearing.WISHES),
         FORGET_CONFIRM: Route(forget_text),
     },
     ask_consent=Route(ask_consent, open=True),

@@ -24,6 +24,6 @@ async def choose(turn: Turn, locale: str) -> list[Reply]:
 
 
 ROUTES = Routes(
-    prefixes={general.LANG: Route(choose, open=True)},
-    commands={"lang": Route(set_language, open=True)},
+    prefixes={general.LANG: Route(choose, open=True, keeps_state=True)},
+    commands={"lang": Route(set_language, open=True, keeps_state=True)},
 )

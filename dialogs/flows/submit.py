@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from decimal import Decimal
 
 from billing_core.bills import compute_bill
 from billing_core.errors import BillingError, MissingBaseReading, TariffNotFound
-from billing_core.models import Bill, MeterReading, Readings, ReadingSource
+from billing_core.models import Bill, MeterReading, Readings, ReadingSource, Register
 from billing_core.readings import (
     CheckedSubmission,
     Confirmation,
@@ -27,6 +28,7 @@ from billing_core.readings import (
     parse_value,
     read_line,
 )
+from billing_core.written import has_labels, read_labelled, strip_units
 from dialogs.flows.accounts import binding_of, current_binding, is_account_number, need_account
 from dialogs.flows.draft import (
     ACCEPT,
@@ -48,12 +50,13 @@ from dialogs.flows.draft import (
     receipt_buttons,
     save,
 )
+from dialogs.flows.general import ask_consent
 from dialogs.flows.keypad import KEY, draft_at_value, keypad_open, press_key
 from dialogs.flows.refusals import refuse, value_refusal
 from dialogs.flows.screens import preview, prompt, question
-from dialogs.render import day, days_count, money, period, values_text
+from dialogs.render import day, days_count, kwh, money, period, values_text, zone_short
 from dialogs.replies import Reply
-from dialogs.routes import Route, Routes
+from dialogs.routes import Hearing, Route, Routes
 from dialogs.turn import Turn
 from dialogs.ui import MENU, MENU_SUBMIT, SUBMIT_FOR, menu_reply
 
@@ -142,40 +145,130 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
         if not any(ch.isdigit() for ch in text):
             # Words typed under the preview or a question: show it again, buttons and all.
             return [Reply(turn.t("press_a_button")), *await review(turn, draft)]
-        # Digits typed there: a fresh start of the values.
-        draft = amend(draft, values={}, index=0, keypad=None, confirmed=frozenset())
+        # Digits typed there: labelled zones correct those zones, else a fresh start.
+        kept = draft.values if has_labels(text) else {}
+        draft = amend(draft, values=kept, index=0, keypad=None, confirmed=frozenset())
     return await _take_value(turn, draft, text)
 
 
 async def _take_value(turn: Turn, draft: Draft, text: str) -> list[Reply]:
-    meter = draft.account.meter
-    if draft.index == 0 and len(draft.registers) > 1 and len(text.split()) > 1:
-        try:
-            values = _read_line(text, draft)
-        except ReadingRejected:
-            values = {}
-        if len(values) == len(draft.registers):  # else one value, read below as the first
-            return await review(turn, amend(draft, values=values, index=len(values)))
-    register = draft.registers[draft.index]
+    """Values as the resident wrote them: the register asked for, every register on one line,
+    or labelled zones in any order («день 46720 ночь 21800»). The next register asked is the
+    first still missing."""
     try:
-        value = parse_value(text, meter, register)
-        check_register_value(
-            draft.account,
-            register,
-            value,
-            draft.history,
-            draft.period,
-            turn.config.billing.validation,
-        )
+        typed = _read_written(text, draft)
+        for register, value in typed.items():
+            check_register_value(
+                draft.account,
+                register,
+                value,
+                draft.history,
+                draft.period,
+                turn.config.billing.validation,
+            )
     except ReadingRejected as refusal:
-        save(turn, ENTER, amend(draft, keypad=None))
-        return [Reply(value_refusal(turn, draft, refusal)), prompt(turn, draft)]
-    values = {**draft.values, register: value}
-    draft = amend(draft, values=values, index=draft.index + 1, keypad=None)
+        return _refused_value(turn, draft, refusal)
+    draft = amend(draft, values={**draft.values, **typed}, keypad=None)
+    draft = amend(draft, index=next_missing(draft))
     if draft.index < len(draft.registers):
         save(turn, ENTER, draft)
         return [prompt(turn, draft)]
     return await review(turn, draft)
+
+
+def _read_written(text: str, draft: Draft) -> Readings:
+    """The values a message gives, by register (see `billing_core.written`)."""
+    meter = draft.account.meter
+    labelled = read_labelled(text, meter)
+    if labelled is not None:
+        return labelled
+    line = strip_units(text)
+    if draft.index == 0 and len(draft.registers) > 1 and len(line.split()) > 1:
+        try:
+            values = _read_line(line, draft)
+        except ReadingRejected as refusal:
+            if (
+                refusal.reason is RejectionReason.WRONG_REGISTER_COUNT
+                and (refusal.given_count or 0) > 1
+            ):
+                raise  # several numbers, but not one per register
+            values = {}
+        if len(values) == len(draft.registers):  # else one value, read below as the first
+            return values
+    register = draft.registers[draft.index]
+    return {register: parse_value(line, meter, register)}
+
+
+def next_missing(draft: Draft) -> int:
+    """The index of the first register without a value (the count when none is missing)."""
+    return next(
+        (i for i, register in enumerate(draft.registers) if register not in draft.values),
+        len(draft.registers),
+    )
+
+
+def _refused_value(turn: Turn, draft: Draft, refusal: ReadingRejected) -> list[Reply]:
+    """A value refused: why, an example in the meter's own format where the form was wrong,
+    and the register asked again (the one refused, when it is named)."""
+    if refusal.register is not None and refusal.register in draft.registers:
+        kept = {r: v for r, v in draft.values.items() if r != refusal.register}
+        draft = amend(draft, values=kept, index=draft.registers.index(refusal.register))
+    draft = amend(draft, keypad=None)
+    save(turn, ENTER, draft)
+    return [Reply(_refusal_text(turn, draft, refusal)), prompt(turn, draft)]
+
+
+def _refusal_text(turn: Turn, draft: Draft, refusal: ReadingRejected) -> str:
+    reason = refusal.reason
+    if reason is RejectionReason.ABOVE_CAP:
+        turn.observer.on_reading_refused(turn.chat.channel, reason.value)
+        kind = draft.account.meter.kind
+        return turn.t(
+            "rej_above_cap",
+            what=zone_short(turn, kind, refusal.register)
+            if refusal.register is not None and len(draft.registers) > 1
+            else turn.t("consumption_word"),
+            kwh=kwh(turn, refusal.kwh_per_month or Decimal(0)),
+            cap=kwh(turn, refusal.max_kwh or Decimal(0)),
+            phone=turn.config.contacts.phone,
+        )
+    if reason is RejectionReason.NOT_A_ZONE:
+        turn.observer.on_reading_refused(turn.chat.channel, reason.value)
+        single = len(draft.registers) == 1
+        key = "rej_not_a_zone_single" if single else "rej_not_a_zone"
+        text = turn.t(key, zone=refusal.text or "", zones=_zone_codes(turn, draft))
+    else:
+        text = value_refusal(turn, draft, refusal)
+    if reason in _SHOW_EXAMPLE:
+        text += "\n" + turn.t("submit_example", example=_example(turn, draft))
+    return text
+
+
+# Refusals of the form of what was typed: an example in the meter's own format follows.
+_SHOW_EXAMPLE = frozenset(
+    {
+        RejectionReason.EMPTY,
+        RejectionReason.NOT_A_NUMBER,
+        RejectionReason.NOT_DIGITS,
+        RejectionReason.NOT_A_ZONE,
+    }
+)
+_SAMPLE = {Register.T1: Decimal(45230), Register.T2: Decimal(21100), Register.T3: Decimal(9800)}
+
+
+def _zone_codes(turn: Turn, draft: Draft) -> str:
+    return ", ".join(turn.t(f"code_{r.value}") for r in draft.registers)
+
+
+def _example(turn: Turn, draft: Draft) -> str:
+    """The meter's registers with their last values (or sample ones): «Т1 46470 Т2 21675»."""
+    previous = latest_actual(draft.history, before=draft.period)
+    last = previous.values if previous is not None else {}
+    values = [str(last.get(r, _SAMPLE[r]).quantize(Decimal(1))) for r in draft.registers]
+    if len(values) == 1:
+        return values[0]
+    codes = [turn.t(f"code_{r.value}") for r in draft.registers]
+    return " ".join(f"{code} {value}" for code, value in zip(codes, values, strict=True))
 
 
 async def keypad_press(turn: Turn, key: str) -> list[Reply]:
@@ -240,11 +333,11 @@ async def review(turn: Turn, draft: Draft) -> list[Reply]:
         checked = _check(turn, draft)
     except ReadingRejected as refusal:
         if refusal.reason is RejectionReason.LOWER_THAN_LAST and refusal.register is not None:
-            index = draft.registers.index(refusal.register)
-            kept = {r: v for r, v in draft.values.items() if draft.registers.index(r) < index}
-            draft = amend(draft, values=kept, index=index, keypad=None)
-            save(turn, ENTER, draft)
-            return [Reply(value_refusal(turn, draft, refusal)), prompt(turn, draft)]
+            return _refused_value(turn, draft, refusal)
+        if refusal.reason is RejectionReason.ABOVE_CAP:
+            if refusal.register is None:  # the whole meter: every value again
+                draft = amend(draft, values={}, index=0)
+            return _refused_value(turn, draft, refusal)
         return refuse(turn, draft.account, draft.window, refusal)
     if checked.needed:
         return [question(turn, draft, checked.needed[0])]
@@ -288,6 +381,15 @@ def cancel(turn: Turn) -> list[Reply]:
     if turn.data.get(ACCEPTED):  # "Cancel" under a preview already accepted cancels nothing
         return already_accepted(turn)
     return [menu_reply(turn, "submit_cancelled")]
+
+
+def cancel_anything(turn: Turn) -> list[Reply]:
+    """/cancel, «отмена», «назад», «стоп»: whatever is in progress ends, nothing is stored."""
+    if turn.profile.consent_at is None:
+        return ask_consent(turn)
+    if turn.state in STATES:
+        return cancel(turn)
+    return [menu_reply(turn, "nothing_to_cancel" if turn.state == MENU else "cancelled")]
 
 
 async def confirm(turn: Turn) -> list[Reply]:
@@ -375,19 +477,22 @@ async def submit_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
     if draft is None:
         return expired(turn)
     try:
-        values = _read_line(" ".join(args), draft)
+        line = " ".join(args)
+        labelled = read_labelled(line, draft.account.meter)
+        values = labelled if labelled is not None else _read_line(strip_units(line), draft)
     except ReadingRejected as refusal:
         if refusal.register is not None:
             index = draft.registers.index(refusal.register)
             draft = amend(draft, index=index, values={})
-        reply = Reply(value_refusal(turn, draft, refusal))
+        reply = Reply(_refusal_text(turn, draft, refusal))
         draft = amend(draft, index=0, values={})
         save(turn, ENTER, draft)
         return [reply, prompt(turn, draft)]
-    draft = amend(draft, values=values, index=len(values))
+    draft = amend(draft, values=values)
+    draft = amend(draft, index=next_missing(draft))
     if draft.index < len(draft.registers):  # '/submit 46 700': the first value only
         save(turn, ENTER, draft)
-        return [prompt(turn, draft)]
+        return [opening[0], prompt(turn, draft)]  # the window and account, then what is missing
     replies = await review(turn, draft)
     notice = _already_sent(turn, draft)  # said by `start`, whose opening is not shown here
     if notice is not None and replies:
@@ -414,6 +519,9 @@ ROUTES = Routes(
         KEY: Route(keypad_press),
         SUBMIT_FOR: Route(start, accepts=is_account_number),
     },
-    commands={"submit": Route(submit_command)},
-    texts={state: Route(on_text) for state in STATES},
+    commands={
+        "submit": Route(submit_command),
+        "cancel": Route(cancel_anything, open=True, keeps_state=True),
+    },
+    texts={state: Route(on_text, hears=Hearing.WISHES) for state in STATES},
 )

@@ -470,4 +470,28 @@ TEXTS: dict[str, str] = {
     ),
     "outages_turned_on": "All right, I will tell you of power outages at your addresses.",
     "outages_usage": "Type /outages, /outages on or /outages off.",
+    # -- readings as written, cancelling, the monthly cap ---------------------------------------
+    "code_t1": "T1",
+    "code_t2": "T2",
+    "code_t3": "T3",
+    "submit_example": "For example: {example}",
+    "rej_not_a_zone": (
+        "I did not understand the zone “{zone}”: your meter's zones are {zones}, each once."
+    ),
+    "consumption_word": "Consumption",
+    "rej_above_cap": (
+        "{what}: {kwh} a month is more than any flat or house uses (at most {cap}), so the "
+        "digits are most likely wrong. Please check the reading and type it again. If it is "
+        "right, call {phone}."
+    ),
+    "cancelled": "All right, cancelled.",
+    "nothing_to_cancel": "There is nothing to cancel. What would you like to do?",
+    "thanks_reply": "You are welcome! Anything else?",
+    "unanswered": (
+        "I cannot answer that myself. One of the frequent questions below may help, or call "
+        "{phone} (voice menu round the clock; operators on {phone_operators}, {hours})."
+    ),
+    "rej_not_a_zone_single": (
+        "I did not understand “{zone}”: your meter has one rate, so type one number."
+    ),
 }

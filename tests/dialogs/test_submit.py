@@ -86,7 +86,8 @@ async def test_a_reading_typed_with_a_thousands_space_is_one_value(bound: Bound)
     await chat.press("Отмена")
 
     await chat.send("/submit 46 700")
-    assert chat.text().startswith("Т2 (ночь, 23:00–07:00)")
+    assert chat.text().startswith("Приём показаний открыт")  # the window and account first
+    assert chat.last_reply().text.startswith("Т2 (ночь, 23:00–07:00)")
     await chat.send("21775")
     assert "Итого к оплате: 2\u00a0387,20\u00a0₽" in chat.text()
 
