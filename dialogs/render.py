@@ -86,8 +86,24 @@ def number(turn: Turn, value: Decimal | int) -> str:
     return format_number(value, turn.lang)
 
 
+def counted(turn: Turn, noun: str, n: int) -> str:
+    """`n` with its noun in the form the number asks for: «1 день», «2 дня», «5 дней», «21 раз»
+    (the catalogues' `<noun>_1`, `_2` and `_5`); in English one is singular, the rest plural."""
+    if turn.lang == "en":
+        return turn.t(f"{noun}_1" if n == 1 else f"{noun}_5", n=number(turn, n))
+    return turn.t(plural_key(noun, n), n=number(turn, n))
+
+
 def days_count(turn: Turn, n: int) -> str:
-    return turn.t(plural_key("days", n), n=n)
+    return counted(turn, "days", n)
+
+
+def times(turn: Turn, ratio: Decimal) -> str:
+    """How many times more: «в 3 раза», «в 271 раз», «в 2,5 раза» (a fraction takes «раза»)."""
+    whole = ratio.quantize(Decimal(1))
+    if abs(ratio - whole) < Decimal("0.05"):
+        return counted(turn, "times", int(whole))
+    return turn.t("times_fraction", n=number(turn, ratio.quantize(Decimal("0.1"))))
 
 
 def address_suffix(account: Account) -> str:

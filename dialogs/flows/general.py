@@ -114,13 +114,16 @@ def not_understood(turn: Turn) -> list[Reply]:
     return [menu_reply(turn, "not_understood")]
 
 
-def help_reply(turn: Turn) -> list[Reply]:
+async def help_reply(turn: Turn) -> list[Reply]:
     window = turn.config.window
     text = turn.t(
         "help",
         start_day=day_of_month(turn, window.start_day),
         end_day=day_of_month(turn, window.end_day),
     )
+    own = await _own_window(turn)
+    if own is not None:
+        text += "\n" + own
     buttons = consent_buttons(turn) if turn.profile.consent_at is None else (back_to_menu(turn),)
     return [Reply(text, buttons)]
 
@@ -131,9 +134,29 @@ def thanks(turn: Turn) -> list[Reply]:
     return [menu_reply(turn, "thanks_reply")]
 
 
-def unknown_command(turn: Turn, name: str) -> list[Reply]:
+async def _own_window(turn: Turn) -> str | None:
+    """The current account's window when it is not the usual one; None when it is."""
+    number = turn.profile.current_account
+    if turn.profile.consent_at is None or number is None:
+        return None
+    account = await turn.storage.get_account(number)
+    if account is None:
+        return None
+    usual = turn.config.window
+    own = usual.for_account(account)
+    if (own.start_day, own.end_day) == (usual.start_day, usual.end_day):
+        return None
+    return turn.t(
+        "help_window_own",
+        account=account.pretty,
+        start_day=day_of_month(turn, own.start_day),
+        end_day=day_of_month(turn, own.end_day),
+    )
+
+
+async def unknown_command(turn: Turn, name: str) -> list[Reply]:
     first = Reply(turn.t("unknown_command", name=name[:40]))
-    return [first, *help_reply(turn)]
+    return [first, *await help_reply(turn)]
 
 
 def set_language(turn: Turn, args: tuple[str, ...]) -> list[Reply]:

@@ -28,6 +28,7 @@ from dialogs.render import (
     period,
     rate,
     reading,
+    times,
     zone_name,
     zone_short,
 )
@@ -80,15 +81,9 @@ def _implausible_text(turn: Turn, draft: Draft, needed: ConfirmationNeeded) -> s
         register=zone_short(turn, draft.account.meter.kind, needed.register),
         kwh=kwh(turn, needed.consumption),
         months=needed.months,
-        ratio=_ratio(turn, needed.ratio or Decimal(0)),
+        times=times(turn, needed.ratio or Decimal(0)),
         usual=kwh(turn, (needed.average or Decimal(0)).quantize(Decimal(1))),
     )
-
-
-def _ratio(turn: Turn, ratio: Decimal) -> str:
-    whole = ratio.quantize(Decimal(1))
-    shown = whole if abs(ratio - whole) < Decimal("0.05") else ratio.quantize(Decimal("0.1"))
-    return str(shown).replace(".", "," if turn.lang == "ru" else ".")
 
 
 def preview(turn: Turn, draft: Draft, bill: Bill | None) -> Reply:

@@ -51,14 +51,23 @@ from dialogs.flows.draft import (
     save,
 )
 from dialogs.flows.general import ask_consent
-from dialogs.flows.keypad import KEY, draft_at_value, keypad_open, press_key
+from dialogs.flows.keypad import KEY, draft_at_value, keypad_open, keypad_reply, press_key
 from dialogs.flows.refusals import refuse, value_refusal
 from dialogs.flows.screens import preview, prompt, question
-from dialogs.render import day, days_count, kwh, money, period, values_text, zone_short
+from dialogs.render import (
+    day,
+    days_count,
+    kwh,
+    money,
+    period,
+    reading,
+    values_text,
+    zone_short,
+)
 from dialogs.replies import Reply
 from dialogs.routes import Hearing, Route, Routes
 from dialogs.turn import Turn
-from dialogs.ui import MENU, MENU_SUBMIT, SUBMIT_FOR, menu_reply
+from dialogs.ui import MENU, MENU_SUBMIT, SUBMIT_FOR, menu_reply, rows
 
 __all__ = [
     "CONFIRM",
@@ -79,6 +88,8 @@ __all__ = [
     "start",
     "submit_command",
 ]
+
+FIX_ZONE = "sub:z:"  # + a register ("t1") or "all": the value «Исправить» asks again
 
 # -- starting --------------------------------------------------------------------------------
 
@@ -151,7 +162,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     return await _take_value(turn, draft, text)
 
 
-async def _take_value(turn: Turn, draft: Draft, text: str) -> list[Reply]:
+async def _take_value(turn: Turn, draft: Draft, text: str, keypad: bool = False) -> list[Reply]:
     """Values as the resident wrote them: the register asked for, every register on one line,
     or labelled zones in any order («день 46720 ночь 21800»). The next register asked is the
     first still missing."""
@@ -167,7 +178,7 @@ async def _take_value(turn: Turn, draft: Draft, text: str) -> list[Reply]:
                 turn.config.billing.validation,
             )
     except ReadingRejected as refusal:
-        return _refused_value(turn, draft, refusal)
+        return _refused_value(turn, draft, refusal, keypad=keypad)
     draft = amend(draft, values={**draft.values, **typed}, keypad=None)
     draft = amend(draft, index=next_missing(draft))
     if draft.index < len(draft.registers):
@@ -207,15 +218,21 @@ def next_missing(draft: Draft) -> int:
     )
 
 
-def _refused_value(turn: Turn, draft: Draft, refusal: ReadingRejected) -> list[Reply]:
+def _refused_value(
+    turn: Turn, draft: Draft, refusal: ReadingRejected, keypad: bool = False
+) -> list[Reply]:
     """A value refused: why, an example in the meter's own format where the form was wrong,
-    and the register asked again (the one refused, when it is named)."""
+    and the register asked again (the one refused, when it is named) — on a fresh keypad when
+    it was tapped there."""
     if refusal.register is not None and refusal.register in draft.registers:
         kept = {r: v for r, v in draft.values.items() if r != refusal.register}
         draft = amend(draft, values=kept, index=draft.registers.index(refusal.register))
-    draft = amend(draft, keypad=None)
+    draft = amend(draft, keypad="" if keypad else None)
     save(turn, ENTER, draft)
-    return [Reply(_refusal_text(turn, draft, refusal)), prompt(turn, draft)]
+    text = _refusal_text(turn, draft, refusal)
+    if keypad:
+        return [keypad_reply(turn, draft, text)]
+    return [Reply(text), prompt(turn, draft)]
 
 
 def _refusal_text(turn: Turn, draft: Draft, refusal: ReadingRejected) -> str:
@@ -278,7 +295,7 @@ async def keypad_press(turn: Turn, key: str) -> list[Reply]:
         return expired(turn)
     pressed = press_key(turn, draft, key)
     if isinstance(pressed, str):
-        return await _take_value(turn, amend(draft, keypad=None), pressed)
+        return await _take_value(turn, amend(draft, keypad=None), pressed, keypad=True)
     return pressed
 
 
@@ -369,9 +386,42 @@ async def sure(turn: Turn) -> list[Reply]:
 
 
 async def fix(turn: Turn) -> list[Reply]:
+    """«Исправить»: which zone, when there are several with values; else every value again."""
     draft = await load(turn)
     if draft is None or turn.state not in STATES:
         return expired(turn)
+    typed = [r for r in draft.registers if r in draft.values]
+    if len(draft.registers) == 1 or not typed:
+        return await fix_zone(turn, "all")
+    kind = draft.account.meter.kind
+    zones = [
+        turn.button(
+            "btn_fix_zone",
+            f"{FIX_ZONE}{r.value}",
+            zone=zone_short(turn, kind, r),
+            value=reading(turn, draft.values[r]),
+        )
+        for r in typed
+    ]
+    buttons = (
+        *rows(*zones, per_row=1),
+        (turn.button("btn_fix_all", f"{FIX_ZONE}all"), turn.button("btn_cancel", CANCEL)),
+    )
+    return [Reply(turn.t("fix_which"), buttons)]
+
+
+async def fix_zone(turn: Turn, zone: str) -> list[Reply]:
+    """The zone to correct chosen: only its value is asked again, then the preview."""
+    draft = await load(turn)
+    if draft is None or turn.state not in STATES:
+        return expired(turn)
+    registers = {r.value: r for r in draft.registers}
+    if zone in registers:
+        kept = {r: v for r, v in draft.values.items() if r.value != zone}
+        draft = amend(draft, values=kept, index=draft.registers.index(registers[zone]))
+        draft = amend(draft, keypad=None, confirmed=frozenset())
+        save(turn, ENTER, draft)
+        return [prompt(turn, draft)]
     draft = amend(draft, values={}, index=0, keypad=None, confirmed=frozenset())
     save(turn, ENTER, draft)
     return [Reply(turn.t("submit_fix")), prompt(turn, draft)]
@@ -448,7 +498,10 @@ async def confirm(turn: Turn) -> list[Reply]:
             closes_on=closes_on,
         )
     if stored.superseded:
-        text += "\n" + turn.t("accepted_replaced", period=period(turn, draft.period))
+        earlier = next((r for r in draft.history if r.period == draft.period), None)
+        same = earlier is not None and earlier.values == new_reading.values
+        key = "accepted_same" if same else "accepted_replaced"
+        text += "\n" + turn.t(key, period=period(turn, draft.period))
     turn.goto(MENU)
     turn.data[ACCEPTED] = True
     return [Reply(text, receipt_buttons(turn))]
@@ -517,6 +570,7 @@ ROUTES = Routes(
     },
     prefixes={
         KEY: Route(keypad_press),
+        FIX_ZONE: Route(fix_zone),
         SUBMIT_FOR: Route(start, accepts=is_account_number),
     },
     commands={

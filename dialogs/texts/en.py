@@ -191,10 +191,10 @@ TEXTS: dict[str, str] = {
         "zero. Then the consumption is {kwh}. Is that so?"
     ),
     "implausible_ask": (
-        "{register}: consumption {kwh} is {ratio} times the usual (about {usual}). Is it correct?"
+        "{register}: consumption {kwh} is {times} the usual (about {usual}). Is it correct?"
     ),
     "implausible_ask_months": (
-        "{register}: consumption {kwh} over {months} months is {ratio} times the usual "
+        "{register}: consumption {kwh} over {months} months is {times} the usual "
         "(about {usual} a month). Is it correct?"
     ),
     "implausible_cap_ask": (
@@ -494,4 +494,21 @@ TEXTS: dict[str, str] = {
     "rej_not_a_zone_single": (
         "I did not understand “{zone}”: your meter has one rate, so type one number."
     ),
+    # -- counts, corrections, the keypad ---------------------------------------------------------
+    "times_1": "{n} time",
+    "times_2": "{n} times",
+    "times_5": "{n} times",
+    "times_fraction": "{n} times",
+    "digits_1": "{n} digit",
+    "digits_2": "{n} digits",
+    "digits_5": "{n} digits",
+    "keypad_full_count": "All {digits} are in. Press “Done” or ⌫.",
+    "keypad_last": "Last reading: {last}.",
+    "help_window_own": "For account {account}: from the {start_day} to the {end_day}.",
+    "accepted_same": (
+        "The readings for {period} are the same as those sent before: nothing changed."
+    ),
+    "fix_which": "Which reading should be corrected?",
+    "btn_fix_zone": "{zone}: {value}",
+    "btn_fix_all": "All again",
 }

@@ -192,10 +192,10 @@ TEXTS: dict[str, str] = {
         "Тогда расход составит {kwh}. Так и есть?"
     ),
     "implausible_ask": (
-        "{register}: расход {kwh} — в {ratio} раза больше обычного (около {usual}). Всё верно?"
+        "{register}: расход {kwh} — в {times} больше обычного (около {usual}). Всё верно?"
     ),
     "implausible_ask_months": (
-        "{register}: расход {kwh} за {months} мес. — в {ratio} раза больше обычного "
+        "{register}: расход {kwh} за {months} мес. — в {times} больше обычного "
         "(около {usual} в месяц). Всё верно?"
     ),
     "implausible_cap_ask": (
@@ -494,4 +494,21 @@ TEXTS: dict[str, str] = {
     "rej_not_a_zone_single": (
         "Не понял «{zone}»: у вашего счётчика один тариф — введите одно число."
     ),
+    # -- counts, corrections, the keypad ---------------------------------------------------------
+    "times_1": "{n} раз",
+    "times_2": "{n} раза",
+    "times_5": "{n} раз",
+    "times_fraction": "{n} раза",
+    "digits_1": "{n} цифра",
+    "digits_2": "{n} цифры",
+    "digits_5": "{n} цифр",
+    "keypad_full_count": "Все {digits} уже набраны. Нажмите «Готово» или ⌫.",
+    "keypad_last": "Прошлое показание: {last}.",
+    "help_window_own": "По лицевому счёту {account} — с {start_day} по {end_day} число.",
+    "accepted_same": (
+        "Показания за {period} те же, что были переданы раньше: ничего не изменилось."
+    ),
+    "fix_which": "Какое показание исправить?",
+    "btn_fix_zone": "{zone}: {value}",
+    "btn_fix_all": "Все заново",
 }

@@ -146,8 +146,35 @@ async def test_fix_starts_over(bound: Bound) -> None:
     chat = await bound(TWO_ZONE)
     await chat.send("/submit 46700 21775")
     await chat.press("Исправить")
+    assert chat.text() == "Какое показание исправить?"
+    assert chat.labels() == [
+        "Т1 день: 46\u00a0700",
+        "Т2 ночь: 21\u00a0775",
+        "Все заново",
+        "Отмена",
+    ]
+    await chat.press("Все заново")
     assert "заново" in chat.text()
     assert "Т1 (день" in chat.text()
+
+
+async def test_fix_asks_which_zone_and_only_that_one(bound: Bound) -> None:
+    chat = await bound(TWO_ZONE)
+    await chat.send("/submit 46700 21775")
+    await chat.press("Исправить")
+    await chat.press("Т2 ночь: 21\u00a0775")
+    assert chat.text().startswith("Т2 (ночь, 23:00–07:00)")
+    await chat.send("21800")
+    assert "Т1 день  46\u00a0700" in chat.text()  # T1 kept, not asked again
+    assert "Т2 ночь  21\u00a0800" in chat.text()
+    assert "Всё верно, передать" in chat.labels()
+
+
+async def test_fix_of_a_single_rate_meter_asks_its_one_value(bound: Bound) -> None:
+    chat = await bound(SINGLE)
+    await chat.send("/submit 46720")
+    await chat.press("Исправить")
+    assert "Показание счётчика (Т1)" in chat.text()
 
 
 async def test_value_refusals_keep_the_question(bound: Bound) -> None:
