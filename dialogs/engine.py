@@ -37,7 +37,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from billing_core.identifiers import normalize_account
 from dialogs import intents
 from dialogs.channel import Acknowledge, Deliver, Unreachable
 from dialogs.config import DialogConfig
@@ -55,6 +54,7 @@ from dialogs.events import (
     Start,
 )
 from dialogs.flows import declared
+from dialogs.flows.binding import names_an_account
 from dialogs.observer import DialogObserver, NoObserver
 from dialogs.ordering import TurnQueue
 from dialogs.replies import Reply
@@ -287,8 +287,8 @@ def _wish(turn: Turn, text: str) -> Found | None:
         return None
     if turn.state != MENU and any(ch.isdigit() for ch in text):
         return None  # digits in a state are its values (a reading, an account number)
-    if meaning.readings and normalize_account(meaning.readings) is not None:
-        return None  # an account number typed at the menu: the binding takes it
+    if turn.state == MENU and names_an_account(text):
+        return None  # an account number (and serial) typed at the menu: the binding takes it
     target = intents.target(meaning)
     if isinstance(target, intents.Press):
         return _leaving(turn, ROUTER.press(target.action_id))

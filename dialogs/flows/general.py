@@ -381,8 +381,7 @@ def unanswered(turn: Turn, text: str) -> list[Reply]:
     if not words(text):  # a sticker, an emoji: nothing was asked
         return not_understood(turn)
     topics = closest_topics(turn.lang, text) or FAQ_TOPICS[:3]
-    c = turn.config.contacts
-    answer = turn.t("unanswered", phone=c.phone, phone_operators=c.phone_operators, hours=c.hours)
+    answer = turn.t("unanswered", phones=phones(turn))
     buttons = [turn.button(f"faq_q_{topic}", f"{FAQ_TOPIC}{topic}") for topic in topics]
     more = (turn.button("btn_faq", MENU_FAQ), turn.button("btn_offices", MENU_OFFICES))
     turn.goto(MENU)

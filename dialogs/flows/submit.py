@@ -60,6 +60,7 @@ from dialogs.render import (
     kwh,
     money,
     period,
+    phones,
     reading,
     values_text,
     zone_short,
@@ -247,7 +248,7 @@ def _refusal_text(turn: Turn, draft: Draft, refusal: ReadingRejected) -> str:
             else turn.t("consumption_word"),
             kwh=kwh(turn, refusal.kwh_per_month or Decimal(0)),
             cap=kwh(turn, refusal.max_kwh or Decimal(0)),
-            phone=turn.config.contacts.phone,
+            phones=phones(turn),
         )
     if reason is RejectionReason.NOT_A_ZONE:
         turn.observer.on_reading_refused(turn.chat.channel, reason.value)

@@ -482,14 +482,14 @@ TEXTS: dict[str, str] = {
     "rej_above_cap": (
         "{what}: {kwh} a month is more than any flat or house uses (at most {cap}), so the "
         "digits are most likely wrong. Please check the reading and type it again. If it is "
-        "right, call {phone}."
+        "right, call {phones}."
     ),
     "cancelled": "All right, cancelled.",
     "nothing_to_cancel": "There is nothing to cancel. What would you like to do?",
     "thanks_reply": "You are welcome! Anything else?",
     "unanswered": (
         "I cannot answer that myself. One of the frequent questions below may help, or call "
-        "{phone} (voice menu round the clock; operators on {phone_operators}, {hours})."
+        "{phones}."
     ),
     "rej_not_a_zone_single": (
         "I did not understand “{zone}”: your meter has one rate, so type one number."
