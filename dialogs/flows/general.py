@@ -399,13 +399,23 @@ def closest_topics(lang: str, text: str, most: int = 2) -> list[str]:
 @cache
 def _topic_words(lang: str, topic: str) -> frozenset[str]:
     texts = CATALOGUES.get(lang, CATALOGUES[DEFAULT_LOCALE])  # as written, placeholders and all
-    return _meaningful(f"{texts[f'faq_q_{topic}']} {texts[f'faq_a_{topic}']}")
+    # The topic's own name too: "odn" finds «ОДН» when typed in Latin letters.
+    return _meaningful(f"{topic} {texts[f'faq_q_{topic}']} {texts[f'faq_a_{topic}']}")
+
+
+# Short words that carry no topic.
+_FILLER = frozenset(
+    ["the", "and", "for", "you", "are", "not", "was", "how", "why", "what", "who", "when", "нет", "что", "как", "это", "для", "при", "или", "его", "она", "они", "мне", "меня", "мой", "наш", "ваш", "свой", "весь", "так", "где", "кто"]
+)
 
 
 def _meaningful(text: str) -> frozenset[str]:
-    """The dictionary forms of the words of `text` long enough to carry a meaning."""
+    """The dictionary forms of the words of `text` that may name a topic."""
     return frozenset(
-        lemma for word in words(text)[:40] for lemma in lemmas(word) if len(lemma) >= 4
+        lemma
+        for word in words(text)[:40]
+        for lemma in lemmas(word)
+        if len(lemma) >= 3 and lemma not in _FILLER
     )
 
 
