@@ -404,9 +404,11 @@ def _topic_words(lang: str, topic: str) -> frozenset[str]:
 
 
 # Short words that carry no topic.
-_FILLER = frozenset(
-    ["the", "and", "for", "you", "are", "not", "was", "how", "why", "what", "who", "when", "нет", "что", "как", "это", "для", "при", "или", "его", "она", "они", "мне", "меня", "мой", "наш", "ваш", "свой", "весь", "так", "где", "кто"]
+_FILLER_WORDS = (
+    "the and for you are not was how why what who when нет что как это для при или его "
+    "она они мне меня мой наш ваш свой весь так где кто"
 )
+_FILLER = frozenset(_FILLER_WORDS.split())
 
 
 def _meaningful(text: str) -> frozenset[str]:
