@@ -9,7 +9,7 @@ from functools import cache
 from billing_core.format import format_date, format_number
 from billing_core.identifiers import normalize_phone
 from dialogs import office_search
-from dialogs.flows import binding, money, statement
+from dialogs.flows import binding
 from dialogs.offices import Office
 from dialogs.render import day_of_month, opening_hours, phones
 from dialogs.replies import Button, Reply
@@ -369,9 +369,7 @@ async def menu_text(turn: Turn, text: str) -> list[Reply]:
     if binding.names_an_account(text):
         # A resident who starts by typing the account number (and serial) means to bind it.
         return await binding.on_account_text(turn, text)
-    if money.asks_about_paying(text):
-        return await statement.last_bill(turn)
-    return unanswered(turn, text)
+    return unanswered(turn, text)  # wishes (a bill, paying…) were heard before this step
 
 
 def unanswered(turn: Turn, text: str) -> list[Reply]:

@@ -15,7 +15,6 @@ docs/architecture/decisions/0004-one-money-position.md):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -28,17 +27,6 @@ from dialogs.turn import Turn
 from storage.base import MoneyPosition
 
 PENALTY_GRACE_DAYS = 30  # Housing Code art. 155 p. 14: no penalty for the first 30 days
-# Typed questions about paying, «как оплатить?», «сколько платить», «мой долг», "how do I pay":
-# they are answered by the money screen.
-_PAYING = re.compile(
-    r"(?<!\w)(оплат|заплат|плат[иеяё]|плачу|долг|задолженност|pay|owe|debt)", re.IGNORECASE
-)
-
-
-def asks_about_paying(text: str) -> bool:
-    return _PAYING.search(text.replace("ё", "е")) is not None
-
-
 @dataclass(frozen=True, slots=True)
 class Statement:
     """What «Мой счёт» says, and what a payment for it needs: the sum (zero when nothing is to
