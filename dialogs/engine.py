@@ -11,7 +11,9 @@ state and the profile when changed, in one transaction), the replies. A step tha
 unexpectedly is logged and answered with a polite "please try again"; nothing propagates to the
 channel. Which step answers an event the flows declare (`dialogs.routes`): the engine merges
 their declarations, asks for consent before any route not declared open, and knows nothing else
-of them. State names are stable strings; one no flow takes leads to the menu.
+of them. State names are stable strings; one no flow takes leads to the menu. Typed text that
+names a wish (`dialogs.intents`) is answered as the button or command it names where its state
+hears it (`dialogs.routes.Hearing`); a command or button of another flow leaves the state first.
 
 The chat's own events (`dialogs.events.Lifecycle`) are the engine's too: blocked and returned
 set the mark reminders skip, and an edited message is answered with a hint once per update id.
