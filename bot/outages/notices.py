@@ -18,7 +18,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from billing_core.models import AccountStatus
 from billing_core.outages import Notice, NoticeRules, OutageStatus, due_notice, notice_of
 from bot.channels import ChannelSender
 from bot.config import Settings
-from bot.reminders.model import Clock, SendTally, SkipReason, utc_now
+from bot.reminders.model import Clock, SkipReason, utc_now
 from bot.reminders.pacing import Pacer
 from bot.reminders.sender import CampaignSender, SenderOptions
 from bot.supervisor import Supervisor
@@ -153,8 +153,9 @@ class OutageNotices:
         self.clock = clock
         self.options = options
         self.poll_seconds = poll_seconds
-        self.sending: dict[int, asyncio.Task[SendTally]] = {}  # campaign id -> its send
+        self.sending: dict[int, asyncio.Task[None]] = {}  # campaign id -> its send
         self._loop: asyncio.Task[None] | None = None
+        self._supervisor: Supervisor | None = None
 
     def sender(self) -> OutageNoticeSender:
         return OutageNoticeSender(
@@ -200,7 +201,7 @@ class OutageNotices:
             campaign = await self.storage.get_campaign(campaign_id)
             if campaign is None or parse_campaign_kind(campaign.kind) is None:
                 continue
-            task = asyncio.create_task(self.sender().run(campaign), name=f"outage-{campaign_id}")
+            task = self._spawn(f"outage-{campaign_id}", functools.partial(self._send, campaign))
             self.sending[campaign_id] = task
             task.add_done_callback(functools.partial(self._sent, campaign_id))
             started.append(campaign_id)
@@ -219,12 +220,24 @@ class OutageNotices:
             await asyncio.sleep(0)
 
     def start(self, supervisor: Supervisor | None = None) -> None:
-        """Look every `poll_seconds` until shutdown; under `supervisor` when given (the loop is
-        started again whatever it raises)."""
-        if supervisor is None:
-            self._loop = asyncio.create_task(self._run(), name="outage-notices")
-        else:
-            self._loop = supervisor.spawn("outage-notices", self._run, forever=True)
+        """Look every `poll_seconds` until shutdown; under `supervisor` when given, the loop and
+        each campaign's send (started again whatever they raise, and counted)."""
+        self._supervisor = supervisor
+        self._loop = self._spawn("outage-notices", self._run, forever=True)
+
+    def _spawn(
+        self, name: str, work: Callable[[], Coroutine[Any, Any, None]], *, forever: bool = False
+    ) -> asyncio.Task[None]:
+        if self._supervisor is None:
+            return asyncio.create_task(work(), name=name)
+        return self._supervisor.spawn(name, work, forever=forever)
+
+    async def _send(self, campaign: Campaign) -> None:
+        tally = await self.sender().run(campaign)
+        log.info(
+            "outage campaign %s: sent %s, blocked %s, failed %s, skipped %s",
+            campaign.id, tally.sent, tally.blocked, tally.failed, sum(tally.skipped.values()),
+        )  # fmt: skip
 
     async def shutdown(self) -> None:
         tasks: list[asyncio.Task[Any]] = list(self.sending.values())
@@ -242,15 +255,9 @@ class OutageNotices:
                 log.warning("outage notices: %r", exc)
             await asyncio.sleep(self.poll_seconds)
 
-    def _sent(self, campaign_id: int, task: asyncio.Task[SendTally]) -> None:
+    def _sent(self, campaign_id: int, task: asyncio.Task[None]) -> None:
+        # Under the supervisor a send that raised has been started again already; without one
+        # (tests, the command line) it is logged, and the next look starts it again.
         self.sending.pop(campaign_id, None)
-        if task.cancelled():
-            return
-        if (exc := task.exception()) is not None:
+        if not task.cancelled() and (exc := task.exception()) is not None:
             log.error("outage campaign %s stopped: %r", campaign_id, exc, exc_info=exc)
-            return
-        tally = task.result()
-        log.info(
-            "outage campaign %s: sent %s, blocked %s, failed %s, skipped %s",
-            campaign_id, tally.sent, tally.blocked, tally.failed, sum(tally.skipped.values()),
-        )  # fmt: skip

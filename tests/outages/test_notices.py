@@ -15,10 +15,19 @@ from billing_core.buildings import building_key
 from billing_core.models import Account, Meter, MeterKind
 from billing_core.outages import BuildingRef, Outage, OutageKind
 from bot.config import Settings
-from bot.outages.notices import OutageNotices
+from bot.outages.notices import OutageNotices, OutageNoticeSender
+from bot.reminders.model import SendTally
 from bot.reminders.pacing import Pacer, RealTimer
+from bot.supervisor import Backoff, Supervisor
 from dialogs.events import ChatRef
-from storage.base import ChatProfile, ImportRow, RecipientStatus, Storage, open_storage
+from storage.base import (
+    ChatProfile,
+    ImportRow,
+    RecipientStatus,
+    Storage,
+    StorageError,
+    open_storage,
+)
 from storage.outages import outage_store
 from tests.reminders.fakes import FakeChannel
 
@@ -275,3 +284,42 @@ async def test_the_service_started_tells_of_an_outage_imported_while_it_runs(
     finally:
         await notices.shutdown()
     assert senders["telegram"].users() == ["1"]
+
+
+async def test_a_send_that_fails_is_started_again_by_the_supervisor_and_counted(
+    storage: Storage,
+) -> None:
+    senders, clock = channels(), Clock(AT)
+    await resident(storage, "1000000001", ChatRef("telegram", "1"))
+    await resident(storage, "1000000002", ChatRef("max", "2"), f"{HOUSE}, кв. 2")
+    await outage_store(storage).save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
+    notices = service(storage, senders, clock)
+    notices.poll_seconds = 3600.0  # no second look within the test: only a restart can send
+    real_sender = notices.sender
+    failures = [StorageError("database is locked")]
+
+    def sender() -> OutageNoticeSender:
+        made = real_sender()
+        if failures:
+            error = failures.pop()
+
+            async def broken(campaign: object) -> SendTally:
+                raise error
+
+            made.run = broken  # type: ignore[method-assign]
+        return made
+
+    notices.sender = sender  # type: ignore[method-assign]
+    supervisor = Supervisor(backoff=Backoff(first=0.05, cap=0.05, jitter=0.0))
+    notices.start(supervisor)
+    try:
+        async with asyncio.timeout(20):
+            while len(senders["telegram"].delivered) + len(senders["max"].delivered) < 2:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+    finally:
+        await notices.shutdown()
+    [name] = supervisor.restarts
+    assert name.startswith("outage-")
+    assert supervisor.restarts[name] == 1
+    assert senders["telegram"].users() == ["1"]
+    assert senders["max"].users() == ["2"]
