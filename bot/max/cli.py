@@ -7,16 +7,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.channel_runtime import webhook_url_of
 from bot.config import Settings
 from bot.max.client import MaxApi, build_bot
-from bot.max.runtime import webhook_url_of
 
 
 async def max_command(settings: Settings, args: argparse.Namespace) -> int:
     config = settings.max
     if not config.token.get_secret_value():
         return _fail(args, "[max] token is empty (set METERBOT_MAX__TOKEN)", 2)
-    url = webhook_url_of(settings)
+    url = webhook_url_of(config.webhook_url, config.webhook_path)
     if args.max_command == "set-webhook" and not url:
         return _fail(args, "[max] webhook_url is empty: give the bot's public HTTPS address", 2)
     api = MaxApi(build_bot(config, retries=1))

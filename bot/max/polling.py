@@ -9,7 +9,6 @@ request (no network, 5xx after maxapi's retries, 429) waits and tries again, lon
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -40,12 +39,10 @@ class Poller:
         self.marker: int | None = None
         self.failures = 0
         self.health = health
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="max-polling")
 
     async def run(self) -> None:
+        """Poll until cancelled (under the supervisor): a request cancelled under way is not
+        acknowledged, so MAX sends its batch again."""
         while True:
             try:
                 answer = await self.api.updates(self.marker, self.timeout)
@@ -72,13 +69,3 @@ class Poller:
             self.marker = marker
         for raw in answer.get("updates") or ():
             self.channel.dispatch(raw)
-
-    async def stop(self) -> None:
-        """Stop asking for updates (the request under way is cancelled: its batch is not
-        acknowledged, so MAX sends it again)."""
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None

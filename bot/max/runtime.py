@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from maxapi import Bot
 
+from bot.channel_runtime import ChannelTasks, webhook_url_of
 from bot.config import MAX_SECRET, Settings, require_webhook_secret
 from bot.health import ChannelHealth, Health
 from bot.max.channel import MaxChannel
@@ -38,27 +39,20 @@ CHANNEL = "max"
 SHUTDOWN_GRACE_SECONDS = 30.0
 
 
-def webhook_url_of(settings: Settings) -> str:
-    """`[max] webhook_url` (the public origin, or the full URL) plus `webhook_path`."""
-    base = settings.max.webhook_url.strip().rstrip("/")
-    path = settings.max.webhook_path
-    if not base:
-        return ""
-    return base if base.endswith(path.rstrip("/")) else f"{base}{path}"
-
-
 @dataclass(slots=True)
 class MaxRuntime:
     api: MaxApi
     channel: MaxChannel
     mode: str
-    health: ChannelHealth
-    supervisor: Supervisor
+    tasks: ChannelTasks
     webhook_url: str = ""
     secret: str = ""
     poller: Poller | None = None
     _stopping: bool = field(default=False, repr=False)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
+
+    @property
+    def health(self) -> ChannelHealth:
+        return self.tasks.health
 
     def status(self) -> str:
         if self._stopping:
@@ -68,36 +62,19 @@ class MaxRuntime:
         return self.mode
 
     async def register_webhook(self) -> bool:
-        """Webhook mode: create the subscription; call once the site listens. Failures are
-        logged, not raised: the rest of the bot keeps serving."""
-        if not self.webhook_url:
-            log.warning("max: [max] webhook_url is empty; no subscription is created")
-            self.health.failed("[max] webhook_url is empty")
-            return False
-        try:
-            await self._subscribe()
-        except Exception as exc:
-            log.error("max: could not subscribe %s: %s", self.webhook_url, exc)
-            return False
-        return True
+        """Webhook mode: create the subscription once; call once the site listens."""
+        return await self.tasks.register_once(self.webhook_url, self._subscribe)
 
     def start_webhook(self) -> None:
         """Webhook mode: create the subscription, supervised and retried until MAX takes it."""
-        if not self.webhook_url:
-            log.warning("max: [max] webhook_url is empty; no subscription is created")
-            self.health.failed("[max] webhook_url is empty")
-            return
-        self._tasks.append(self.supervisor.spawn("max-webhook", self._subscribe, channel=CHANNEL))
+        self.tasks.register_supervised(self.webhook_url, self._subscribe)
 
     async def _subscribe(self) -> None:
         if not self.secret:
             log.warning("max: webhook_secret is empty; anyone can post updates to the URL")
-        try:
-            await self.api.subscribe(self.webhook_url, self.secret or None)
-        except Exception as exc:
-            self.health.failed(f"subscribe: {type(exc).__name__}: {exc}")
-            raise
-        self.health.served()
+        await self.tasks.reported(
+            "subscribe", lambda: self.api.subscribe(self.webhook_url, self.secret or None)
+        )
         log.info("max webhook subscribed at %s", self.webhook_url)
 
     async def start_polling(self) -> None:
@@ -110,11 +87,7 @@ class MaxRuntime:
         except Exception as exc:
             log.warning("max: could not check the webhook subscriptions: %s", exc)
         if self.poller is not None:
-            self._tasks.append(
-                self.supervisor.spawn(
-                    "max-polling", self.poller.run, forever=True, channel=CHANNEL
-                )
-            )
+            self.tasks.spawn("max-polling", self.poller.run, forever=True)
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         """Stop taking updates, let those in flight finish (up to `grace` seconds), close the
@@ -122,12 +95,7 @@ class MaxRuntime:
         if self._stopping:
             return
         self._stopping = True
-        self.health.stopped = True
-        if self.poller is not None:
-            await self.poller.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.tasks.stop()  # the poller's request under way too: MAX sends its batch again
         await asyncio.sleep(0)  # updates dispatched just before the stop: let them begin
         await self.channel.drain(grace)
         with contextlib.suppress(Exception):
@@ -158,9 +126,8 @@ async def start_max(
         api,
         channel,
         config.mode,
-        witness,
-        supervisor or Supervisor(metrics),
-        webhook_url_of(settings),
+        ChannelTasks(CHANNEL, witness, supervisor or Supervisor(metrics)),
+        webhook_url_of(config.webhook_url, config.webhook_path),
         secret,
     )
     if config.mode == "webhook":

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -39,6 +38,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import BotCommand
 from aiohttp import web
 
+from bot.channel_runtime import ChannelTasks, webhook_url_of
 from bot.channels import ChannelCalls
 from bot.config import TELEGRAM_SECRET, Settings, require_webhook_secret
 from bot.health import ChannelHealth, Health
@@ -142,25 +142,14 @@ async def set_commands(bot: Bot) -> None:
         await bot.set_my_commands(menu, language_code=None if locale == DEFAULT_LOCALE else locale)
 
 
-def webhook_url_of(settings: Settings) -> str:
-    """`[telegram] webhook_url` (the public origin, or the full URL) plus `webhook_path`."""
-    base = settings.telegram.webhook_url.strip().rstrip("/")
-    path = settings.telegram.webhook_path
-    if not base:
-        return ""
-    return base if base.endswith(path.rstrip("/")) else f"{base}{path}"
-
-
 @dataclass(slots=True)
 class TelegramRuntime:
     bot: Bot
     dispatcher: Dispatcher
     mode: Literal["polling", "webhook"]
-    health: ChannelHealth
-    supervisor: Supervisor
+    tasks: ChannelTasks
     webhook_url: str = ""
     poll_timeout: int = POLLING_TIMEOUT_SECONDS
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list, repr=False)
     _stopping: bool = field(default=False, repr=False)
 
     @property
@@ -168,57 +157,41 @@ class TelegramRuntime:
         in_flight: InFlight = self.dispatcher["in_flight"]
         return in_flight
 
+    @property
+    def health(self) -> ChannelHealth:
+        return self.tasks.health
+
     def status(self) -> str:
         return "stopped" if self._stopping else self.mode
 
-    @property
-    def task_names(self) -> list[str]:
-        return [task.get_name() for task in self._tasks]
-
     async def register_webhook(self) -> bool:
-        """Webhook mode: set the webhook once; call once the site listens. Failures are logged
-        and reported to the channel's health, not raised: the rest of the bot keeps serving."""
-        if not self.webhook_url:
-            log.warning("telegram: [telegram] webhook_url is empty; the webhook is not set")
-            self.health.failed("[telegram] webhook_url is empty")
-            return False
-        try:
-            await self._set_webhook()
-        except Exception as exc:  # a gateway's own answer is no TelegramAPIError
-            log.error("telegram: could not set the webhook %s: %s", self.webhook_url, exc)
-            return False
-        return True
+        """Webhook mode: set the webhook once; call once the site listens."""
+        return await self.tasks.register_once(self.webhook_url, self._set_webhook)
 
     def start_webhook(self) -> None:
         """Webhook mode: set the commands menu and (until it succeeds) the webhook, supervised;
         call once the site listens."""
         self._announce()
-        if not self.webhook_url:
-            log.warning("telegram: [telegram] webhook_url is empty; the webhook is not set")
-            self.health.failed("[telegram] webhook_url is empty")
-            return
-        self._spawn("telegram-webhook", self._set_webhook)
+        self.tasks.register_supervised(self.webhook_url, self._set_webhook)
 
     async def _set_webhook(self) -> None:
         secret = self.dispatcher["settings"].telegram.webhook_secret.get_secret_value()
         if not secret:
             log.warning("telegram: webhook_secret is empty; anyone can post updates to the URL")
-        try:
-            with no_retry():  # the supervisor asks again; the failure reaches health at once
-                await self.bot.set_webhook(
+        with no_retry():  # the supervisor asks again; the failure reaches health at once
+            await self.tasks.reported(
+                "setWebhook",
+                lambda: self.bot.set_webhook(
                     self.webhook_url,
                     secret_token=secret or None,
                     allowed_updates=self.dispatcher.resolve_used_update_types(),
-                )
-        except Exception as exc:
-            self.health.failed(f"setWebhook: {type(exc).__name__}: {exc}")
-            raise
-        self.health.served()
+                ),
+            )
         log.info("telegram webhook set at %s", self.webhook_url)
 
     def start_polling(self) -> None:
         self._announce()
-        self._spawn("telegram-polling", self._poll)
+        self.tasks.spawn("telegram-polling", self._poll)
 
     async def _poll(self) -> None:
         """Poll until stopped; raises (and the supervisor starts it again) on anything else."""
@@ -239,17 +212,12 @@ class TelegramRuntime:
             raise RuntimeError("telegram polling ended while the bot is serving")
 
     def _announce(self) -> None:
-        self._spawn("telegram-commands", self._announce_commands, COMMANDS_BACKOFF)
+        self.tasks.spawn("telegram-commands", self._announce_commands, backoff=COMMANDS_BACKOFF)
 
     async def _announce_commands(self) -> None:
         with no_retry():  # the supervisor asks again, with a backoff of its own
             await set_commands(self.bot)
         log.info("telegram: commands menu set")
-
-    def _spawn(
-        self, name: str, work: Callable[[], Awaitable[None]], backoff: Backoff | None = None
-    ) -> None:
-        self._tasks.append(self.supervisor.spawn(name, work, channel=CHANNEL, backoff=backoff))
 
     async def stop(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
         """Stop taking updates, let those in flight finish (up to `grace` seconds), close the
@@ -257,13 +225,10 @@ class TelegramRuntime:
         if self._stopping:
             return
         self._stopping = True
-        self.health.stopped = True
         if self.mode == "polling":
             with contextlib.suppress(RuntimeError):  # polling was not running (retry pause)
                 await self.dispatcher.stop_polling()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.tasks.stop()
         # Updates taken just before the stop are tasks that have not run yet: let them enter.
         await asyncio.sleep(0)
         if not await self.in_flight.drain(grace):
@@ -301,9 +266,8 @@ async def start_telegram(
         bot,
         dispatcher,
         telegram.mode,
-        channel,
-        supervisor or Supervisor(metrics),
-        webhook_url_of(settings),
+        ChannelTasks(CHANNEL, channel, supervisor or Supervisor(metrics)),
+        webhook_url_of(telegram.webhook_url, telegram.webhook_path),
         poll_timeout,
     )
     if telegram.mode == "webhook":

@@ -11,9 +11,9 @@ import sys
 
 import aiohttp
 
+from bot.channel_runtime import webhook_url_of
 from bot.config import Settings
 from bot.viber.client import ViberApiError, ViberClient, ViberTransportError
-from bot.viber.media import webhook_url_of
 from bot.viber.runtime import EVENT_TYPES
 
 

@@ -64,19 +64,3 @@ class MediaStore:
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get(MEDIA_PREFIX + "{token:[A-Za-z0-9_-]+}.png", self.handle)
-
-
-def public_base(webhook_url: str, webhook_path: str) -> str:
-    """The public origin the webhook is reached at: `[viber] webhook_url` without the webhook
-    path when someone wrote the full URL there."""
-    base = webhook_url.strip().rstrip("/")
-    path = webhook_path.rstrip("/")
-    if path and base.endswith(path):
-        base = base[: -len(path)]
-    return base
-
-
-def webhook_url_of(webhook_url: str, webhook_path: str) -> str:
-    """The URL to register with Viber: the public origin plus `[viber] webhook_path`."""
-    base = public_base(webhook_url, webhook_path)
-    return f"{base}{webhook_path}" if base else ""

@@ -7,13 +7,13 @@ says "serving" once it is registered, and again on every verified callback.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
 
+from bot.channel_runtime import ChannelTasks, webhook_url_of
 from bot.channels import ChannelCalls
 from bot.config import Settings
 from bot.health import ChannelHealth, Health
@@ -21,11 +21,8 @@ from bot.supervisor import Supervisor
 from bot.viber.client import (
     DEFAULT_BACKOFF_SECONDS,
     DEFAULT_TIMEOUT_SECONDS,
-    ViberApiError,
     ViberClient,
-    ViberTransportError,
 )
-from bot.viber.media import webhook_url_of
 from bot.viber.sender import ViberSender
 from bot.viber.webhook import ViberWebhook
 from dialogs.channel import DialogHandler
@@ -44,47 +41,32 @@ class ViberRuntime:
     sender: ViberSender
     webhook: ViberWebhook
     webhook_url: str  # the public URL Viber is to call; empty when not configured
-    health: ChannelHealth
-    supervisor: Supervisor
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    tasks: ChannelTasks
+
+    @property
+    def health(self) -> ChannelHealth:
+        return self.tasks.health
 
     async def register_webhook(self) -> bool:
-        """Register the webhook with Viber once; call only once the server is listening.
-        Failures are logged, not raised: the rest of the bot keeps serving."""
-        if not self.webhook_url:
-            log.warning("viber: [viber] webhook_url is empty; the webhook is not registered")
-            self.health.failed("[viber] webhook_url is empty")
-            return False
-        try:
-            await self._register()
-        except (ViberApiError, ViberTransportError) as exc:
-            log.error("viber: could not register the webhook %s: %s", self.webhook_url, exc)
-            return False
-        return True
+        """Register the webhook with Viber once; call only once the server is listening."""
+        return await self.tasks.register_once(self.webhook_url, self._register)
 
     def start_webhook(self) -> None:
         """Register the webhook, supervised and retried until Viber accepts it."""
-        if not self.webhook_url:
-            log.warning("viber: [viber] webhook_url is empty; the webhook is not registered")
-            self.health.failed("[viber] webhook_url is empty")
-            return
-        self._tasks.append(self.supervisor.spawn("viber-webhook", self._register, channel=CHANNEL))
+        self.tasks.register_supervised(self.webhook_url, self._register)
 
     async def _register(self) -> None:
-        try:
-            events = await self.client.set_webhook(self.webhook_url, EVENT_TYPES)
-        except Exception as exc:
-            self.health.failed(f"set_webhook: {type(exc).__name__}: {exc}")
-            raise
-        self.health.served()
+        events: list[str] = []
+
+        async def register() -> None:
+            events.extend(await self.client.set_webhook(self.webhook_url, EVENT_TYPES))
+
+        await self.tasks.reported("set_webhook", register)
         log.info("viber webhook registered at %s for %s", self.webhook_url, ", ".join(events))
 
     async def close(self) -> None:
         """Finish (or, after a grace period, cancel) the callbacks still being handled."""
-        self.health.stopped = True
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.tasks.stop()
         await self.webhook.close()
 
 
@@ -120,8 +102,7 @@ async def start_viber(
         sender,
         webhook,
         webhook_url_of(viber.webhook_url, viber.webhook_path),
-        channel,
-        supervisor or Supervisor(),
+        ChannelTasks(CHANNEL, channel, supervisor or Supervisor()),
     )
 
     async def on_shutdown(_: web.Application) -> None:

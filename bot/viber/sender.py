@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from bot.channel_runtime import public_base
 from bot.channels import SendOutcome, SendResult
 from bot.config import Settings
 from bot.viber.client import (
@@ -17,7 +18,7 @@ from bot.viber.client import (
     ViberTransportError,
 )
 from bot.viber.events import CHANNEL
-from bot.viber.media import MediaStore, public_base
+from bot.viber.media import MediaStore
 from bot.viber.render import render_messages, sender_of
 from dialogs.replies import Reply
 

@@ -117,8 +117,7 @@ async def test_a_redelivered_message_is_handled_once_also_after_a_restart(
     assert await resident.send_update(confirmation) == []
     # The process stops; a new one on the same database gets the update again from MAX.
     assert bot.runtime is not None
-    assert bot.runtime.poller is not None
-    await bot.runtime.poller.stop()
+    await bot.runtime.stop()
     async with MaxBot(bot.emulator, storage) as restarted:
         again = restarted.resident(RESIDENT)
         assert await again.send_update(confirmation) == []

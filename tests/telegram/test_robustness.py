@@ -16,12 +16,12 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates, SendMessage
 
+from bot.channel_runtime import webhook_url_of
 from bot.channels import SendOutcome
 from bot.config import Settings
 from bot.telegram import TelegramSender, set_commands
 from bot.telegram.render import MESSAGE_LIMIT, quote, split_text
 from bot.telegram.retry import RetryRequests
-from bot.telegram.runtime import webhook_url_of
 from dialogs.replies import Reply
 from tests.telegram import updates
 from tests.telegram.conftest import FakeClock
@@ -208,4 +208,6 @@ def test_split_text_fits_the_limit_after_escaping(text: str) -> None:
 )
 def test_webhook_url_is_the_origin_plus_the_path(webhook_url: str, expected: str) -> None:
     settings = Settings(telegram={"token": TOKEN, "webhook_url": webhook_url})  # type: ignore[arg-type]
-    assert webhook_url_of(settings) == expected
+    assert (
+        webhook_url_of(settings.telegram.webhook_url, settings.telegram.webhook_path) == expected
+    )

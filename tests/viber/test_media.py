@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.channel_runtime import public_base, webhook_url_of
 from bot.cli import main
-from bot.viber.media import MediaStore, public_base, webhook_url_of
+from bot.viber.media import MediaStore
 
 
 class Clock:
