@@ -44,6 +44,7 @@ from bot.config import TELEGRAM_SECRET, Settings, require_webhook_secret
 from bot.health import ChannelHealth, Health
 from bot.observability import Metrics
 from bot.supervisor import Backoff, Supervisor
+from bot.telegram import responses  # noqa: F401 - the answers' types, built once (see there)
 from bot.telegram.counting import CountCalls
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.handlers import get_routers
