@@ -63,6 +63,31 @@ def has_labels(text: str) -> bool:
     return _LABEL.search(_plain(text)) is not None
 
 
+# Zones named in words, as `labels_of` tells a line's way of naming them: for an example in it.
+_ZONE_WORDS: dict[tuple[str, MeterKind], tuple[str, ...]] = {
+    ("ru", MeterKind.TWO_ZONE): ("день", "ночь"),
+    ("ru", MeterKind.THREE_ZONE): ("пик", "ночь", "полупик"),
+    ("en", MeterKind.TWO_ZONE): ("day", "night"),
+    ("en", MeterKind.THREE_ZONE): ("peak", "night", "half-peak"),
+}
+
+
+def labels_of(text: str) -> str | None:
+    """How a line names zones, by its first label: "ru" (день, ночь, пик…), "en" (day, night,
+    peak…), "code" (Т1, T1); None when it names none."""
+    label = _LABEL.search(_plain(text))
+    if label is None:
+        return None
+    if label.group("t"):
+        return "code"
+    return "en" if label.group(0).isascii() else "ru"
+
+
+def zone_words(kind: MeterKind, way: str | None) -> tuple[str, ...] | None:
+    """The meter's zones named in the words of `way` ("ru", "en"); None for another way."""
+    return _ZONE_WORDS.get((way or "", kind))
+
+
 def without_labels(text: str) -> str:
     """The line with its zone labels taken out (in lower case)."""
     return _LABEL.sub(" ", _plain(text))

@@ -293,5 +293,9 @@ def _wish(turn: Turn, text: str) -> Found | None:
         return None  # an account number (and serial) typed at the menu: the binding takes it
     target = intents.target(meaning)
     if isinstance(target, intents.Press):
-        return _leaving(turn, ROUTER.press(target.action_id))
-    return _leaving(turn, ROUTER.command(target.name, target.args))
+        found = ROUTER.press(target.action_id)
+    else:
+        found = ROUTER.command(target.name, target.args)
+    if meaning.intent is intents.Intent.SUBMIT and ROUTER.same_flow(found.route, turn.state):
+        return None  # «передать» under a submission's preview: its step answers, not a restart
+    return _leaving(turn, found)

@@ -27,6 +27,8 @@ from dialogs.turn import Turn
 from storage.base import MoneyPosition
 
 PENALTY_GRACE_DAYS = 30  # Housing Code art. 155 p. 14: no penalty for the first 30 days
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
     """What «Мой счёт» says, and what a payment for it needs: the sum (zero when nothing is to

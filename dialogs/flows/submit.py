@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from decimal import Decimal
 
 from billing_core.bills import compute_bill
 from billing_core.errors import BillingError, MissingBaseReading, TariffNotFound
-from billing_core.models import Bill, MeterReading, Readings, ReadingSource, Register
+from billing_core.models import Bill, MeterReading, ReadingSource
 from billing_core.readings import (
     CheckedSubmission,
     Confirmation,
@@ -24,9 +23,6 @@ from billing_core.readings import (
     check_register_value,
     check_submission,
     check_window,
-    latest_actual,
-    parse_value,
-    read_line,
 )
 from billing_core.written import has_labels, read_labelled, strip_units
 from dialogs.flows.accounts import binding_of, current_binding, is_account_number, need_account
@@ -51,16 +47,21 @@ from dialogs.flows.draft import (
     save,
 )
 from dialogs.flows.general import ask_consent
-from dialogs.flows.keypad import KEY, draft_at_value, keypad_open, keypad_reply, press_key
-from dialogs.flows.refusals import refuse, value_refusal
+from dialogs.flows.keypad import KEY, draft_at_value, keypad_open, press_key
+from dialogs.flows.refusals import refuse
 from dialogs.flows.screens import preview, prompt, question
+from dialogs.flows.values import (
+    line_values,
+    next_missing,
+    read_written,
+    refusal_text,
+    refused_value,
+)
 from dialogs.render import (
     day,
     days_count,
-    kwh,
     money,
     period,
-    phones,
     reading,
     values_text,
     zone_short,
@@ -168,7 +169,7 @@ async def _take_value(turn: Turn, draft: Draft, text: str, keypad: bool = False)
     or labelled zones in any order («день 46720 ночь 21800»). The next register asked is the
     first still missing."""
     try:
-        typed = _read_written(text, draft)
+        typed = read_written(text, draft)
         for register, value in typed.items():
             check_register_value(
                 draft.account,
@@ -179,114 +180,13 @@ async def _take_value(turn: Turn, draft: Draft, text: str, keypad: bool = False)
                 turn.config.billing.validation,
             )
     except ReadingRejected as refusal:
-        return _refused_value(turn, draft, refusal, keypad=keypad)
+        return refused_value(turn, draft, refusal, text, keypad=keypad)
     draft = amend(draft, values={**draft.values, **typed}, keypad=None)
     draft = amend(draft, index=next_missing(draft))
     if draft.index < len(draft.registers):
         save(turn, ENTER, draft)
         return [prompt(turn, draft)]
     return await review(turn, draft)
-
-
-def _read_written(text: str, draft: Draft) -> Readings:
-    """The values a message gives, by register (see `billing_core.written`)."""
-    meter = draft.account.meter
-    labelled = read_labelled(text, meter)
-    if labelled is not None:
-        return labelled
-    line = strip_units(text)
-    if draft.index == 0 and len(draft.registers) > 1 and len(line.split()) > 1:
-        try:
-            values = _read_line(line, draft)
-        except ReadingRejected as refusal:
-            if (
-                refusal.reason is RejectionReason.WRONG_REGISTER_COUNT
-                and (refusal.given_count or 0) > 1
-            ):
-                raise  # several numbers, but not one per register
-            values = {}
-        if len(values) == len(draft.registers):  # else one value, read below as the first
-            return values
-    register = draft.registers[draft.index]
-    return {register: parse_value(line, meter, register)}
-
-
-def next_missing(draft: Draft) -> int:
-    """The index of the first register without a value (the count when none is missing)."""
-    return next(
-        (i for i, register in enumerate(draft.registers) if register not in draft.values),
-        len(draft.registers),
-    )
-
-
-def _refused_value(
-    turn: Turn, draft: Draft, refusal: ReadingRejected, keypad: bool = False
-) -> list[Reply]:
-    """A value refused: why, an example in the meter's own format where the form was wrong,
-    and the register asked again (the one refused, when it is named) — on a fresh keypad when
-    it was tapped there."""
-    if refusal.register is not None and refusal.register in draft.registers:
-        kept = {r: v for r, v in draft.values.items() if r != refusal.register}
-        draft = amend(draft, values=kept, index=draft.registers.index(refusal.register))
-    draft = amend(draft, keypad="" if keypad else None)
-    save(turn, ENTER, draft)
-    text = _refusal_text(turn, draft, refusal)
-    if keypad:
-        return [keypad_reply(turn, draft, text)]
-    return [Reply(text), prompt(turn, draft)]
-
-
-def _refusal_text(turn: Turn, draft: Draft, refusal: ReadingRejected) -> str:
-    reason = refusal.reason
-    if reason is RejectionReason.ABOVE_CAP:
-        turn.observer.on_reading_refused(turn.chat.channel, reason.value)
-        kind = draft.account.meter.kind
-        return turn.t(
-            "rej_above_cap",
-            what=zone_short(turn, kind, refusal.register)
-            if refusal.register is not None and len(draft.registers) > 1
-            else turn.t("consumption_word"),
-            kwh=kwh(turn, refusal.kwh_per_month or Decimal(0)),
-            cap=kwh(turn, refusal.max_kwh or Decimal(0)),
-            phones=phones(turn),
-        )
-    if reason is RejectionReason.NOT_A_ZONE:
-        turn.observer.on_reading_refused(turn.chat.channel, reason.value)
-        single = len(draft.registers) == 1
-        key = "rej_not_a_zone_single" if single else "rej_not_a_zone"
-        text = turn.t(key, zone=refusal.text or "", zones=_zone_codes(turn, draft))
-    else:
-        text = value_refusal(turn, draft, refusal)
-    if reason in _SHOW_EXAMPLE:
-        text += "\n" + turn.t("submit_example", example=_example(turn, draft))
-    return text
-
-
-# Refusals of the form of what was typed: an example in the meter's own format follows.
-_SHOW_EXAMPLE = frozenset(
-    {
-        RejectionReason.EMPTY,
-        RejectionReason.NOT_A_NUMBER,
-        RejectionReason.NOT_DIGITS,
-        RejectionReason.NOT_A_ZONE,
-    }
-)
-_SAMPLE = {Register.T1: Decimal(45230), Register.T2: Decimal(21100), Register.T3: Decimal(9800)}
-
-
-def _zone_codes(turn: Turn, draft: Draft) -> str:
-    return ", ".join(turn.t(f"code_{r.value}") for r in draft.registers)
-
-
-def _example(turn: Turn, draft: Draft) -> str:
-    """The meter's registers with their last values (or sample ones): «Т1 46470 Т2 21675»."""
-    previous = latest_actual(draft.history, before=draft.period)
-    last = previous.values if previous is not None else {}
-    values = [str(last.get(r, _SAMPLE[r]).quantize(Decimal(1))) for r in draft.registers]
-    if len(values) == 1:
-        return values[0]
-    codes = [turn.t(f"code_{r.value}") for r in draft.registers]
-    return " ".join(f"{code} {value}" for code, value in zip(codes, values, strict=True))
 
 
 async def keypad_press(turn: Turn, key: str) -> list[Reply]:
@@ -351,11 +251,11 @@ async def review(turn: Turn, draft: Draft) -> list[Reply]:
         checked = _check(turn, draft)
     except ReadingRejected as refusal:
         if refusal.reason is RejectionReason.LOWER_THAN_LAST and refusal.register is not None:
-            return _refused_value(turn, draft, refusal)
+            return refused_value(turn, draft, refusal)
         if refusal.reason is RejectionReason.ABOVE_CAP:
             if refusal.register is None:  # the whole meter: every value again
                 draft = amend(draft, values={}, index=0)
-            return _refused_value(turn, draft, refusal)
+            return refused_value(turn, draft, refusal)
         return refuse(turn, draft.account, draft.window, refusal)
     if checked.needed:
         return [question(turn, draft, checked.needed[0])]
@@ -533,12 +433,12 @@ async def submit_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
     try:
         line = " ".join(args)
         labelled = read_labelled(line, draft.account.meter)
-        values = labelled if labelled is not None else _read_line(strip_units(line), draft)
+        values = labelled if labelled is not None else line_values(strip_units(line), draft)
     except ReadingRejected as refusal:
         if refusal.register is not None:
             index = draft.registers.index(refusal.register)
             draft = amend(draft, index=index, values={})
-        reply = Reply(_refusal_text(turn, draft, refusal))
+        reply = Reply(refusal_text(turn, draft, refusal, line))
         draft = amend(draft, index=0, values={})
         save(turn, ENTER, draft)
         return [reply, prompt(turn, draft)]
@@ -552,11 +452,6 @@ async def submit_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
     if notice is not None and replies:
         replies[0] = replace(replies[0], text=f"{notice}\n{replies[0].text}")
     return replies
-
-
-def _read_line(line: str, draft: Draft) -> Readings:
-    """Every register's value from one line, or the first alone ('46 700', see `read_line`)."""
-    return read_line(line, draft.account.meter, latest_actual(draft.history, before=draft.period))
 
 
 ROUTES = Routes(

@@ -15,7 +15,7 @@ from billing_core.readings import (
     check_submission,
 )
 from billing_core.readings import RejectionReason as R
-from billing_core.written import has_labels, read_labelled, strip_units
+from billing_core.written import has_labels, labels_of, read_labelled, strip_units, zone_words
 
 from .factories import account, reading
 
@@ -135,3 +135,24 @@ def test_the_whole_meter_is_capped_too_and_months_share_it() -> None:
 def test_below_the_cap_an_implausible_month_is_still_asked() -> None:
     checked = check_submission(account(), {T1: D(46470 + 5000)}, HISTORY, NOV, RULES)
     assert [n.kind.value for n in checked.needed] == ["implausible"]
+
+
+@pytest.mark.parametrize(
+    ("line", "way"),
+    [
+        ("т1 5 т2 6", "code"),
+        ("T1 5", "code"),
+        ("Ночь 5", "ru"),
+        ("night 5", "en"),
+        ("46720", None),
+    ],
+)
+def test_the_way_a_line_names_zones_is_told(line: str, way: str | None) -> None:
+    assert labels_of(line) == way
+
+
+def test_zones_in_words_follow_the_meter() -> None:
+    assert zone_words(MeterKind.THREE_ZONE, "ru") == ("пик", "ночь", "полупик")
+    assert zone_words(MeterKind.TWO_ZONE, "en") == ("day", "night")
+    assert zone_words(MeterKind.TWO_ZONE, "code") is None
+    assert zone_words(MeterKind.SINGLE, "ru") is None

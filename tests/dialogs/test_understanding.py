@@ -119,15 +119,23 @@ async def test_one_labelled_zone_asks_for_the_others(bound: Bound) -> None:
     assert chat.text().startswith("Т3 (полупик")
 
 
-@pytest.mark.parametrize(("typed", "zone"), [("т3 100", "т3"), ("пик 46800", "пик")])
+@pytest.mark.parametrize(
+    ("typed", "zone", "zones", "example"),
+    [
+        ("т3 100", "т3", "Т1, Т2", "Т1 46470 Т2 21675"),
+        # the example in the resident's own words for the zones
+        ("пик 46800", "пик", "день, ночь", "день 46470 ночь 21675"),
+        ("peak 46800", "peak", "day, night", "day 46470 night 21675"),
+    ],
+)
 async def test_a_zone_the_meter_lacks_is_explained_with_an_example_of_its_own(
-    bound: Bound, typed: str, zone: str
+    bound: Bound, typed: str, zone: str, zones: str, example: str
 ) -> None:
     chat = await bound(TWO_ZONE)
     await chat.press(MENU_LABELS)
     await chat.send(typed)
-    assert f"Не понял зону «{zone}»: у вашего счётчика зоны Т1, Т2" in chat.text()
-    assert "Например: Т1 46470 Т2 21675" in chat.text()
+    assert f"Не понял зону «{zone}»: у вашего счётчика зоны {zones}" in chat.text()
+    assert f"Например: {example}" in chat.text()
     assert chat.text().endswith("Введите число или наберите по цифрам.")
 
 
@@ -232,3 +240,11 @@ async def test_above_the_cap_by_submit_is_refused_too(bound: Bound, storage: Sto
     assert "Т1 день: 100\u00a0000\u00a0кВт·ч в месяц" in chat.text()
     assert chat.text().endswith("Введите число или наберите по цифрам.")
     assert await storage.current_reading("2345678901", NOVEMBER) is None
+
+
+async def test_a_wish_to_submit_under_the_preview_does_not_start_again(bound: Bound) -> None:
+    chat = await bound(SINGLE)
+    await chat.send("/submit 46720")
+    await chat.send("передать показания")
+    assert "Нажмите кнопку под сообщением" in chat.text()
+    assert "46\u00a0720 → 250\u00a0кВт·ч" in chat.text()  # the same preview, values kept
