@@ -2,7 +2,8 @@
 aliases, the label of a button shown typed as text, and anything else as text.
 
 A channel that draws its buttons itself (the console) passes the buttons it showed last, so
-typing a label presses it; one that cannot know them passes none.
+typing a label presses it, in any case and with «е» for «ё»; one that cannot know them passes
+none. What the words of other text mean is the dialog's to hear (`dialogs.intents`).
 """
 
 from __future__ import annotations
@@ -44,7 +45,13 @@ def parse_typed(
         if name == "start":
             return Start(chat, update_id, language_hint)
         return Command(chat, name, tuple(args), update_id)
+    typed_label = _label(stripped)
     for button in buttons:
-        if stripped == button.label:
+        if typed_label == _label(button.label):
             return Choice(chat, button.action_id, update_id)
     return Text(chat, text, update_id)
+
+
+def _label(text: str) -> str:
+    """A label as residents retype it: any case, «е» for «ё», without a closing stop."""
+    return text.casefold().replace("ё", "е").rstrip(".!")

@@ -34,7 +34,9 @@ SHOWN = (Button("Передать показания", "m:submit"), Button("4", 
         (" 46 720 ", Text(CHAT, " 46 720 ", "1")),  # the dialog reads the text as typed
         ("Передать показания", Choice(CHAT, "m:submit", "1")),
         ("4", Choice(CHAT, "kp:4", "1")),
-        ("передать показания", Text(CHAT, "передать показания", "1")),  # labels match exactly
+        ("передать показания", Choice(CHAT, "m:submit", "1")),  # a label in any case
+        ("Передать показания!", Choice(CHAT, "m:submit", "1")),
+        ("передать показания сейчас", Text(CHAT, "передать показания сейчас", "1")),
     ],
 )
 def test_typed_text_becomes_one_event(typed: str, event: Inbound) -> None:
