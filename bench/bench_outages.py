@@ -102,7 +102,7 @@ async def _bulk_bind(storage: Storage, bindings: list[tuple[str, str, str, str, 
     def write(conn: object) -> None:
         conn.executemany(insert + "(?, ?, ?, ?, ?)", bindings)  # type: ignore[attr-defined]
 
-    await storage._atomically(write, bulk=True)  # type: ignore[attr-defined]
+    await storage.atomically(write, bulk=True)  # type: ignore[attr-defined]
 
 
 def the_outage(buildings: int, starts: datetime) -> Outage:
@@ -212,7 +212,7 @@ async def _settle(storage: Storage) -> None:
     """Write SQLite's log back into the database file before the pace is measured: the set-up
     above left megabytes in it, and checkpointing them would land on the first sends."""
     if getattr(storage, "engine", "") == "sqlite":
-        await storage._on_thread(  # type: ignore[attr-defined]
+        await storage.on_thread(  # type: ignore[attr-defined]
             lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         )
 

@@ -69,7 +69,7 @@ class PostgresConnection:
 
     # -- plumbing --------------------------------------------------------------------------
     @asynccontextmanager
-    async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         try:
             async with self._pool.acquire() as conn:
                 yield conn
@@ -77,8 +77,8 @@ class PostgresConnection:
             raise StorageError(str(exc)) from exc
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[asyncpg.Connection]:
-        async with self._conn() as conn, conn.transaction():
+    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self.connection() as conn, conn.transaction():
             yield conn
 
     @asynccontextmanager
@@ -109,7 +109,7 @@ class PostgresConnection:
     # -- lifecycle ---------------------------------------------------------------------------
     async def migrate(self) -> list[int]:
         applied: list[int] = []
-        async with self._tx() as conn:
+        async with self.transaction() as conn:
             await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
             await conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
@@ -133,19 +133,19 @@ class PostgresConnection:
         return applied
 
     async def schema_version(self) -> int:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             if await conn.fetchval("SELECT to_regclass('schema_version')") is None:
                 return 0
             newest = await conn.fetchval("SELECT max(version) FROM schema_version")
         return int(newest or 0)
 
     async def schema_versions(self) -> list[int]:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             rows = await conn.fetch("SELECT version FROM schema_version ORDER BY version")
         return [r["version"] for r in rows]
 
     async def table_names(self) -> list[str]:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             rows = await conn.fetch(
                 "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
             )
@@ -153,7 +153,7 @@ class PostgresConnection:
 
     async def ping(self) -> bool:
         try:
-            async with self._conn() as conn:
+            async with self.connection() as conn:
                 await conn.fetchval("SELECT 1")
         except StorageError:
             return False

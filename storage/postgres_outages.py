@@ -68,11 +68,11 @@ class PostgresOutages(PostgresConnection):
     """The outage half of `PostgresStorage`."""
 
     async def save_outages(self, outages: Sequence[Outage], at: datetime) -> list[SavedOutage]:
-        async with self._tx() as conn:
+        async with self.transaction() as conn:
             return [await _save(conn, outage, aware(at)) for outage in outages]
 
     async def cancel_outage(self, ref: str, at: datetime) -> StoredOutage | None:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             await conn.execute(
                 "UPDATE outages SET status = 'cancelled', revision = revision + 1, "
                 "updated_at = $1 WHERE ref = $2 AND status = 'active'",
@@ -82,12 +82,12 @@ class PostgresOutages(PostgresConnection):
         return await self.get_outage(ref)
 
     async def get_outage(self, ref: str) -> StoredOutage | None:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             row = await conn.fetchrow(f"{LIST_OUTAGES} WHERE o.ref = $1", ref)
         return None if row is None else stored_outage(row)
 
     async def outage_by_id(self, outage_id: int) -> StoredOutage | None:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             row = await conn.fetchrow(f"{OUTAGES} WHERE o.id = $1", outage_id)
         return None if row is None else stored_outage(row)
 
@@ -101,7 +101,7 @@ class PostgresOutages(PostgresConnection):
         told_only: bool = False,
     ) -> tuple[int, int]:
         kind = campaign_kind(outage_id, key)
-        async with self._tx() as conn:
+        async with self.transaction() as conn:
             created_at = await conn.fetchval(
                 "SELECT created_at FROM outages WHERE id = $1", outage_id
             )
@@ -128,12 +128,12 @@ class PostgresOutages(PostgresConnection):
         return int(campaign_id), int(status.split()[-1])
 
     async def told_recipients(self, outage_id: int) -> list[Recipient]:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             rows = await conn.fetch(TOLD, campaign_kind(outage_id, "") + "%")
         return [Recipient(0, 0, ChatRef(r[0], r[1]), r[2], r[3]) for r in one_per_chat(rows)]
 
     async def list_outages(self, *, active_at: datetime | None = None) -> list[StoredOutage]:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             if active_at is None:
                 rows = await conn.fetch(f"{LIST_OUTAGES} ORDER BY o.starts, o.ref")
             else:
@@ -145,7 +145,7 @@ class PostgresOutages(PostgresConnection):
         return [stored_outage(row) for row in rows]
 
     async def outage_buildings(self, outage_id: int) -> list[BuildingRef]:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             rows = await conn.fetch(
                 "SELECT house_id, building, address FROM outage_buildings WHERE outage_id = $1 "
                 "ORDER BY address, house_id, building",
@@ -154,7 +154,7 @@ class PostgresOutages(PostgresConnection):
         return [BuildingRef(*row) for row in rows]
 
     async def outages_to_watch(self, now: datetime) -> list[StoredOutage]:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             rows = await conn.fetch(
                 f"{OUTAGES} WHERE o.ends > $1 ORDER BY o.starts, o.ref", aware(now)
             )
@@ -162,38 +162,38 @@ class PostgresOutages(PostgresConnection):
 
     async def outage_notices(self, outage_id: int) -> dict[str, datetime]:
         prefix = campaign_kind(outage_id, "")
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             rows = await conn.fetch(
                 "SELECT kind, created_at FROM campaigns WHERE starts_with(kind, $1)", prefix
             )
         return {row["kind"].removeprefix(prefix): row["created_at"] for row in rows}
 
     async def refresh_buildings(self) -> int:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             rows = await conn.fetch(
                 "SELECT number, address FROM accounts WHERE building_from IS DISTINCT FROM address"
             )
         if not rows:
             return 0
         updates = stale_buildings(rows)
-        async with self._tx() as conn:
+        async with self.transaction() as conn:
             await conn.executemany(
                 "UPDATE accounts SET building = $1, building_from = $2 WHERE number = $3", updates
             )
         return len(updates)
 
     async def outage_recipients(self, outage_id: int) -> list[Recipient]:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             rows = await conn.fetch(RECIPIENTS, outage_id)
         return [Recipient(0, 0, ChatRef(r[0], r[1]), r[2], r[3]) for r in one_per_chat(rows)]
 
     async def chat_outages(self, chat: ChatRef, now: datetime) -> list[ChatOutage]:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             rows = await conn.fetch(CHAT_OUTAGES, chat.channel, chat.user_id, aware(now))
         return chat_outages(rows)
 
     async def set_house_ids(self, pairs: Sequence[tuple[str, str | None]]) -> int:
-        async with self._tx() as conn:
+        async with self.transaction() as conn:
             found = await conn.fetchval(
                 "WITH given AS (SELECT * FROM unnest($1::text[], $2::text[]) AS g(number, hid)), "
                 "done AS (UPDATE accounts a SET house_id = given.hid FROM given "
@@ -204,7 +204,7 @@ class PostgresOutages(PostgresConnection):
         return int(found)
 
     async def outage_notices_on(self, chat: ChatRef) -> bool:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             found = await conn.fetchval(
                 "SELECT 1 FROM outage_opt_outs WHERE channel = $1 AND user_id = $2",
                 chat.channel,
@@ -213,7 +213,7 @@ class PostgresOutages(PostgresConnection):
         return found is None
 
     async def set_outage_notices(self, chat: ChatRef, on: bool) -> None:
-        async with self._conn() as conn:
+        async with self.connection() as conn:
             if on:
                 await conn.execute(
                     "DELETE FROM outage_opt_outs WHERE channel = $1 AND user_id = $2",

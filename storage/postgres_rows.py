@@ -1,20 +1,9 @@
-"""SQL text and row conversions of `PostgresStorage`: what its methods send and read back."""
+"""A dialog turn's read and write on PostgreSQL, each one statement (one round trip)."""
 
 from __future__ import annotations
 
-import asyncpg
-
-from billing_core.models import (
-    MeterReading,
-    Period,
-    ReadingSource,
-)
-from storage.base import Campaign, Recipient
-from storage.chats import ChatRef
-from storage.rows import readings_of
-
 # Profile, state and "update seen" of one chat: one round trip.
-_LOAD_CHAT = (
+LOAD_CHAT = (
     "SELECT p.channel IS NOT NULL AS has_profile, p.locale, p.consent_at, p.reminders_on, "
     "p.blocked, p.current_account, s.state, s.data::text AS data, s.subject, "
     "EXISTS (SELECT 1 FROM processed_updates "
@@ -24,7 +13,7 @@ _LOAD_CHAT = (
 )
 # A turn's whole write in one statement, so one round trip and one implicit transaction:
 # each part writes nothing when its first parameter ($3 update id, $4 state, $6 locale) is null.
-_SAVE_TURN = (
+SAVE_TURN = (
     "WITH claimed AS (INSERT INTO processed_updates (scope, channel, update_id, at) "
     "SELECT 'update', $1, $3::text, $11::timestamptz WHERE $3::text IS NOT NULL "
     "ON CONFLICT DO NOTHING RETURNING 1), "
@@ -43,25 +32,3 @@ _SAVE_TURN = (
     "blocked = EXCLUDED.blocked, current_account = EXCLUDED.current_account) "
     "SELECT ok FROM go"
 )
-
-
-def _reading(row: asyncpg.Record) -> MeterReading:
-    return MeterReading(
-        period=Period.parse(row["period"]),
-        values=readings_of(row["t1"], row["t2"], row["t3"]),
-        source=ReadingSource(row["source"]),
-        submitted_at=row["submitted_at"],
-        channel=row["channel"],
-        chat_user=row["chat_user"],
-    )
-
-
-def _recipient(row: asyncpg.Record) -> Recipient:
-    chat = ChatRef(row["channel"], row["user_id"])
-    return Recipient(
-        row["id"], row["campaign_id"], chat, row["account"], row["alias"], row["attempts"]
-    )
-
-
-def _campaign(row: asyncpg.Record) -> Campaign:
-    return Campaign(row["id"], row["kind"], Period.parse(row["period"]), row["created_at"])

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import functools
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from billing_core.models import Account, AccountStatus, Meter, MeterKind, Readings, Register, Stove
+from billing_core.models import (
+    Account,
+    AccountStatus,
+    Meter,
+    MeterKind,
+    MeterReading,
+    Period,
+    Readings,
+    ReadingSource,
+    Register,
+    Stove,
+)
 
 # Account columns an import leaves as stored when the file's cell is empty (`ImportRow.keep`).
 KEEPABLE_COLUMNS = (
@@ -70,3 +82,43 @@ def readings_of(t1: object, t2: object, t3: object) -> Readings:
 
 def text_or_none(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+# Values as either engine returns them: SQLite's TEXT, PostgreSQL's own types.
+def moment(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def number(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+_period = functools.lru_cache(maxsize=1024)(Period.parse)  # periods repeat across histories
+_SOURCES = {source.value: source for source in ReadingSource}
+
+
+def reading_of(row: Sequence[Any]) -> MeterReading:
+    """A row of `READING_COLUMNS` as a reading."""
+    return MeterReading(
+        period=_period(row[0]),
+        values=readings_of(row[1], row[2], row[3]),
+        source=_SOURCES[row[4]],
+        submitted_at=moment(row[5]),
+        channel=row[6],
+        chat_user=row[7],
+    )
+
+
+def one_per_period(found: Iterable[MeterReading], limit: int) -> list[MeterReading]:
+    """Readings newest first, the first of each period, at most `limit`."""
+    kept: list[MeterReading] = []
+    seen: set[Period] = set()
+    for reading in found:
+        if reading.period not in seen:
+            seen.add(reading.period)
+            kept.append(reading)
+    return kept[:limit]

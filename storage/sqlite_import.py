@@ -28,7 +28,7 @@ from storage.import_rows import (
 )
 from storage.imported_readings import StoredEstimate, as_values, settle
 from storage.rows import KEEPABLE_COLUMNS
-from storage.sqlite_transactions import _IMPORT, _in_transaction
+from storage.sqlite_connection import IMPORT, in_transaction
 
 
 def _keep_case(column: str, keep: str, table: str = "accounts") -> str:
@@ -298,7 +298,7 @@ def write_staged(db: sqlite3.Connection, now: str, batch: StagedRows) -> UpsertC
     inside one): set-based when every account is new, else as `write_plan` writes rows."""
     db.execute("ATTACH DATABASE ? AS staged", (batch.path,))
     try:
-        return _in_transaction(db, lambda conn: _write_staged(conn, now, batch), _IMPORT)
+        return in_transaction(db, lambda conn: _write_staged(conn, now, batch), IMPORT)
     finally:
         db.execute("DETACH DATABASE staged")
 

@@ -23,8 +23,7 @@ from storage.outage_rows import (
     stored_outage,
 )
 from storage.outages import ChatOutage, SaveAction, SavedOutage, StoredOutage, campaign_kind
-from storage.sqlite_connection import SqliteConnection
-from storage.sqlite_rows import _stamp
+from storage.sqlite_connection import SqliteConnection, stamp
 
 
 def _sqlite(sql: str) -> str:
@@ -37,7 +36,7 @@ def _save(conn: sqlite3.Connection, outage: Outage, at: str) -> SavedOutage:
         "SELECT id, kind, starts, ends, reason, status FROM outages WHERE ref = ?", (outage.ref,)
     ).fetchone()
     values = (
-        outage.kind.value, _stamp(outage.starts), _stamp(outage.ends), outage.reason,
+        outage.kind.value, stamp(outage.starts), stamp(outage.ends), outage.reason,
         outage.status.value,
     )  # fmt: skip
     if row is None:
@@ -73,25 +72,25 @@ class SqliteOutages(SqliteConnection):
     """The outage half of `SqliteStorage`."""
 
     async def save_outages(self, outages: Sequence[Outage], at: datetime) -> list[SavedOutage]:
-        stamp = _stamp(at)
-        return await self._atomically(
-            lambda conn: [_save(conn, outage, stamp) for outage in outages], bulk=True
+        when = stamp(at)
+        return await self.atomically(
+            lambda conn: [_save(conn, outage, when) for outage in outages], bulk=True
         )
 
     async def cancel_outage(self, ref: str, at: datetime) -> StoredOutage | None:
-        await self._change(
+        await self.change(
             "UPDATE outages SET status = 'cancelled', revision = revision + 1, updated_at = ? "
             "WHERE ref = ? AND status = 'active'",
-            (_stamp(at), ref),
+            (stamp(at), ref),
         )
         return await self.get_outage(ref)
 
     async def get_outage(self, ref: str) -> StoredOutage | None:
-        row = await self._one(f"{LIST_OUTAGES} WHERE o.ref = ?", (ref,))
+        row = await self.fetch_one(f"{LIST_OUTAGES} WHERE o.ref = ?", (ref,))
         return None if row is None else stored_outage(row)
 
     async def outage_by_id(self, outage_id: int) -> StoredOutage | None:
-        row = await self._one(f"{OUTAGES} WHERE o.id = ?", (outage_id,))
+        row = await self.fetch_one(f"{OUTAGES} WHERE o.id = ?", (outage_id,))
         return None if row is None else stored_outage(row)
 
     async def write_notice(
@@ -117,7 +116,7 @@ class SqliteOutages(SqliteConnection):
             created = conn.execute(
                 "INSERT INTO campaigns (kind, period, created_at) VALUES (?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
-                (kind, period, _stamp(at)),
+                (kind, period, stamp(at)),
             ).rowcount
             [campaign_id] = conn.execute(
                 "SELECT id FROM campaigns WHERE kind = ? AND period = ?", (kind, period)
@@ -127,26 +126,26 @@ class SqliteOutages(SqliteConnection):
             written = conn.execute(rows_sql, (campaign_id, selector, *channels)).rowcount
             return int(campaign_id), written
 
-        return await self._atomically(write, bulk=True)
+        return await self.atomically(write, bulk=True)
 
     async def told_recipients(self, outage_id: int) -> list[Recipient]:
         prefix = campaign_kind(outage_id, "")
-        rows = await self._all(_sqlite(TOLD), (prefix + "%",), bulk=True)
+        rows = await self.fetch_all(_sqlite(TOLD), (prefix + "%",), bulk=True)
         return [Recipient(0, 0, ChatRef(r[0], r[1]), r[2], r[3]) for r in one_per_chat(rows)]
 
     async def list_outages(self, *, active_at: datetime | None = None) -> list[StoredOutage]:
         if active_at is None:
-            rows = await self._all(f"{LIST_OUTAGES} ORDER BY o.starts, o.ref")
+            rows = await self.fetch_all(f"{LIST_OUTAGES} ORDER BY o.starts, o.ref")
         else:
-            rows = await self._all(
+            rows = await self.fetch_all(
                 f"{LIST_OUTAGES} WHERE o.status = 'active' AND o.ends > ? "
                 "ORDER BY o.starts, o.ref",
-                (_stamp(active_at),),
+                (stamp(active_at),),
             )
         return [stored_outage(row) for row in rows]
 
     async def outage_buildings(self, outage_id: int) -> list[BuildingRef]:
-        rows = await self._all(
+        rows = await self.fetch_all(
             "SELECT house_id, building, address FROM outage_buildings WHERE outage_id = ? "
             "ORDER BY address, house_id, building",
             (outage_id,),
@@ -154,27 +153,27 @@ class SqliteOutages(SqliteConnection):
         return [BuildingRef(*row) for row in rows]
 
     async def outages_to_watch(self, now: datetime) -> list[StoredOutage]:
-        rows = await self._all(
-            f"{OUTAGES} WHERE o.ends > ? ORDER BY o.starts, o.ref", (_stamp(now),)
+        rows = await self.fetch_all(
+            f"{OUTAGES} WHERE o.ends > ? ORDER BY o.starts, o.ref", (stamp(now),)
         )
         return [stored_outage(row) for row in rows]
 
     async def outage_notices(self, outage_id: int) -> dict[str, datetime]:
         prefix = campaign_kind(outage_id, "")
-        rows = await self._all(
+        rows = await self.fetch_all(
             "SELECT kind, created_at FROM campaigns WHERE kind >= ? AND kind < ?",
             (prefix, prefix[:-1] + ";"),  # every kind that starts with the prefix
         )
         return {row[0].removeprefix(prefix): datetime.fromisoformat(row[1]) for row in rows}
 
     async def refresh_buildings(self) -> int:
-        rows = await self._all(
+        rows = await self.fetch_all(
             "SELECT number, address FROM accounts WHERE building_from IS NOT address", bulk=True
         )
         if not rows:
             return 0
         updates = stale_buildings(rows)
-        await self._atomically(
+        await self.atomically(
             lambda conn: conn.executemany(
                 "UPDATE accounts SET building = ?, building_from = ? WHERE number = ?", updates
             ),
@@ -183,11 +182,13 @@ class SqliteOutages(SqliteConnection):
         return len(updates)
 
     async def outage_recipients(self, outage_id: int) -> list[Recipient]:
-        rows = await self._all(_sqlite(RECIPIENTS), (outage_id,), bulk=True)
+        rows = await self.fetch_all(_sqlite(RECIPIENTS), (outage_id,), bulk=True)
         return [Recipient(0, 0, ChatRef(r[0], r[1]), r[2], r[3]) for r in one_per_chat(rows)]
 
     async def chat_outages(self, chat: ChatRef, now: datetime) -> list[ChatOutage]:
-        rows = await self._all(_sqlite(CHAT_OUTAGES), (chat.channel, chat.user_id, _stamp(now)))
+        rows = await self.fetch_all(
+            _sqlite(CHAT_OUTAGES), (chat.channel, chat.user_id, stamp(now))
+        )
         return chat_outages(rows)
 
     async def set_house_ids(self, pairs: Sequence[tuple[str, str | None]]) -> int:
@@ -198,10 +199,10 @@ class SqliteOutages(SqliteConnection):
             )
             return cursor.rowcount
 
-        return await self._atomically(write, bulk=True)
+        return await self.atomically(write, bulk=True)
 
     async def outage_notices_on(self, chat: ChatRef) -> bool:
-        row = await self._one(
+        row = await self.fetch_one(
             "SELECT 1 FROM outage_opt_outs WHERE channel = ? AND user_id = ?",
             (chat.channel, chat.user_id),
         )
@@ -210,10 +211,8 @@ class SqliteOutages(SqliteConnection):
     async def set_outage_notices(self, chat: ChatRef, on: bool) -> None:
         key = (chat.channel, chat.user_id)
         if on:
-            await self._change(
-                "DELETE FROM outage_opt_outs WHERE channel = ? AND user_id = ?", key
-            )
+            await self.change("DELETE FROM outage_opt_outs WHERE channel = ? AND user_id = ?", key)
         else:
-            await self._change(
+            await self.change(
                 "INSERT OR IGNORE INTO outage_opt_outs (channel, user_id) VALUES (?, ?)", key
             )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from billing_core.models import MeterKind, Period, ReadingSource, Register
-from storage import postgres, sqlite
+from storage import operations
 from storage.base import Storage, StoredSubmission, open_storage
 from tests.storage.factories import AT, MARCH, account, bill, reading, row, seed, traced
 
@@ -173,8 +173,7 @@ async def test_decimals_and_offsets_survive(storage: Storage) -> None:
 async def test_export_pages_through_current_readings(
     storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sqlite, "EXPORT_PAGE", 2)
-    monkeypatch.setattr(postgres, "EXPORT_PAGE", 2)
+    monkeypatch.setattr(operations, "EXPORT_PAGE", 2)
     numbers = [f"10000000{i:02d}" for i in range(5)]
     await storage.upsert_accounts([row(account(n, f"SN{n}")) for n in numbers])
     for n in numbers:

@@ -16,7 +16,7 @@ import pytest
 
 from dialogs.events import ChatRef
 from storage.base import ChatProfile, DialogState, Storage, open_storage
-from storage.sqlite_transactions import _in_transaction
+from storage.sqlite_connection import in_transaction
 from tests.storage.factories import account, row
 
 ANNA = ChatRef("telegram", "1001")
@@ -121,7 +121,7 @@ def test_a_failed_commit_rolls_back_so_the_transaction_can_run_again() -> None:
         c.execute("INSERT INTO child VALUES (7)")
 
     with pytest.raises(sqlite3.IntegrityError):
-        _in_transaction(conn, orphan, None)
+        in_transaction(conn, orphan, None)
     assert not conn.in_transaction
     assert conn.execute("SELECT count(*) FROM child").fetchone() == (0,)
 
@@ -129,7 +129,7 @@ def test_a_failed_commit_rolls_back_so_the_transaction_can_run_again() -> None:
         c.execute("INSERT INTO parent VALUES (7)")
         orphan(c)
 
-    _in_transaction(conn, adopted, None)
+    in_transaction(conn, adopted, None)
     assert conn.execute("SELECT count(*) FROM child").fetchone() == (1,)
     conn.close()
 
