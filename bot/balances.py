@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.csv_files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
 from bot.operator import open_operator_database
 from storage.balances_csv import read_balances
-from storage.base import ImportedBalance, Storage
+from storage.base import ImportedBalance, OperatorStore
 from storage.csv_header import HeaderError
 
 
@@ -48,7 +48,7 @@ async def import_balances_command(settings: Settings, args: argparse.Namespace) 
 
 
 async def import_balances(
-    storage: Storage, text: TextIO, name: str, out: TextIO, *, ignore_unknown: bool = False
+    storage: OperatorStore, text: TextIO, name: str, out: TextIO, *, ignore_unknown: bool = False
 ) -> int:
     """Read the whole file, write its good rows, print the summary and every rejected row."""
     good: list[tuple[int, ImportedBalance]] = []

@@ -38,7 +38,7 @@ from billing_core.models import Bill, MeterReading, Period
 from bot.config import Settings
 from bot.reminders.schedule import first_run_time
 from bot.supervisor import Supervisor
-from storage.base import Storage, StorageError
+from storage.base import ClosingStore, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def last_closed_period(settings: Settings, now: datetime) -> Period:
 
 
 async def close_period(
-    storage: Storage,
+    storage: ClosingStore,
     settings: Settings,
     period: Period,
     now: datetime,
@@ -138,7 +138,7 @@ async def close_period(
 def schedule_period_close(
     scheduler: AsyncIOScheduler,
     settings: Settings,
-    storage: Storage,
+    storage: ClosingStore,
     clock: Callable[[], datetime],
     supervisor: Supervisor | None = None,
 ) -> None:

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from storage.base import Storage, StorageError
+from storage.base import HousekeepingStore, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ KEEP = timedelta(days=7)
 EVERY = timedelta(hours=24)
 
 
-async def prune_once(storage: Storage, now: datetime, keep: timedelta = KEEP) -> int:
+async def prune_once(storage: HousekeepingStore, now: datetime, keep: timedelta = KEEP) -> int:
     removed = await storage.prune(now - keep)
     log.info("pruned %d processed update ids and failed binding tries older than %d days",
              removed, keep.days)  # fmt: skip
@@ -32,7 +32,7 @@ async def prune_once(storage: Storage, now: datetime, keep: timedelta = KEEP) ->
 
 
 async def keep_tidy(
-    storage: Storage,
+    storage: HousekeepingStore,
     clock: Callable[[], datetime],
     *,
     keep: timedelta = KEEP,

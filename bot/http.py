@@ -17,7 +17,7 @@ from bot.config import ConfigError, HttpSettings, Settings
 from bot.health import Health
 from bot.http_guard import IDLE_TIMEOUT_SECONDS, MAX_BODY_BYTES, guard
 from bot.observability import Metrics
-from storage.base import Storage
+from storage.base import HealthStore
 from storage.downtime import COUNTED
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 PING_TIMEOUT_SECONDS = 2.0
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
-STORAGE_KEY = web.AppKey("storage", Storage)
+STORAGE_KEY = web.AppKey("storage", HealthStore)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 ChannelStatus = Callable[[], Mapping[str, object]]
 HEALTH_KEY = web.AppKey("health", Health)
@@ -35,7 +35,7 @@ CHANNEL_STATUS_KEY: web.AppKey[ChannelStatus] = web.AppKey("channel_status")
 
 def build_http_app(
     settings: Settings,
-    storage: Storage,
+    storage: HealthStore,
     metrics: Metrics,
     channel_status: ChannelStatus | Health,
 ) -> web.Application:
@@ -76,7 +76,7 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if healthy else 503)
 
 
-async def _ping(storage: Storage) -> bool:
+async def _ping(storage: HealthStore) -> bool:
     try:
         async with asyncio.timeout(PING_TIMEOUT_SECONDS):
             return bool(await storage.ping())

@@ -37,6 +37,7 @@ from storage.accounts_csv import DEFAULT_OPTIONS, HeaderError, ReadOptions
 from storage.base import (
     ExportedReading,
     ImportRow,
+    OperatorStore,
     Storage,
     StorageError,
     UpsertCounts,
@@ -81,7 +82,7 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def import_stream(
-    db: Storage,
+    db: OperatorStore,
     text: TextIO,
     name: str,
     out: TextIO,
@@ -154,7 +155,7 @@ class _BatchWriter:
     A batch's rejections, the file's and the database's (`UpsertCounts.rejected`), go to
     `reasons` in line order once it is written."""
 
-    def __init__(self, db: Storage, reasons: IO[str]) -> None:
+    def __init__(self, db: OperatorStore, reasons: IO[str]) -> None:
         self._db = db
         self._reasons = reasons
         self._pending: asyncio.Task[UpsertCounts] | None = None
@@ -199,7 +200,7 @@ class _BatchWriter:
 
 
 @contextmanager
-def _staging_folder(db: Storage) -> Iterator[str | None]:
+def _staging_folder(db: OperatorStore) -> Iterator[str | None]:
     """A temporary folder for staged batches, if `db` reads them and one can be made (else
     the rows go through the pipe)."""
     if not db.reads_staged_rows:

@@ -65,7 +65,7 @@ from dialogs.texts import DEFAULT_LOCALE, LOCALES, say
 from dialogs.turn import Turn
 from dialogs.typed import command_name
 from dialogs.ui import MENU
-from storage.base import ChatProfile, ChatSnapshot, DialogState, Storage, StorageError
+from storage.base import ChatProfile, ChatSnapshot, ConversationStore, DialogState, StorageError
 from storage.downtime import Downtime
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class DialogEngine:
 
     def __init__(
         self,
-        storage: Storage,
+        storage: ConversationStore,
         config: DialogConfig,
         clock: Clock = _utc_now,
         observer: DialogObserver | None = None,

@@ -17,12 +17,12 @@ from dialogs.observer import DialogObserver, NoObserver
 from dialogs.pseudonym import chat_pseudonym
 from dialogs.replies import Button, Reply
 from dialogs.texts import say
-from storage.base import Binding, ChatProfile, Storage, Subject
+from storage.base import Binding, ChatProfile, ConversationStore, Subject
 
 
 @dataclass(slots=True)
 class Turn:
-    storage: Storage
+    storage: ConversationStore
     config: DialogConfig
     chat: ChatRef
     profile: ChatProfile

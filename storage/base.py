@@ -1,6 +1,10 @@
-"""The one storage interface every layer above uses: no SQL outside `storage/`.
+"""The storage interface every layer above uses: no SQL outside `storage/`.
 
-Two implementations satisfy it (aiosqlite, asyncpg) and one contract suite tests both.
+It comes in ports, one per kind of consumer (`ConversationStore` for dialogs, `CampaignStore`
+for reminders and outage notices, `ClosingStore`, `OperatorStore`, `HousekeepingStore`,
+`Lifecycle`); each consumer names only its port, so a test fake implements only that. `Storage`
+is all of them. Two implementations satisfy it (aiosqlite, asyncpg) and one contract suite tests
+both.
 Every method is its own transaction unless it says otherwise; `record_submission` is the
 one that must be atomic across several tables.
 """
@@ -209,90 +213,32 @@ class LeaderLock(Protocol):
     async def release(self) -> None: ...
 
 
-class Storage(Protocol):
-    # -- lifecycle -------------------------------------------------------------------------
-    async def migrate(self) -> list[int]:
-        """Apply pending migrations; return the versions applied (empty when up to date).
-        SchemaTooNew when the database has a version this code does not know."""
-
-    async def schema_version(self) -> int:
-        """The newest schema version applied to the database; 0 when it has none (empty)."""
-
-    async def ping(self) -> bool: ...
-
-    async def close(self) -> None: ...
-
-    def leader_lock(self, name: str) -> LeaderLock:
-        """The lock that makes one process among those sharing the database the `name` leader
-        (the scheduler's): an advisory lock on PostgreSQL; SQLite's only process always leads."""
-        ...
-
-    # -- accounts and meters ---------------------------------------------------------------
-    # Whether `upsert_accounts` reads a `storage.import_rows.StagedRows` batch from its file
-    # itself; an engine that does not would only load the rows back (any batch still works).
-    reads_staged_rows: bool
-
-    async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts: ...
+class ChatDirectory(Protocol):
+    """Who a chat is and what it may see: shared by conversations and campaigns."""
 
     async def get_account(self, number: str) -> Account | None: ...
-
-    async def find_account(self, number: str, meter_serial: str) -> Account | None:
-        """The account only when the pair matches (binding needs both halves right)."""
-
-    async def find_accounts_by_phone(self, phone: str) -> list[Account]: ...
-
-    async def count_accounts(self) -> int: ...
-
-    # -- chats: profile, bindings, dialog state ---------------------------------------------
     async def get_profile(self, chat: ChatRef) -> ChatProfile | None: ...
-
-    async def save_profile(self, profile: ChatProfile) -> None: ...
-
     async def bindings(self, chat: ChatRef) -> list[Binding]: ...
+    async def set_blocked(self, chat: ChatRef, blocked: bool) -> None: ...
 
-    async def chats_of_account(self, account: str) -> list[ChatRef]: ...
 
-    async def bind(self, chat: ChatRef, account: str, alias: str, at: datetime) -> bool:
-        """Bind; False when this chat already has this account (alias left unchanged)."""
+class BillingHistory(Protocol):
+    """What a bill is computed from: shared by conversations and the month's closing."""
 
-    async def rename_binding(self, chat: ChatRef, account: str, alias: str) -> None: ...
+    async def load_subject(self, number: str) -> Subject:
+        """The account and its `readings(limit=SUBJECT_HISTORY)`, as `load_chat` brings a
+        state's subject along."""
 
-    async def unbind(self, chat: ChatRef, account: str) -> None: ...
+    async def money_position(self, account: str, before: Period) -> MoneyPosition:
+        """What the account owes or has in credit before the bill for `before`: the credit the
+        latest current bill of an earlier period carried, unless the billing system's balance
+        (`record_balance`) is newer — as of a day in a later month than that bill's period —
+        in which case that balance. The one figure every bill is computed with."""
 
-    async def forget_chat(self, chat: ChatRef, pseudonym: str) -> None:
-        """/forget: erase the chat's bindings, profile and dialog state, and put `pseudonym`
-        (a keyed hash of the chat, see `dialogs.pseudonym`) where its messenger id stood in the
-        rows that stay: its readings' `chat_user` (they belong to the account and the supplier's
-        records, and operators still count them per channel) and its reminder campaign rows (the
-        alias blanked, pending ones skipped). Failed binding tries are kept under a keyed hash
-        already and stay, so a lockout outlives /forget."""
 
-    async def load_state(self, chat: ChatRef) -> DialogState | None: ...
+class ConversationStore(ChatDirectory, BillingHistory, Protocol):
+    """What a dialog turn needs (dialogs/)."""
 
-    async def save_state(self, chat: ChatRef, state: DialogState) -> None: ...
-
-    async def record_bind_failure(self, chat_key: str, account: str, at: datetime) -> None:
-        """One failed binding try by the chat whose keyed hash is `chat_key`, aimed at
-        `account` (as typed or found; empty when the try named none)."""
-
-    async def bind_failures_since(self, chat_key: str, since: datetime) -> list[datetime]:
-        """When the chat failed since `since`, oldest first."""
-
-    async def account_bind_failures_since(self, account: str, since: datetime) -> list[datetime]:
-        """When any chat failed a try aimed at `account` since `since`, oldest first."""
-
-    # -- idempotency -------------------------------------------------------------------------
-    async def claim_update(self, channel: str, update_id: str) -> bool:
-        """True the first time an update id is seen for a channel, False ever after (until
-        `prune` removes it)."""
-
-    async def prune(self, before: datetime, *, batch: int = PRUNE_BATCH) -> int:
-        """Delete the processed update ids and failed binding tries recorded before `before`;
-        how many rows went. Runs in transactions of at most `batch` rows, so residents' writes
-        never wait long behind it. An update id older than `before` is no longer recognised:
-        keep them longer than any platform redelivers."""
-
-    # -- one dialog turn: one read at its start, one write at its end ------------------------
     def chat_turn(self, chat: ChatRef) -> AbstractAsyncContextManager[None]:
         """Held around one dialog turn of `chat`, from `load_chat` to `save_turn`: another
         process's turn of the same chat waits until this one is left, so two updates of one
@@ -321,7 +267,35 @@ class Storage(Protocol):
         waiting for the disk (SQLite: synchronous = NORMAL); a power cut may then lose the
         last turns, never a submission."""
 
-    # -- readings, bills, balances ------------------------------------------------------------
+    async def claim_update(self, channel: str, update_id: str) -> bool:
+        """True the first time an update id is seen for a channel, False ever after (until
+        `prune` removes it)."""
+
+    async def save_profile(self, profile: ChatProfile) -> None: ...
+    async def find_accounts_by_phone(self, phone: str) -> list[Account]: ...
+    async def bind(self, chat: ChatRef, account: str, alias: str, at: datetime) -> bool:
+        """Bind; False when this chat already has this account (alias left unchanged)."""
+
+    async def rename_binding(self, chat: ChatRef, account: str, alias: str) -> None: ...
+    async def unbind(self, chat: ChatRef, account: str) -> None: ...
+    async def forget_chat(self, chat: ChatRef, pseudonym: str) -> None:
+        """/forget: erase the chat's bindings, profile and dialog state, and put `pseudonym`
+        (a keyed hash of the chat, see `dialogs.pseudonym`) where its messenger id stood in the
+        rows that stay: its readings' `chat_user` (they belong to the account and the supplier's
+        records, and operators still count them per channel) and its reminder campaign rows (the
+        alias blanked, pending ones skipped). Failed binding tries are kept under a keyed hash
+        already and stay, so a lockout outlives /forget."""
+
+    async def record_bind_failure(self, chat_key: str, account: str, at: datetime) -> None:
+        """One failed binding try by the chat whose keyed hash is `chat_key`, aimed at
+        `account` (as typed or found; empty when the try named none)."""
+
+    async def bind_failures_since(self, chat_key: str, since: datetime) -> list[datetime]:
+        """When the chat failed since `since`, oldest first."""
+
+    async def account_bind_failures_since(self, account: str, since: datetime) -> list[datetime]:
+        """When any chat failed a try aimed at `account` since `since`, oldest first."""
+
     async def record_submission(
         self,
         account: str,
@@ -336,55 +310,19 @@ class Storage(Protocol):
         `bill` is None for a meter's very first reading (nothing to measure consumption from):
         the reading is stored and the period's earlier bill, if any, stops being current."""
 
-    async def current_reading(self, account: str, period: Period) -> MeterReading | None: ...
-
     async def readings(
         self, account: str, *, limit: int = 12, sources: Sequence[ReadingSource] | None = None
     ) -> list[MeterReading]:
         """Current readings newest first, one per period."""
 
-    async def reading_history(self, account: str, period: Period) -> list[MeterReading]:
-        """Every reading of a period, superseded ones included, oldest first."""
-
-    async def load_subject(self, number: str) -> Subject:
-        """The account and its `readings(limit=SUBJECT_HISTORY)`, as `load_chat` brings a
-        state's subject along."""
-
     async def latest_bill(self, account: str) -> Bill | None: ...
-
-    async def accounts_to_estimate(
-        self, period: Period, *, after: str = "", limit: int = 500
-    ) -> list[str]:
-        """Active accounts with an active meter and no current reading for `period`: the
-        numbers above `after`, in order, at most `limit` (page on with the last one)."""
-
-    async def record_estimates(
-        self, estimates: Sequence[tuple[str, MeterReading, Bill]]
-    ) -> list[str]:
-        """Store each (account, ESTIMATED reading, bill) as `record_submission` would, all in
-        one durable transaction, skipping an account that has a current reading for the period
-        by now (an estimate never replaces a reading); the accounts stored."""
-
     async def bills(self, account: str, *, limit: int = 12) -> list[Bill]: ...
 
-    # -- the account's money: one position, two sources ---------------------------------------
-    async def money_position(self, account: str, before: Period) -> MoneyPosition:
-        """What the account owes or has in credit before the bill for `before`: the credit the
-        latest current bill of an earlier period carried, unless the billing system's balance
-        (`record_balance`) is newer — as of a day in a later month than that bill's period —
-        in which case that balance. The one figure every bill is computed with."""
 
-    async def record_balance(self, balance: ImportedBalance) -> bool:
-        """Store the billing system's balance of an account (replacing the one stored); False,
-        storing nothing, when the stored one is as of a later day."""
+class CampaignStore(ChatDirectory, Protocol):
+    """What reminder and outage campaigns need (bot/reminders, bot/outages)."""
 
-    async def record_balances(self, balances: Sequence[ImportedBalance]) -> BalanceCounts:
-        """`record_balance` of each, in order, in one transaction (an account's later row
-        replaces its earlier one unless older), by set: a file of them at once."""
-
-    def export_readings(self, period: Period) -> AsyncIterator[ExportedReading]: ...
-
-    # -- reminder campaigns -----------------------------------------------------------------
+    async def current_reading(self, account: str, period: Period) -> MeterReading | None: ...
     async def campaign_candidates(self, period: Period, *, only_missing: bool) -> list[Recipient]:
         """Chats to remind: reminders on, not blocked, active accounts; with only_missing, those
         whose account has no current reading for the period. Ids are 0 until written."""
@@ -402,7 +340,6 @@ class Storage(Protocol):
         processes: two callers never get the same row (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
 
     async def finish_recipient(self, recipient_id: int, status: str, detail: str = "") -> None: ...
-
     async def finish_recipients(self, outcomes: Sequence[tuple[int, str, str]]) -> None:
         """`finish_recipient` for many rows, each (id, status, detail), in one transaction: at
         a paid-broadcast pace one commit per message would cost more than the message."""
@@ -411,16 +348,105 @@ class Storage(Protocol):
         """Put a claimed row back to pending (a transient failure); counts an attempt."""
 
     async def campaign_counts(self, campaign_id: int) -> dict[str, int]: ...
-
     async def open_campaigns(self) -> list[int]:
         """Ids of campaigns that still have a pending row, oldest first."""
 
     async def get_campaign(self, campaign_id: int) -> Campaign | None: ...
-
     async def find_campaign(self, kind: str, period: Period) -> Campaign | None:
         """The campaign of this (kind, period) if one was created; writes nothing."""
 
-    async def set_blocked(self, chat: ChatRef, blocked: bool) -> None: ...
+
+class ClosingStore(BillingHistory, Protocol):
+    """What closing a period needs (bot/closing.py)."""
+
+    async def accounts_to_estimate(
+        self, period: Period, *, after: str = "", limit: int = 500
+    ) -> list[str]:
+        """Active accounts with an active meter and no current reading for `period`: the
+        numbers above `after`, in order, at most `limit` (page on with the last one)."""
+
+    async def record_estimates(
+        self, estimates: Sequence[tuple[str, MeterReading, Bill]]
+    ) -> list[str]:
+        """Store each (account, ESTIMATED reading, bill) as `record_submission` would, all in
+        one durable transaction, skipping an account that has a current reading for the period
+        by now (an estimate never replaces a reading); the accounts stored."""
+
+
+class OperatorStore(Protocol):
+    """What the operators' imports and exports need (bot/operator.py, bot/balances.py, the
+    demo)."""
+
+    # Whether `upsert_accounts` reads a `storage.import_rows.StagedRows` batch from its file
+    # itself; an engine that does not would only load the rows back (any batch still works).
+    reads_staged_rows: bool
+
+    async def upsert_accounts(self, rows: Iterable[ImportRow]) -> UpsertCounts: ...
+    async def count_accounts(self) -> int: ...
+    async def find_account(self, number: str, meter_serial: str) -> Account | None:
+        """The account only when the pair matches (binding needs both halves right)."""
+
+    async def record_balance(self, balance: ImportedBalance) -> bool:
+        """Store the billing system's balance of an account (replacing the one stored); False,
+        storing nothing, when the stored one is as of a later day."""
+
+    async def record_balances(self, balances: Sequence[ImportedBalance]) -> BalanceCounts:
+        """`record_balance` of each, in order, in one transaction (an account's later row
+        replaces its earlier one unless older), by set: a file of them at once."""
+
+    def export_readings(self, period: Period) -> AsyncIterator[ExportedReading]: ...
+
+
+class HousekeepingStore(Protocol):
+    """What the daily housekeeping needs (bot/housekeeping.py)."""
+
+    async def prune(self, before: datetime, *, batch: int = PRUNE_BATCH) -> int:
+        """Delete the processed update ids and failed binding tries recorded before `before`;
+        how many rows went. Runs in transactions of at most `batch` rows, so residents' writes
+        never wait long behind it. An update id older than `before` is no longer recognised:
+        keep them longer than any platform redelivers."""
+
+
+class HealthStore(Protocol):
+    """What the health check asks (bot/http.py)."""
+
+    async def ping(self) -> bool: ...
+
+
+class Lifecycle(HealthStore, Protocol):
+    """Opening, migrating and closing a database (bot/database.py, bot/app.py)."""
+
+    async def migrate(self) -> list[int]:
+        """Apply pending migrations; return the versions applied (empty when up to date).
+        SchemaTooNew when the database has a version this code does not know."""
+
+    async def schema_version(self) -> int:
+        """The newest schema version applied to the database; 0 when it has none (empty)."""
+
+    async def close(self) -> None: ...
+    def leader_lock(self, name: str) -> LeaderLock:
+        """The lock that makes one process among those sharing the database the `name` leader
+        (the scheduler's): an advisory lock on PostgreSQL; SQLite's only process always leads."""
+        ...
+
+
+class Storage(
+    ConversationStore,
+    CampaignStore,
+    ClosingStore,
+    OperatorStore,
+    HousekeepingStore,
+    Lifecycle,
+    Protocol,
+):
+    """The whole interface, as each engine implements it: every port above, and what tests and
+    tools read besides."""
+
+    async def chats_of_account(self, account: str) -> list[ChatRef]: ...
+    async def load_state(self, chat: ChatRef) -> DialogState | None: ...
+    async def save_state(self, chat: ChatRef, state: DialogState) -> None: ...
+    async def reading_history(self, account: str, period: Period) -> list[MeterReading]:
+        """Every reading of a period, superseded ones included, oldest first."""
 
 
 async def open_storage(url: str) -> Storage:

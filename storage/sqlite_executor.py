@@ -29,19 +29,25 @@ def adapt(sql: str) -> str:
     return _BOOLEAN.sub(lambda found: "= 1" if found.group(1) == "TRUE" else "= 0", sql)
 
 
-def _value(value: Any) -> Any:
-    # Times and days as sortable ISO text, sums as the text of the Decimal: as stored.
-    if isinstance(value, datetime):
-        return stamp(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
+# Times and days as sortable ISO text, sums as the text of the Decimal: as they are stored.
+_AS_STORED: dict[type, Callable[[Any], Any]] = {
+    datetime: stamp,
+    date: date.isoformat,
+    Decimal: str,
+}
+
+
+def values(params: Sequence[Any]) -> Sequence[Any]:
+    """Parameters as SQLite stores them; most have nothing to convert (checked by type only:
+    a statement's parameters are ours, never subclasses)."""
+    for value in params:
+        if type(value) in _AS_STORED:
+            return [_AS_STORED.get(type(v), _same)(v) for v in params]
+    return params
+
+
+def _same(value: Any) -> Any:
     return value
-
-
-def values(params: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(map(_value, params))
 
 
 class SyncStatements:

@@ -1,6 +1,6 @@
 """Campaigns: choose the recipients, write the campaign once per (kind, period), send it.
 
-Storage chooses the chats (reminders on, not blocked, active accounts; for the last call only
+CampaignStore chooses the chats (reminders on, not blocked, active accounts; for the last call only
 accounts with no reading for the period). Rows are written only for channels that have a sender
 here: console residents are never reminded, and without any channel token nothing is written.
 """
@@ -16,7 +16,7 @@ from billing_core.models import Period
 from billing_core.window import SubmissionWindow
 from bot.reminders.model import CampaignSummary, Clock, ReminderKind, SkipReason
 from bot.reminders.sender import CampaignSender
-from storage.base import Campaign, Recipient, Storage
+from storage.base import Campaign, CampaignStore, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def current_period(window: SubmissionWindow, clock: Clock) -> Period:
 
 
 async def choose_recipients(
-    storage: Storage, kind: ReminderKind, period: Period, channels: Mapping[str, object]
+    storage: CampaignStore, kind: ReminderKind, period: Period, channels: Mapping[str, object]
 ) -> tuple[list[Recipient], Counter[str]]:
     """Rows to write (channels with a sender only) and the count left out, by reason."""
     candidates = await storage.campaign_candidates(period, only_missing=kind.only_missing)
@@ -65,7 +65,7 @@ async def choose_recipients(
 
 
 async def open_campaign(
-    storage: Storage,
+    storage: CampaignStore,
     kind: ReminderKind,
     period: Period,
     channels: Mapping[str, object],
@@ -116,7 +116,7 @@ async def send_campaign(
 
 
 async def run_campaign(
-    kind: ReminderKind, storage: Storage, sender: CampaignSender
+    kind: ReminderKind, storage: CampaignStore, sender: CampaignSender
 ) -> CampaignSummary:
     """Remind now: write the campaign for the current period (once) and send it.
 
@@ -130,7 +130,7 @@ async def run_campaign(
     return await send_campaign(campaign, sender, created=created, left_out=left_out)
 
 
-async def campaign_progress(storage: Storage) -> list[CampaignProgress]:
+async def campaign_progress(storage: CampaignStore) -> list[CampaignProgress]:
     """Counts per status of every open campaign (one with a pending row), for /metrics."""
     progress = []
     for campaign_id in await storage.open_campaigns():

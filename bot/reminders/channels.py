@@ -21,12 +21,12 @@ from aiogram.methods.base import TelegramType
 
 from bot.channels import ChannelCalls, ChannelSender
 from bot.config import Settings
-from storage.base import Storage
+from storage.base import CampaignStore
 
 
 @asynccontextmanager
 async def channel_senders(
-    settings: Settings, storage: Storage
+    settings: Settings, storage: CampaignStore
 ) -> AsyncIterator[dict[str, ChannelSender]]:
     """Senders for every channel with a token (none: an empty dict), closed on exit."""
     telegram_token = settings.telegram.token.get_secret_value()
@@ -57,7 +57,7 @@ async def channel_senders(
 
 @asynccontextmanager
 async def telegram_sender(
-    settings: Settings, storage: Storage, calls: ChannelCalls | None = None
+    settings: Settings, storage: CampaignStore, calls: ChannelCalls | None = None
 ) -> AsyncIterator[ChannelSender]:
     """The Telegram sender for campaigns, on a bot (and HTTP session) of its own, so that the
     paid-broadcast flag, when opted in, marks campaign messages and nothing else."""

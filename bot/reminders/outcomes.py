@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
-from storage.base import Storage
+from storage.base import CampaignStore
 
 MAX_ROWS = 64
 MAX_DELAY_SECONDS = 0.05
@@ -21,7 +21,11 @@ class OutcomeBuffer:
     """Use as `async with OutcomeBuffer(storage) as outcomes:`; everything is written on exit."""
 
     def __init__(
-        self, storage: Storage, *, max_rows: int = MAX_ROWS, max_delay: float = MAX_DELAY_SECONDS
+        self,
+        storage: CampaignStore,
+        *,
+        max_rows: int = MAX_ROWS,
+        max_delay: float = MAX_DELAY_SECONDS,
     ) -> None:
         self.storage = storage
         self.max_rows = max_rows

@@ -34,7 +34,7 @@ from bot.reminders.model import Clock, ReminderKind, SendTally, SkipReason
 from bot.reminders.outcomes import OutcomeBuffer
 from bot.reminders.pacing import Pacer
 from dialogs.replies import Reply
-from storage.base import Campaign, ChatProfile, Recipient, RecipientStatus, Storage
+from storage.base import Campaign, CampaignStore, ChatProfile, Recipient, RecipientStatus
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class CampaignSender:
 
     def __init__(
         self,
-        storage: Storage,
+        storage: CampaignStore,
         senders: Mapping[str, ChannelSender],
         pacers: Mapping[str, Pacer],
         window: SubmissionWindow,

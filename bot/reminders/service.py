@@ -41,7 +41,7 @@ from bot.reminders.sender import (
     burst_for,
 )
 from bot.supervisor import Supervisor
-from storage.base import Storage
+from storage.base import CampaignStore
 
 log = logging.getLogger(__name__)
 REMINDER_KINDS = frozenset(kind.value for kind in ReminderKind)
@@ -60,7 +60,7 @@ class ReminderService:
     def __init__(
         self,
         settings: Settings,
-        storage: Storage,
+        storage: CampaignStore,
         senders: Mapping[str, ChannelSender],
         *,
         clock: Clock = utc_now,

@@ -15,7 +15,7 @@ from bot import http
 from bot.config import ConfigError, HttpSettings, Settings
 from bot.http import build_http_app
 from bot.observability import Metrics
-from storage.base import Storage
+from storage.base import HealthStore
 
 
 class PingStorage:
@@ -48,7 +48,7 @@ def metrics() -> Metrics:
 async def _client(storage: PingStorage, metrics: Metrics) -> TestClient[Any, Any]:
     app = build_http_app(
         Settings(),
-        cast(Storage, storage),
+        cast(HealthStore, storage),
         metrics,
         lambda: {"telegram": "webhook", "viber": "off"},
     )
@@ -149,7 +149,7 @@ def test_two_metrics_objects_do_not_share_a_registry() -> None:
 
 
 async def test_start_http_serves_on_the_configured_address(metrics: Metrics) -> None:
-    app = build_http_app(Settings(), cast(Storage, PingStorage(lambda: True)), metrics, dict)
+    app = build_http_app(Settings(), cast(HealthStore, PingStorage(lambda: True)), metrics, dict)
     runner = await http.start_http(app, HttpSettings(host="127.0.0.1", port=0))
     try:
         host, port = runner.addresses[0][:2]
@@ -164,7 +164,7 @@ async def test_start_http_serves_on_the_configured_address(metrics: Metrics) -> 
 
 
 async def test_a_port_in_use_is_one_line_not_a_traceback(metrics: Metrics) -> None:
-    storage = cast(Storage, PingStorage(lambda: True))
+    storage = cast(HealthStore, PingStorage(lambda: True))
     first = await http.start_http(
         build_http_app(Settings(), storage, metrics, dict), HttpSettings(host="127.0.0.1", port=0)
     )

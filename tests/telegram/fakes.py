@@ -15,13 +15,13 @@ from dialogs.config import DialogConfig
 from dialogs.engine import DialogEngine
 from dialogs.events import ChatRef, Inbound
 from dialogs.replies import Reply
-from storage.base import ChatProfile, Storage
+from storage.base import ChatProfile, ConversationStore
 
 
 class FakeEngine(DialogEngine):
     def __init__(self, *answers: list[Reply], storage: FakeStorage | None = None) -> None:
         self.fake_storage = storage or FakeStorage()
-        super().__init__(cast(Storage, self.fake_storage), cast(DialogConfig, None))
+        super().__init__(cast(ConversationStore, self.fake_storage), cast(DialogConfig, None))
         self.events: list[Inbound] = []
         self._answers: deque[list[Reply]] = deque(answers)
         self.default: list[Reply] = [Reply("ок")]

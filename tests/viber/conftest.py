@@ -20,7 +20,7 @@ from dialogs.config import DialogConfig
 from dialogs.engine import DialogEngine
 from dialogs.events import ChatRef, Inbound
 from dialogs.replies import Button, Reply
-from storage.base import ChatProfile, Storage
+from storage.base import ChatProfile, ConversationStore
 from tests.viber import callbacks
 from tests.viber.emulator import ViberEmulator, served
 
@@ -77,7 +77,7 @@ class FakeEngine(DialogEngine):
         delay: float = 0.0,
         hold_first: asyncio.Event | None = None,
     ) -> None:
-        super().__init__(cast(Storage, storage), cast(DialogConfig, None))
+        super().__init__(cast(ConversationStore, storage), cast(DialogConfig, None))
         self.fake_storage = storage
         self.script = script
         self.events: list[Inbound] = []  # as handling began

@@ -20,7 +20,7 @@ from bot.http import build_http_app, start_http
 from bot.http_guard import BODY_TIMEOUT_KEY, MAX_BODY_BYTES, loads_json
 from bot.observability import Metrics
 from bot.viber import ViberRuntime, start_viber
-from storage.base import Storage
+from storage.base import HealthStore
 from tests.viber import callbacks
 from tests.viber.conftest import TOKEN, FakeEngine, FakeStorage, viber_settings
 from tests.viber.emulator import ViberEmulator
@@ -55,7 +55,7 @@ class Served:
 async def served(emulator: ViberEmulator) -> AsyncIterator[Served]:
     settings = viber_settings(emulator.api_base, "http://127.0.0.1", Settings())
     storage = FakeStorage()
-    app = build_http_app(settings, cast(Storage, storage), Metrics(), dict)
+    app = build_http_app(settings, cast(HealthStore, storage), Metrics(), dict)
     app[BODY_TIMEOUT_KEY] = IDLE
     engine = FakeEngine(storage)
     async with aiohttp.ClientSession() as session:
