@@ -1,15 +1,15 @@
-"""SQL text both engines send for outages (PostgreSQL's `$n` placeholders; SQLite reads them as
-`?n`), and the conversions of what comes back."""
+"""SQL text of the outage operations (in the executor's shared spelling, `storage.sql`), and
+the conversions of what comes back."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 from billing_core.buildings import building_key
 from billing_core.outages import OutageKind, OutageStatus
 from storage.outages import ChatOutage, StoredOutage
+from storage.rows import moment
 
 OUTAGE_COLUMNS = (
     "o.id, o.ref, o.kind, o.starts, o.ends, o.reason, o.status, o.revision, o.created_at, "
@@ -31,10 +31,10 @@ OUTAGES = f"SELECT {OUTAGE_COLUMNS}, 0, 0 FROM outages o"  # noqa: S608
 RECIPIENTS = (
     "WITH hit AS ("
     "SELECT a.number FROM outage_buildings ob JOIN accounts a ON a.house_id = ob.house_id "
-    "WHERE ob.outage_id = $1 AND ob.house_id <> '' AND a.status <> 'closed' "
+    "WHERE ob.outage_id = ?1 AND ob.house_id <> '' AND a.status <> 'closed' "
     "UNION "
     "SELECT a.number FROM outage_buildings ob JOIN accounts a ON a.building = ob.building "
-    "WHERE ob.outage_id = $1 AND ob.building <> '' AND a.status <> 'closed') "
+    "WHERE ob.outage_id = ?1 AND ob.building <> '' AND a.status <> 'closed') "
     "SELECT b.channel, b.user_id, b.account, b.alias FROM hit "
     "JOIN bindings b ON b.account = hit.number "
     "LEFT JOIN chat_profiles p ON p.channel = b.channel AND p.user_id = b.user_id "
@@ -42,42 +42,43 @@ RECIPIENTS = (
     "WHERE NOT coalesce(p.blocked, FALSE) AND x.channel IS NULL "
     "ORDER BY b.channel, b.user_id, b.account"
 )
-# The chats a notice of one outage reached ($1: the prefix of its campaigns' kinds).
+# The chats a notice of one outage reached (the parameter: the prefix of its campaigns' kinds).
 TOLD = (
     "SELECT DISTINCT r.channel, r.user_id, r.account, r.alias FROM campaigns c "
     "JOIN campaign_recipients r ON r.campaign_id = c.id "
-    "WHERE c.kind LIKE $1 AND r.status = 'sent' ORDER BY r.channel, r.user_id, r.account"
+    "WHERE c.kind LIKE ? AND r.status = 'sent' ORDER BY r.channel, r.user_id, r.account"
 )
 # A notice's rows written by set, one a chat, straight from the selection (no row passes
-# through Python): $1 the campaign, $2 the outage, {channels} the channels served. SQLite takes
-# a bare column from the row of min() (its documented rule); PostgreSQL takes DISTINCT ON.
-_HIT = RECIPIENTS.split(" SELECT b.channel", 1)[0].replace("$1", "$2")
+# through Python): ?1 the campaign, ?2 the outage, then the channels served. The engines differ
+# in how one row a chat is kept: SQLite takes a bare column from the row of min() (its
+# documented rule), PostgreSQL takes DISTINCT ON (it refuses bare columns).
+_HIT = RECIPIENTS.split(" SELECT b.channel", 1)[0].replace("?1", "?2")
 _CHATS = RECIPIENTS.split(" FROM hit ", 1)[1].split(" ORDER BY ", 1)[0]
 SQLITE_NOTICE_ROWS = (
     "INSERT OR IGNORE INTO campaign_recipients (campaign_id, channel, user_id, account, alias) "  # noqa: S608
-    f"{_HIT} SELECT $1, b.channel, b.user_id, min(b.account), b.alias FROM hit {_CHATS} "
+    f"{_HIT} SELECT ?1, b.channel, b.user_id, min(b.account), b.alias FROM hit {_CHATS} "
     "AND b.channel IN ({channels}) GROUP BY b.channel, b.user_id"
 )
 POSTGRES_NOTICE_ROWS = (
     "INSERT INTO campaign_recipients (campaign_id, channel, user_id, account, alias) "  # noqa: S608
-    f"{_HIT} SELECT DISTINCT ON (b.channel, b.user_id) $1::bigint, b.channel, b.user_id, "
-    f"b.account, b.alias FROM hit {_CHATS} AND b.channel = ANY($3::text[]) "
+    f"{_HIT} SELECT DISTINCT ON (b.channel, b.user_id) CAST(?1 AS bigint), b.channel, "
+    f"b.user_id, b.account, b.alias FROM hit {_CHATS} AND b.channel IN ({{channels}}) "
     "ORDER BY b.channel, b.user_id, b.account ON CONFLICT DO NOTHING"
 )
-# A cancellation's rows: the chats an earlier notice of the outage reached ($2: the prefix of
-# its campaigns' kinds, with %).
+# A cancellation's rows: the chats an earlier notice of the outage reached (?2: the prefix of
+# its campaigns' kinds, with %); one row a chat as above.
 SQLITE_TOLD_ROWS = (
     "INSERT OR IGNORE INTO campaign_recipients (campaign_id, channel, user_id, account, alias) "
-    "SELECT $1, r.channel, r.user_id, min(r.account), r.alias FROM campaigns c "
+    "SELECT ?1, r.channel, r.user_id, min(r.account), r.alias FROM campaigns c "
     "JOIN campaign_recipients r ON r.campaign_id = c.id "
-    "WHERE c.kind LIKE $2 AND r.status = 'sent' AND r.channel IN ({channels}) "
+    "WHERE c.kind LIKE ?2 AND r.status = 'sent' AND r.channel IN ({channels}) "
     "GROUP BY r.channel, r.user_id"
 )
 POSTGRES_TOLD_ROWS = (
     "INSERT INTO campaign_recipients (campaign_id, channel, user_id, account, alias) "
-    "SELECT DISTINCT ON (r.channel, r.user_id) $1::bigint, r.channel, r.user_id, r.account, "
-    "r.alias FROM campaigns c JOIN campaign_recipients r ON r.campaign_id = c.id "
-    "WHERE c.kind LIKE $2 AND r.status = 'sent' AND r.channel = ANY($3::text[]) "
+    "SELECT DISTINCT ON (r.channel, r.user_id) CAST(?1 AS bigint), r.channel, r.user_id, "
+    "r.account, r.alias FROM campaigns c JOIN campaign_recipients r ON r.campaign_id = c.id "
+    "WHERE c.kind LIKE ?2 AND r.status = 'sent' AND r.channel IN ({channels}) "
     "ORDER BY r.channel, r.user_id, r.account ON CONFLICT DO NOTHING"
 )
 # Outages not cancelled and not over that affect one chat's accounts.
@@ -87,21 +88,17 @@ CHAT_OUTAGES = (
     "JOIN outage_buildings ob ON (ob.house_id <> '' AND ob.house_id = a.house_id) "
     "OR (ob.building <> '' AND ob.building = a.building) "
     "JOIN outages o ON o.id = ob.outage_id "
-    "WHERE b.channel = $1 AND b.user_id = $2 AND o.status = 'active' AND o.ends > $3 "
+    "WHERE b.channel = ? AND b.user_id = ? AND o.status = 'active' AND o.ends > ? "
     "ORDER BY o.starts, o.ref, b.account"
 )
-
-
-def _moment(value: str | datetime) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def stored_outage(row: Sequence[Any]) -> StoredOutage:
     """An outage from `LIST_OUTAGES`' twelve columns."""
     return StoredOutage(
-        id=int(row[0]), ref=row[1], kind=OutageKind(row[2]), starts=_moment(row[3]),
-        ends=_moment(row[4]), reason=row[5], status=OutageStatus(row[6]), revision=int(row[7]),
-        created_at=_moment(row[8]), updated_at=_moment(row[9]), buildings=int(row[10]),
+        id=int(row[0]), ref=row[1], kind=OutageKind(row[2]), starts=moment(row[3]),
+        ends=moment(row[4]), reason=row[5], status=OutageStatus(row[6]), revision=int(row[7]),
+        created_at=moment(row[8]), updated_at=moment(row[9]), buildings=int(row[10]),
         told=int(row[11]),
     )  # fmt: skip
 

@@ -1,6 +1,6 @@
 """The outages port: what the outage commands, the notice scheduler and the dialog need of
-storage, and nothing else. Both engines implement it (storage/sqlite_outages.py,
-storage/postgres_outages.py) beside `Storage`.
+storage, and nothing else. Both engines implement it (storage/outage_operations.py) beside
+`Storage`.
 
 Notices go out as campaigns (`Storage.create_campaign`) of kind `outage:<id>:<key>` (see
 `campaign_kind`), so they are paced, resumed and never sent twice like reminders are.

@@ -6,7 +6,8 @@ claimed with `FOR UPDATE SKIP LOCKED` (`skip_locked`); migrations run under an a
 and a chat's turns under another (`storage.postgres_connection`).
 
 The operations both engines mean alike are `storage.operations`'; what is here differs: a
-dialog turn's read and write (one statement each), the account import, balances by arrays.
+dialog turn's read and write (one statement each), the account import, balances and house ids
+by arrays.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from storage.base import (
 from storage.chats import ChatRef
 from storage.money import plan_balances
 from storage.operations import Operations, profile_of, profile_params
+from storage.outage_operations import OutageOperations
+from storage.outage_rows import POSTGRES_NOTICE_ROWS, POSTGRES_TOLD_ROWS
+from storage.postgres_connection import PostgresConnection
 from storage.postgres_executor import PostgresExecutor
 from storage.postgres_import import upsert_batch
-from storage.postgres_outages import PostgresOutages
 from storage.postgres_rows import LOAD_CHAT, SAVE_TURN
 
 # A file's balances by set: the accounts looked up (their rows locked, so that a concurrent
@@ -50,13 +53,15 @@ _WRITE_BALANCES = (
 )
 
 
-class PostgresStorage(Operations, PostgresOutages):
+class PostgresStorage(Operations, OutageOperations, PostgresConnection):
     """`Storage` on PostgreSQL. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
     engine = "postgres"
     reads_staged_rows = False
     lock_rows = " FOR UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    notice_rows = POSTGRES_NOTICE_ROWS
+    told_rows = POSTGRES_TOLD_ROWS
 
     def __init__(self, pool: asyncpg.Pool, turns: asyncpg.Pool, url: str = "") -> None:
         super().__init__(pool, turns, url)
@@ -83,6 +88,17 @@ class PostgresStorage(Operations, PostgresOutages):
                     [b.last_payment_amount for b in kept],
                 )
         return counts
+
+    async def set_house_ids(self, pairs: Sequence[tuple[str, str | None]]) -> int:
+        async with self.transaction() as conn:
+            found = await conn.fetchval(
+                "WITH given AS (SELECT * FROM unnest($1::text[], $2::text[]) AS g(number, hid)), "
+                "done AS (UPDATE accounts a SET house_id = given.hid FROM given "
+                "WHERE a.number = given.number RETURNING 1) SELECT count(*) FROM done",
+                [number for number, _ in pairs],
+                [house_id for _, house_id in pairs],
+            )
+        return int(found)
 
     async def load_chat(self, chat: ChatRef, update_id: str | None = None) -> ChatSnapshot:
         async with self.connection() as conn:

@@ -8,7 +8,7 @@ connection's thread (up to the busy timeout) instead of failing or blocking the 
 The operations both engines mean alike are `storage.operations`'; what is here differs:
 a dialog turn's read and write (one statement each, bindings and subject folded in with
 SQLite's JSON functions, since a hand-over to the connection's thread costs more than the
-statements), the account import (set-based from staged files), balances by JSON array.
+statements), the account import (set-based from staged files), balances and house ids by set.
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ from storage.chats import ChatRef
 from storage.import_rows import StagedRows
 from storage.money import plan_balances
 from storage.operations import CLAIM_UPDATE, SAVE_PROFILE, SAVE_STATE, Operations, profile_params
-from storage.sqlite_connection import IMPORT, in_transaction, stamp
+from storage.outage_operations import OutageOperations
+from storage.outage_rows import SQLITE_NOTICE_ROWS, SQLITE_TOLD_ROWS
+from storage.sqlite_connection import IMPORT, SqliteConnection, in_transaction, stamp
 from storage.sqlite_executor import SqliteExecutor, values
 from storage.sqlite_import import ImportPlan, write_plan, write_staged
-from storage.sqlite_outages import SqliteOutages
 from storage.sqlite_rows import LOAD_CHAT, snapshot, subject_of, subject_rows
 
 # A file's balances by set: the accounts looked up, then the balances written, a JSON array of
@@ -61,11 +62,13 @@ _WRITE_BALANCES = (
 _PER_STATEMENT = 10_000
 
 
-class SqliteStorage(Operations, SqliteOutages):
+class SqliteStorage(Operations, OutageOperations, SqliteConnection):
     """`Storage` on SQLite. Use `connect(url)`, then `migrate()`, and `close()` at the end."""
 
     engine = "sqlite"
     reads_staged_rows = True
+    notice_rows = SQLITE_NOTICE_ROWS
+    told_rows = SQLITE_TOLD_ROWS
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         super().__init__(db)
@@ -105,6 +108,16 @@ class SqliteStorage(Operations, SqliteOutages):
             return counts
 
         return await self.atomically(write)
+
+    async def set_house_ids(self, pairs: Sequence[tuple[str, str | None]]) -> int:
+        def write(conn: sqlite3.Connection) -> int:
+            cursor = conn.executemany(
+                "UPDATE accounts SET house_id = ? WHERE number = ?",
+                [(house_id, number) for number, house_id in pairs],
+            )
+            return cursor.rowcount
+
+        return await self.atomically(write, bulk=True)
 
     # -- one dialog turn ---------------------------------------------------------------------
     def chat_turn(self, chat: ChatRef) -> AbstractAsyncContextManager[None]:

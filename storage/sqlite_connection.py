@@ -185,20 +185,6 @@ class SqliteConnection:
         run = self.on_thread if bulk else self.at_once
         return await run(in_transaction, work, FULL if durable else None)
 
-    async def change(
-        self, sql: str, params: Sequence[Any], *more: tuple[str, Sequence[Any]]
-    ) -> int:
-        """The statement (and `more` after it) as one durable transaction; the rows the first
-        one changed."""
-
-        def change(conn: sqlite3.Connection) -> int:
-            changed = conn.execute(sql, params).rowcount
-            for other, other_params in more:
-                conn.execute(other, other_params)
-            return changed
-
-        return await self.atomically(change)
-
     async def fetch_all(
         self, sql: str, params: Sequence[Any] = (), *, bulk: bool = False
     ) -> list[Any]:
