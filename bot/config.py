@@ -208,6 +208,7 @@ class ContactsSettings(_Section):
     phone_operators: str = "+7 (499) 550-88-99"
     hours: str = "08:30–20:00"
     website: str = "https://my.mosenergosbyt.ru"
+    supplier: str = "АО «Мосэнергосбыт»"
 
 
 class PaymentSettings(_Section):

@@ -35,6 +35,7 @@ def dialog_config(settings: Settings) -> DialogConfig:
             phone_operators=contacts.phone_operators,
             hours=contacts.hours,
             website=contacts.website,
+            supplier=contacts.supplier,
         ),
         offices=load_offices(),
         penalty_key_rate=billing.penalty_key_rate,

@@ -21,6 +21,7 @@ class Contacts:
     phone_operators: str = "+7 (499) 550-88-99"
     hours: str = "08:30–20:00"
     website: str = "https://my.mosenergosbyt.ru"
+    supplier: str = "АО «Мосэнергосбыт»"  # the operator of residents' personal data
 
 
 @dataclass(frozen=True, slots=True)

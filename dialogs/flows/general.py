@@ -9,7 +9,7 @@ from functools import cache
 from billing_core.format import format_date, format_number
 from billing_core.identifiers import normalize_phone
 from dialogs import office_search
-from dialogs.flows import binding
+from dialogs.flows import binding, consent
 from dialogs.offices import Office
 from dialogs.render import day_of_month, opening_hours, phones
 from dialogs.replies import Button, Reply
@@ -99,7 +99,7 @@ async def give_consent(turn: Turn) -> list[Reply]:
 
 def consent_info(turn: Turn) -> list[Reply]:
     buttons = consent_buttons(turn) if turn.profile.consent_at is None else (back_to_menu(turn),)
-    return [Reply(turn.t("consent_info"), buttons)]
+    return [Reply(turn.t("consent_info", supplier=turn.config.contacts.supplier), buttons)]
 
 
 def menu(turn: Turn) -> list[Reply]:
@@ -362,6 +362,10 @@ async def consent_text(turn: Turn, text: str) -> list[Reply]:
         return await menu_text(turn, text)
     if is_agreement(text):
         return await give_consent(turn)
+    if consent.is_refusal(text):
+        return consent.refused(turn)
+    if consent.asks_what_is_kept(text):
+        return consent_info(turn)
     return ask_consent(turn)
 
 

@@ -11,10 +11,23 @@ TEXTS: dict[str, str] = {
     ),
     "welcome_back": "Hello! How can I help?",
     "consent_info": (
-        "I keep only what is needed to take readings: the account number linked to this chat, "
-        "the readings you submit and the bills computed from them, your language and reminder "
-        "setting. Your phone number only if you share it, and only to find your account.\n"
-        "Nothing is passed to third parties. You can erase it all at any time with /forget."
+        "The operator of your personal data is {supplier}. The purpose: taking your electricity "
+        "meter readings and showing your account's bill.\n"
+        "What I keep: the account number linked to this chat and its name; the readings you "
+        "submit and the bills computed from them; your language and your reminder and notice "
+        "settings. A phone number only if you share it yourself, and only to find your account: "
+        "it is not kept.\n"
+        "For how long: this chat's data until you erase it. Readings and bills stay with "
+        "{supplier} in your account's billing records, no longer tied to this chat. Service "
+        "records (message ids, failed linking tries) at most 7 days.\n"
+        "Nothing is passed to third parties. You can erase this chat's data at any time with "
+        "/forget."
+    ),
+    "consent_refused": (
+        "All right: without your consent I do not link an account or take readings.\n"
+        "Without it you can still use help (/help), the offices and their hours (/offices), "
+        "contacts (/contacts) and frequent questions (/faq).\n"
+        "If you change your mind, press “I agree” or type “yes”, now or later."
     ),
     "consent_needed": (
         "First I need your consent to the processing of personal data: tap “I agree” or "

@@ -7,6 +7,7 @@ from __future__ import annotations
 RU = (
     "/start",
     "[Что вы храните?]",
+    "нет",
     "[Согласен]",
     "12345-678-90",
     "0012345",
@@ -88,6 +89,7 @@ RU = (
 EN = (
     "/start",
     "[What do you keep?]",
+    "no",
     "[I agree]",
     "!contact +79990000001",
     "[Submit readings]",
