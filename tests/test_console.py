@@ -83,5 +83,5 @@ def test_meterbot_chat_command_in_english(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "Hello! I can take your electricity meter readings" in result.stdout
-    assert "I keep only what is needed" in result.stdout
+    assert "The operator of your personal data is" in result.stdout
     assert "/submit 45230 21100" in result.stdout

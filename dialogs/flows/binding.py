@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from billing_core.identifiers import normalize_account, normalize_phone, same_serial
 from billing_core.models import Account
 from dialogs.events import ContactShared
+from dialogs.flows import accounts
 from dialogs.pairs import TypedPair, read_pair
 from dialogs.render import address_suffix, kind_name, phones
 from dialogs.replies import Reply
@@ -208,7 +209,7 @@ async def try_pair(turn: Turn, number: str, serial: str) -> list[Reply]:
 
 async def complete_binding(turn: Turn, account: Account, key: str) -> Reply:
     existing = await turn.bindings()
-    alias = turn.t("alias_first") if not existing else turn.t("alias_nth", n=len(existing) + 1)
+    alias = accounts.default_alias(turn, account, existing)
     created = await turn.bind(account.number, alias)
     if created:
         how = "by phone" if key == "bind_by_phone" else "by account and serial"
@@ -242,6 +243,8 @@ async def complete_binding(turn: Turn, account: Account, key: str) -> Reply:
             address=address_suffix(account),
             kind=kind_name(turn, account.meter.kind),
         )
+    if existing:  # one of several now: the resident names it, to tell them apart
+        return accounts.ask_new_name(turn, account.number, alias, text)
     return Reply(text, submit)
 
 

@@ -16,7 +16,14 @@ from billing_core.models import (
 )
 from billing_core.readings import ACTUAL_SOURCES
 from dialogs.chart import Bar, BarKind, consumption_chart
-from dialogs.flows.accounts import current_binding, need_account
+from dialogs.flows.accounts import (
+    binding_of,
+    current_binding,
+    is_account_number,
+    list_accounts,
+    need_account,
+    which_account,
+)
 from dialogs.flows.money import statement
 from dialogs.payment import PAY_LINK_ACTION, pay_link, payment_picture
 from dialogs.render import kwh, period, values_text
@@ -28,7 +35,24 @@ from dialogs.ui import MENU_BILL, MENU_HISTORY, back_to_menu, submit_button
 HISTORY_PERIODS = 12
 
 
+BILL_FOR = "bill:"  # + an account number: that account's bill, and it becomes current
+
+
 async def last_bill(turn: Turn) -> list[Reply]:
+    """«Мой счёт», /bill: with several accounts, which one first."""
+    chooser = await which_account(turn, BILL_FOR, "accounts_which_bill")
+    return chooser if chooser is not None else await current_bill(turn)
+
+
+async def bill_for(turn: Turn, number: str) -> list[Reply]:
+    if await binding_of(turn, number) is None:
+        return [Reply(turn.t("account_unknown")), *await list_accounts(turn)]
+    turn.update_profile(current_account=number)
+    return await current_bill(turn)
+
+
+async def current_bill(turn: Turn) -> list[Reply]:
+    """The current account's money on one screen."""
     binding = await current_binding(turn)
     account = await turn.storage.get_account(binding.account) if binding else None
     if binding is None or account is None:
@@ -128,7 +152,8 @@ ROUTES = Routes(
     actions={
         MENU_BILL: Route(last_bill),
         MENU_HISTORY: Route(history),
-        PAY_LINK_ACTION: Route(last_bill),  # a channel that cannot open the payment page
+        PAY_LINK_ACTION: Route(current_bill),  # a channel that cannot open the payment page
     },
+    prefixes={BILL_FOR: Route(bill_for, accepts=is_account_number)},
     commands={"bill": Route(last_bill), "history": Route(history)},
 )

@@ -25,7 +25,13 @@ from billing_core.readings import (
     check_window,
 )
 from billing_core.written import has_labels, read_labelled, strip_units
-from dialogs.flows.accounts import binding_of, current_binding, is_account_number, need_account
+from dialogs.flows.accounts import (
+    binding_of,
+    current_binding,
+    is_account_number,
+    need_account,
+    which_account,
+)
 from dialogs.flows.draft import (
     ACCEPT,
     ACCEPTED,
@@ -132,6 +138,13 @@ async def start(turn: Turn, number: str | None = None) -> list[Reply]:
         head += "\n" + notice
     save(turn, ENTER, draft)
     return [Reply(head), prompt(turn, draft)]
+
+
+async def start_from_menu(turn: Turn) -> list[Reply]:
+    """«Передать показания» in the menu, /submit alone: with several accounts, which one first
+    (its button opens the submission for it, `SUBMIT_FOR`)."""
+    chooser = await which_account(turn, SUBMIT_FOR, "accounts_which_submit")
+    return chooser if chooser is not None else await start(turn)
 
 
 def _already_sent(turn: Turn, draft: Draft) -> str | None:
@@ -424,6 +437,8 @@ async def resume(turn: Turn) -> list[Reply]:
 
 
 async def submit_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
+    if not args:
+        return await start_from_menu(turn)
     opening = await start(turn)
     if not args or turn.state != ENTER:
         return opening
@@ -456,7 +471,7 @@ async def submit_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
 
 ROUTES = Routes(
     actions={
-        MENU_SUBMIT: Route(start),
+        MENU_SUBMIT: Route(start_from_menu),
         OPEN_KEYPAD: Route(keypad_open),
         ACCEPT: Route(confirm),
         FIX: Route(fix),

@@ -145,6 +145,18 @@ TEXTS: dict[str, str] = {
     "btn_rename": "Rename",
     "btn_unbind": "Unlink",
     "btn_unbind_yes": "Yes, unlink",
+    "btn_unbind_no": "No, keep it",
+    "account_name_new": (
+        "What shall I call this account, to tell it from the others? Press “{alias}” or type a "
+        "name of your own, for example cottage or mum."
+    ),
+    "account_alias_taken": (
+        "Another account of this chat is already called “{alias}”. Please type another name, "
+        "for example “{suggestion}”."
+    ),
+    "account_kept": "All right, “{alias}” stays linked to this chat.",
+    "accounts_which_submit": "Which account are the readings for?",
+    "accounts_which_bill": "Which account's bill shall I show?",
     "btn_add_account": "Link another account",
     # -- submission -------------------------------------------------------------------------------
     "submit_open": (

@@ -13,7 +13,7 @@ async def test_aliases_current_rename_unbind(bound: Bound, storage: Storage) -> 
     assert "привязан" in chat.text()
     await chat.send("/accounts")
     assert "«квартира» — 12345-678-90" in chat.text()
-    assert "✓ «счёт 2» — 23456-789-01" in chat.text()  # the last bound is current
+    assert "✓ «Смольная 24а» — 23456-789-01" in chat.text()  # the last bound is current
     await chat.press("квартира")
     assert "Счётчик № 0012345, однотарифный" in chat.text()
     await chat.press("Переименовать")
@@ -24,15 +24,16 @@ async def test_aliases_current_rename_unbind(bound: Bound, storage: Storage) -> 
     await chat.press("Сделать текущим")
     assert "Теперь текущий счёт — «дача» (12345-678-90)" in chat.text()
     await chat.press("Передать показания")
+    await chat.press("✓ дача")  # several accounts: which one, the current first
     assert "«дача» (12345-678-90)" in chat.text()
     await chat.send("/accounts")
     await chat.press("дача")
     assert "Сделать текущим" not in chat.labels()  # it is the current one already
     await chat.send("/accounts")
-    await chat.press("счёт 2")
+    await chat.press("Смольная 24а")
     assert "Сделать текущим" in chat.labels()
     await chat.press("Отвязать")
-    assert "Отвязать «счёт 2»" in chat.text()
+    assert "Отвязать «Смольная 24а»" in chat.text()
     await chat.press("Да, отвязать")
     assert [b.account for b in await storage.bindings(chat.chat)] == ["1234567890"]
 
