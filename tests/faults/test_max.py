@@ -240,14 +240,22 @@ async def test_a_confirmation_whose_receipt_meets_a_fault_is_stored_once_and_sho
     assert not profile.blocked  # a gateway's 403 is not the resident stopping the bot
 
 
+@pytest.mark.parametrize("when", ["start-up", "mid-conversation"])
 async def test_a_long_poll_that_hangs_past_the_timeout_is_asked_again(
-    running: Running, api: FaultyMax
+    when: str, running: Running, api: FaultyMax
 ) -> None:
-    await running.start()
-    await running.resident().start()
-    seen = len(api.to(RESIDENT))
     hung_from = time.monotonic()
-    api.chaos.hang("/updates", seconds=REQUEST_TIMEOUT + 5, times=2)
+    if when == "start-up":
+        # The check for an old subscription hangs too: polling starts all the same.
+        api.chaos.hang("/subscriptions", seconds=REQUEST_TIMEOUT + 5)
+        api.chaos.hang("/updates", seconds=REQUEST_TIMEOUT + 5, times=2)
+        await running.start()
+    else:
+        await running.start()
+        await running.resident().start()
+        hung_from = time.monotonic()
+        api.chaos.hang("/updates", seconds=REQUEST_TIMEOUT + 5, times=2)
+    seen = len(api.to(RESIDENT))
     await wait_until(lambda: running.health.down() == ["max"], seconds=15)
     status, _ = await running.healthz()
     assert status == 503
@@ -261,7 +269,7 @@ async def test_a_long_poll_that_hangs_past_the_timeout_is_asked_again(
     await asyncio.sleep(POLL_SECONDS)
     [reply] = fresh(api, seen)
     assert "/submit" in reply.text
-    print(f"\nmax GET /updates hanging twice: answered {answered:.2f} s after the first hang")
+    print(f"\nmax GET /updates hanging twice at {when}: answered {answered:.2f} s after it began")
 
 
 async def test_a_reply_that_times_out_is_sent_again(running: Running, api: FaultyMax) -> None:
