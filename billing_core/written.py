@@ -88,6 +88,26 @@ def zone_words(kind: MeterKind, way: str | None) -> tuple[str, ...] | None:
     return _ZONE_WORDS.get((way or "", kind))
 
 
+def readings_part(text: str) -> str:
+    """The readings a message carries after its words («хочу передать день 46720 ночь 21800» →
+    «день 46720 ночь 21800»), in lower case: from the first number, or from the first label that
+    a number follows; "" without a number."""
+    plain = _plain(text)
+    labels = list(_LABEL.finditer(plain))
+    inside = {i for label in labels for i in range(label.start(), label.end())}
+    digits = (i for i, ch in enumerate(plain) if ch.isdigit() and i not in inside)
+    start = next(digits, None)
+    if start is None:
+        return ""
+    for label in labels:
+        if label.start() >= start:
+            break
+        if plain[label.end() : start].strip(_PUNCTUATION) == "":
+            start = label.start()
+            break
+    return plain[start:].strip()
+
+
 def without_labels(text: str) -> str:
     """The line with its zone labels taken out (in lower case)."""
     return _LABEL.sub(" ", _plain(text))

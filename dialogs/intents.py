@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from billing_core.written import strip_units, without_labels
+from billing_core.written import readings_part, strip_units, without_labels
 from dialogs.flows.general import CONTACTS, FAQ_TOPIC, THANKS
 from dialogs.ui import (
     MENU_ACCOUNTS,
@@ -100,7 +100,6 @@ _WHEN = frozenset({"когда", "срок", "число", "until", "when", "due
 _REFUSALS = frozenset({"не надо", "не нужно", "никак", "never mind", "nevermind"})
 _DIGIT = re.compile(r"\d")
 _READINGS_ONLY = re.compile(r"[\d\s.,;:=+*/·()–—\-]*")
-_READINGS_START = re.compile(r"\d|(?<!\w)[тt]\s?[1-3](?!\d)", re.IGNORECASE)
 MAX_WORDS = 40  # a longer message is read by its first words
 
 
@@ -139,8 +138,7 @@ def read(text: str) -> Meaning:
     found = _intents(stripped)
     intent = next((i for i in PRIORITY if i in found), None)
     if intent is Intent.SUBMIT and _DIGIT.search(stripped):
-        start = _READINGS_START.search(stripped)
-        return Meaning(intent, stripped[start.start() :] if start else "")
+        return Meaning(intent, readings_part(stripped))
     return Meaning(intent)
 
 

@@ -15,7 +15,14 @@ from billing_core.readings import (
     check_submission,
 )
 from billing_core.readings import RejectionReason as R
-from billing_core.written import has_labels, labels_of, read_labelled, strip_units, zone_words
+from billing_core.written import (
+    has_labels,
+    labels_of,
+    read_labelled,
+    readings_part,
+    strip_units,
+    zone_words,
+)
 
 from .factories import account, reading
 
@@ -156,3 +163,19 @@ def test_zones_in_words_follow_the_meter() -> None:
     assert zone_words(MeterKind.TWO_ZONE, "en") == ("day", "night")
     assert zone_words(MeterKind.TWO_ZONE, "code") is None
     assert zone_words(MeterKind.SINGLE, "ru") is None
+
+
+@pytest.mark.parametrize(
+    ("message", "readings"),
+    [
+        ("хочу передать день 46720 ночь 21800", "день 46720 ночь 21800"),
+        ("submit T1 46720 T2 21800", "t1 46720 t2 21800"),
+        ("передать т1=46720", "т1=46720"),
+        ("добрый день, передаю 46720", "46720"),
+        ("передать показания", ""),
+    ],
+)
+def test_the_readings_part_of_a_message_starts_at_its_first_value(
+    message: str, readings: str
+) -> None:
+    assert readings_part(message) == readings

@@ -248,3 +248,11 @@ async def test_a_wish_to_submit_under_the_preview_does_not_start_again(bound: Bo
     await chat.send("передать показания")
     assert "Нажмите кнопку под сообщением" in chat.text()
     assert "46\u00a0720 → 250\u00a0кВт·ч" in chat.text()  # the same preview, values kept
+
+
+async def test_a_wish_with_labelled_readings_is_a_whole_submission(bound: Bound) -> None:
+    chat = await bound(TWO_ZONE)
+    await chat.send("хочу передать показания: день 46800, ночь 21700")
+    assert "Т1 день  46\u00a0800" in chat.text()
+    assert "Т2 ночь  21\u00a0700" in chat.text()
+    assert "Всё верно, передать" in chat.labels()
