@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
 from pathlib import Path
@@ -55,6 +56,8 @@ async def test_run_serves_max_until_sigterm(tmp_path: Path, emulator: MaxEmulato
             async with session.get(f"http://127.0.0.1:{port}/healthz") as answer:
                 assert answer.status == 200
                 assert (await answer.json())["channels"]["max"]["serving"] is True
+            # What start-up built is out of the collector's sight once serving (bot/app.py).
+            assert gc.get_freeze_count() > 0
         os.kill(os.getpid(), signal.SIGTERM)
         assert await asyncio.wait_for(serving, timeout=20) == 0
     finally:
