@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 import sys
 from pathlib import Path
@@ -66,6 +67,7 @@ async def serve(config: str | None) -> None:
     handler = SecretWebhookHandler(echo_dispatcher(storage), bot, secret)
     handler.register(app, path=settings.telegram.webhook_path)
     runner = await start_http(app, settings.http)
+    gc.freeze()  # as `meterbot run` does once serving (bot/app.py)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -416,7 +417,32 @@ async def _measure(
                 print(f"  ({generator.starved} slots had no resident left: add --residents)")
     finally:
         servers.stop()
+    if run.kind == "ours" and stages:
+        rows, accounts = await stored_readings(url)
+        confirmed = verdict.accepted - WARM_UP
+        print(f"  readings stored: {rows} for {accounts} accounts; confirmed to residents: "
+              f"{confirmed}", flush=True)  # fmt: skip
+        if rows != accounts or accounts < confirmed:
+            stages[-1].problem = "a reading stored twice or a confirmed one missing"
+            print(f"  !! {stages[-1].problem}", flush=True)
     return stages
+
+
+STORED = "SELECT count(*), count(DISTINCT account) FROM readings WHERE source = 'resident'"
+
+
+async def stored_readings(url: str) -> tuple[int, int]:
+    """Residents' readings rows, and the accounts they belong to (the warm-up's left out)."""
+    if url.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
+            rows, accounts = db.execute(STORED).fetchone()
+    else:
+        conn = await asyncpg.connect(url)
+        try:
+            rows, accounts = await conn.fetchrow(STORED)
+        finally:
+            await conn.close()
+    return int(rows) - WARM_UP, int(accounts) - WARM_UP
 
 
 async def _stage(
