@@ -33,7 +33,7 @@ from bot.reminders.sender import CampaignSender, SenderOptions
 from bot.supervisor import Supervisor
 from dialogs.outages import OutageView, render_notice
 from dialogs.replies import Reply
-from storage.base import Campaign, ChatProfile, Recipient, Storage
+from storage.base import Campaign, CampaignStore, ChatProfile, Recipient
 from storage.outages import (
     OutageStore,
     StoredOutage,
@@ -69,7 +69,7 @@ class OutageNoticeSender(CampaignSender):
 
     def __init__(
         self,
-        storage: Storage,
+        storage: CampaignStore,
         senders: Mapping[str, ChannelSender],
         pacers: Mapping[str, Pacer],
         settings: Settings,
@@ -136,7 +136,7 @@ class OutageNotices:
     def __init__(
         self,
         settings: Settings,
-        storage: Storage,
+        storage: CampaignStore,
         senders: Mapping[str, ChannelSender],
         pacers: Mapping[str, Pacer],
         *,
