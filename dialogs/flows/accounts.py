@@ -233,7 +233,12 @@ async def on_alias_text(turn: Turn, text: str) -> list[Reply]:
     if any(_folded(binding.alias) == _folded(alias) for binding in others):
         suggestion = free_alias((binding.alias for binding in others), alias[: ALIAS_MAX - 3])
         text = turn.t("account_alias_taken", alias=alias, suggestion=suggestion)
-        return [Reply(text, (back_to_menu(turn),))]
+        if turn.state != NAME_NEW:
+            return [Reply(text, (back_to_menu(turn),))]
+        # Naming an account just bound: the name it has so far may still be kept with a press.
+        current = await binding_of(turn, number)
+        keep = (Button(current.alias, f"{KEEP_NAME}{number}"),) if current else ()
+        return [Reply(text, (keep, back_to_menu(turn)) if keep else (back_to_menu(turn),))]
     naming_new = turn.state == NAME_NEW
     await turn.rename_binding(number, alias)
     return await _named(turn, number, alias, naming_new)

@@ -77,6 +77,7 @@ async def test_a_name_in_use_is_refused_with_a_suggestion(
     await chat.send(duplicate)
     assert f"Название «{duplicate.strip()}» уже есть у другого счёта" in chat.text()
     assert f"например, «{duplicate.strip()} 2»" in chat.text()
+    assert chat.labels() == ["Смольная 24а", "Главное меню"]  # the offered name, still
     assert (await _aliases(storage, chat))["2345678901"] == "Смольная 24а"
     await chat.send("квартира 2")
     assert "называется «квартира 2»" in chat.text()
