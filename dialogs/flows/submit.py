@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from billing_core.bills import compute_bill
 from billing_core.errors import BillingError, MissingBaseReading, TariffNotFound
-from billing_core.models import Bill, MeterReading, ReadingSource
+from billing_core.models import Bill, MeterReading, Readings, ReadingSource
 from billing_core.readings import (
     CheckedSubmission,
     Confirmation,
@@ -24,7 +24,7 @@ from billing_core.readings import (
     check_submission,
     check_window,
 )
-from billing_core.written import has_labels, read_labelled, strip_units
+from billing_core.written import has_labels
 from dialogs.flows.accounts import (
     binding_of,
     current_binding,
@@ -57,7 +57,6 @@ from dialogs.flows.keypad import KEY, draft_at_value, keypad_open, press_key
 from dialogs.flows.refusals import refuse
 from dialogs.flows.screens import preview, prompt, question
 from dialogs.flows.values import (
-    line_values,
     next_missing,
     read_written,
     refusal_text,
@@ -182,16 +181,7 @@ async def _take_value(turn: Turn, draft: Draft, text: str, keypad: bool = False)
     or labelled zones in any order («день 46720 ночь 21800»). The next register asked is the
     first still missing."""
     try:
-        typed = read_written(text, draft)
-        for register, value in typed.items():
-            check_register_value(
-                draft.account,
-                register,
-                value,
-                draft.history,
-                draft.period,
-                turn.config.billing.validation,
-            )
+        typed = _checked(turn, draft, read_written(text, draft))
     except ReadingRejected as refusal:
         return refused_value(turn, draft, refusal, text, keypad=keypad)
     draft = amend(draft, values={**draft.values, **typed}, keypad=None)
@@ -200,6 +190,20 @@ async def _take_value(turn: Turn, draft: Draft, text: str, keypad: bool = False)
         save(turn, ENTER, draft)
         return [prompt(turn, draft)]
     return await review(turn, draft)
+
+
+def _checked(turn: Turn, draft: Draft, typed: Readings) -> Readings:
+    """`typed`, each value checked against its register's history (raises `ReadingRejected`)."""
+    for register, value in typed.items():
+        check_register_value(
+            draft.account,
+            register,
+            value,
+            draft.history,
+            draft.period,
+            turn.config.billing.validation,
+        )
+    return typed
 
 
 async def keypad_press(turn: Turn, key: str) -> list[Reply]:
@@ -447,8 +451,11 @@ async def submit_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
         return expired(turn)
     try:
         line = " ".join(args)
-        labelled = read_labelled(line, draft.account.meter)
-        values = labelled if labelled is not None else line_values(strip_units(line), draft)
+        # Read as at the first register's prompt: a lone number is its value, checked now as
+        # there, and the rest asked; a full set is checked together under the preview.
+        values = read_written(line, draft)
+        if len(values) < len(draft.registers):
+            _checked(turn, draft, values)
     except ReadingRejected as refusal:
         if refusal.register is not None:
             index = draft.registers.index(refusal.register)

@@ -99,8 +99,35 @@ async def test_submit_command_shows_preview_and_waits(bound: Bound, storage: Sto
     await chat.press("Отмена")
     assert "ничего не передаю" in chat.text()
     assert await storage.current_reading("2345678901", NOVEMBER) is None
-    await chat.send("/submit 46700")
-    assert "тарифов: 2, а чисел введено: 1" in chat.text()
+    await chat.send("/submit 46700 21775 100")
+    assert "тарифов: 2, а чисел введено: 3" in chat.text()
+
+
+async def test_a_bare_number_at_the_menu_is_the_first_zone(bound: Bound) -> None:
+    chat = await bound(TWO_ZONE)
+    await chat.send("46700")
+    assert "чисел введено" not in chat.text()
+    assert chat.last_reply().text.startswith("Т2 (ночь, 23:00–07:00)")
+    await chat.send("21775")
+    assert "Т1 день  46\u00a0700" in chat.text()
+    assert "Итого к оплате: 2\u00a0387,20\u00a0₽" in chat.text()
+
+
+async def test_a_bare_number_is_checked_as_the_first_zone(bound: Bound) -> None:
+    chat = await bound(TWO_ZONE)
+    await chat.send("40000")  # below the last day reading, 46 470
+    assert "Т1 день меньше прошлого показания" in chat.text()
+    assert chat.last_reply().text.startswith("Т1 (день, 07:00–23:00)")
+
+
+async def test_a_bare_number_on_three_zones_asks_the_second_then_the_third(bound: Bound) -> None:
+    chat = await bound(THREE_ZONE)
+    await chat.send("/lang en")
+    await chat.send("46700")  # typed, as at the menu
+    assert "tariffs" not in chat.text()
+    assert chat.last_reply().text.startswith("T2")
+    await chat.send("21775")
+    assert chat.last_reply().text.startswith("T3")
 
 
 async def test_keypad_digit_by_digit(bound: Bound, storage: Storage) -> None:
