@@ -14,9 +14,10 @@ import enum
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 
 from billing_core.written import readings_part, strip_units, without_labels
-from dialogs.flows.general import CONTACTS, FAQ_TOPIC, THANKS
+from dialogs.flows.general import CONTACTS, DECLINED, FAQ_TOPIC, THANKS
 from dialogs.ui import (
     MENU_ACCOUNTS,
     MENU_BILL,
@@ -48,6 +49,7 @@ class Intent(enum.StrEnum):
     CANCEL = "cancel"
     THANKS = "thanks"
     GREETING = "greeting"
+    DECLINED = "declined"  # a wish negated: «не хочу передавать показания», "I don't want to pay"
 
 
 # Dictionary forms that name each wish, Russian and English. Forms and typos of these are heard.
@@ -98,6 +100,15 @@ PRIORITY = (
 _WHEN = frozenset({"когда", "срок", "число", "until", "when", "due", "deadline", "date"})
 # Whole messages that refuse as plainly as «отмена» does.
 _REFUSALS = frozenset({"не надо", "не нужно", "никак", "never mind", "nevermind"})
+# A wish is negated by one of these words right before a wanting word or the wish itself: «не
+# хочу», «не надо», «не передам», "do not want", "don't need" — not «не могу передать» (a trouble).
+_NEGATIONS = frozenset({"не", "not", "don't", "dont", "never"})
+_WANTING = ("хоч", "хот", "надо", "нуж", "буд", "want", "wanna", "need", "like")
+# Reminders and outage notices negated («напоминания не нужны») are a wish to turn them off:
+# their screen, with its switch. Leaving, thanks and greetings negated are still themselves.
+_DECLINABLE = frozenset(
+    {Intent.SUBMIT, Intent.BILL, Intent.PAY, Intent.WHEN_PAY, Intent.HISTORY, Intent.HELP}
+)
 _DIGIT = re.compile(r"\d")
 _READINGS_ONLY = re.compile(r"[\d\s.,;:=+*/·()–—\-]*")
 MAX_WORDS = 40  # a longer message is read by its first words
@@ -137,6 +148,8 @@ def read(text: str) -> Meaning:
         return Meaning(Intent.SUBMIT, stripped)
     found = _intents(stripped)
     intent = next((i for i in PRIORITY if i in found), None)
+    if intent in _DECLINABLE and _negated(stripped):
+        return Meaning(Intent.DECLINED)
     if intent is Intent.SUBMIT and _DIGIT.search(stripped):
         return Meaning(intent, readings_part(stripped))
     return Meaning(intent)
@@ -146,6 +159,18 @@ def _is_readings_only(text: str) -> bool:
     """Numbers, zone labels and units, nothing else: «46 720», «т1 46720 т2 21800 кВт»."""
     line = strip_units(text)
     return _READINGS_ONLY.fullmatch(without_labels(line)) is not None
+
+
+def _negated(text: str) -> bool:
+    """Whether a negation stands right before a wanting word or a word naming a wish, and
+    before any such word: «не хочу передавать показания», not «показания? не могу понять»."""
+    typed = words(text)[:MAX_WORDS]
+    for word, after in pairwise(typed):
+        if word in _NEGATIONS and (after.startswith(_WANTING) or _intents(after)):
+            return True
+        if _intents(word):
+            return False  # the wish is named first: what follows is about it
+    return False
 
 
 def _intents(text: str) -> set[Intent]:
@@ -203,6 +228,7 @@ BUTTONS: dict[Intent, str] = {
     Intent.FAQ: MENU_FAQ,
     Intent.MENU: TO_MENU,
     Intent.THANKS: THANKS,
+    Intent.DECLINED: DECLINED,
 }
 COMMANDS = {Intent.HELP: "help", Intent.CANCEL: "cancel", Intent.GREETING: "start"}
 

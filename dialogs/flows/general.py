@@ -48,6 +48,7 @@ REMIND_NEXT = "remind:next"  # on from now, and say when the next window opens
 FORGET_YES = "forget:yes"
 FORGET_NO = "forget:no"
 THANKS = "m:thanks"  # a typed «спасибо»: no button carries it
+DECLINED = "m:declined"  # a typed wish negated, «не хочу передавать показания»: no button either
 
 FAQ_TOPICS = ("window", "estimate", "pay", "penalty", "odn")
 
@@ -129,9 +130,18 @@ async def help_reply(turn: Turn) -> list[Reply]:
 
 
 def thanks(turn: Turn) -> list[Reply]:
+    return _acknowledged(turn, "thanks_reply")
+
+
+def declined(turn: Turn) -> list[Reply]:
+    """A wish typed negated: nothing is done, the menu is offered."""
+    return _acknowledged(turn, "declined")
+
+
+def _acknowledged(turn: Turn, key: str) -> list[Reply]:
     if turn.profile.consent_at is None:
         return ask_consent(turn)
-    return [menu_reply(turn, "thanks_reply")]
+    return [menu_reply(turn, key)]
 
 
 async def _own_window(turn: Turn) -> str | None:
@@ -465,6 +475,7 @@ ROUTES = Routes(
         FORGET_YES: Route(forget_confirmed, open=True),
         FORGET_NO: Route(forget_declined, open=True),
         THANKS: Route(thanks, open=True),
+        DECLINED: Route(declined, open=True),
         MENU_REMINDERS: Route(reminders),
         REMIND_ON: Route(reminders_on),
         REMIND_OFF: Route(reminders_off),

@@ -146,6 +146,25 @@ async def test_words_instead_of_digits_get_an_example_too(bound: Bound) -> None:
     assert "Например: 46470" in chat.text()
 
 
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("не хочу передавать показания", "Хорошо. Что-нибудь ещё?"),
+        ("не надо показания", "Хорошо. Что-нибудь ещё?"),
+        ("I don't want to submit", "All right. Anything else?"),
+    ],
+)
+async def test_a_wish_negated_starts_nothing(bound: Bound, typed: str, answer: str) -> None:
+    chat = await bound(TWO_ZONE)
+    if answer.isascii():
+        await chat.send("/lang en")
+    await chat.send(typed)
+    assert chat.text() == answer
+    assert len(chat.labels()) == 8  # the menu
+    await chat.send("46700")  # the menu still, not a zone's prompt: a submission opens afresh
+    assert "Приём показаний открыт" in chat.text() or "Readings are accepted" in chat.text()
+
+
 # -- cancelling and leaving -----------------------------------------------------------------------
 
 
