@@ -275,8 +275,26 @@ def offices_search(turn: Turn, query: str) -> list[Reply]:
     query = " ".join(query.split())[:60]
     found = office_search.search(turn.config.offices, query)
     if not found:
+        # «что такое ОДН», "what is ODN?" typed where an office is asked: heard as at the menu,
+        # with the frequent questions closest to it.
+        if _asks(query) and closest_topics(turn.lang, query):
+            return unanswered(turn, query)
         return [_offices_reply(turn, [turn.t("offices_none", query=query)])]
     return [_offices_reply(turn, _found_lines(turn, found))]
+
+
+# Words a question starts with, for text that is not an office's name or address.
+_QUESTION_OPENINGS = (
+    "что как почему зачем когда сколько какой какая какие кто чем "
+    "what how why when who which is are can do does"
+)
+_QUESTION_WORDS = frozenset(_QUESTION_OPENINGS.split())
+
+
+def _asks(text: str) -> bool:
+    """Whether `text` reads as a question: «что такое ОДН», "what is ODN", «ОДН?»."""
+    typed = words(text)
+    return "?" in text or (bool(typed) and typed[0] in _QUESTION_WORDS)
 
 
 def _found_lines(turn: Turn, found: office_search.Found) -> list[str]:

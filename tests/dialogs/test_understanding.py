@@ -165,6 +165,28 @@ async def test_a_wish_negated_starts_nothing(bound: Bound, typed: str, answer: s
     assert "Приём показаний открыт" in chat.text() or "Readings are accepted" in chat.text()
 
 
+@pytest.mark.parametrize(("typed", "lang"), [("что такое ОДН", "ru"), ("what is ODN?", "en")])
+async def test_a_question_at_the_office_search_gets_the_frequent_questions(
+    bound: Bound, typed: str, lang: str
+) -> None:
+    chat = await bound(SINGLE)
+    await chat.send(f"/lang {lang}")
+    await chat.send("/offices")
+    await chat.send(typed)
+    assert chat.labels()[0] in ("Что такое ОДН", "Common-house needs (ОДН)")
+    assert "офисов по запросу" not in chat.text()
+    assert "No office" not in chat.text()
+    await chat.send("Марьино")  # the search has ended: the menu hears it, not the search
+    assert "Марьино" not in chat.text()
+
+
+async def test_a_question_naming_no_topic_is_still_searched(bound: Bound) -> None:
+    chat = await bound(SINGLE)
+    await chat.send("/offices")
+    await chat.send("где Шмарьино?")
+    assert "Не нашёл офисов по запросу «где Шмарьино?»" in chat.text()
+
+
 # -- cancelling and leaving -----------------------------------------------------------------------
 
 
