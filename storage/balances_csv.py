@@ -9,7 +9,6 @@ spaces between thousands, as a spreadsheet in the Russian locale writes them.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -17,7 +16,7 @@ from typing import TextIO, TypeVar
 
 from billing_core.identifiers import normalize_account
 from storage.base import ImportedBalance
-from storage.csv_header import HeaderError, read_header
+from storage.csv_header import read_header, records
 
 REQUIRED = ("account", "as_of", "balance")
 OPTIONAL = ("last_payment_date", "last_payment_amount")
@@ -45,7 +44,7 @@ def read_balances(
 def _rows(
     text: TextIO, columns: dict[str, int], width: int, delimiter: str
 ) -> Iterator[tuple[int, ImportedBalance | list[str]]]:
-    for line, cells in _records(text, delimiter):
+    for line, cells in records(text, delimiter):
         while len(cells) > width and not cells[-1].strip():  # separators after the last cell
             cells.pop()
         if len(cells) != width:
@@ -119,16 +118,3 @@ def _amount(text: str, name: str, required: bool, signed: bool) -> Decimal | Non
     if not signed and value <= 0:
         raise RowError(f"{name} must be more than zero (got {text})")
     return value.quantize(Decimal("0.01"))
-
-
-def _records(text: TextIO, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line, cells) of every record after the header that is not blank."""
-    reader = csv.reader(text, delimiter=delimiter)
-    start = 2
-    try:
-        for cells in reader:
-            line, start = start, reader.line_num + 2  # the header was read before
-            if cells and (len(cells) > 1 or cells[0].strip()):
-                yield line, cells
-    except csv.Error as exc:  # a NUL byte, a cell past the csv module's limit
-        raise HeaderError(f"line {start}: not valid CSV: {exc}") from None

@@ -1,5 +1,5 @@
 """The header row of every CSV file operators feed in (accounts, balances, outages): one set of
-conventions, read once here.
+conventions, read once here; and the records after it (`records`).
 
 - The delimiter is decided from the header line alone: more `;` than `,` means semicolon (a
   spreadsheet in the Russian locale saves with `;`).
@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 
 class HeaderError(ValueError):
@@ -148,3 +149,16 @@ def read_header(
             f"line 1: missing column {', '.join(missing)} (required: {', '.join(required)})"
         )
     return Header(delimiter, columns, len(names), tuple(ignored))
+
+
+def records(text: TextIO, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of every record after the header that is not blank."""
+    reader = csv.reader(text, delimiter=delimiter)
+    start = 2
+    try:
+        for cells in reader:
+            line, start = start, reader.line_num + 2  # the header was read before
+            if cells and (len(cells) > 1 or cells[0].strip()):
+                yield line, cells
+    except csv.Error as exc:  # a NUL byte, a cell past the csv module's limit
+        raise HeaderError(f"line {start}: not valid CSV: {exc}") from None

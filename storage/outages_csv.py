@@ -13,16 +13,14 @@ buildings. The other outages of the file are taken.
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TextIO
 
 from billing_core.buildings import building_key, normalize_house_id
 from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
-from storage.csv_header import HeaderError, read_header
+from storage.csv_header import HeaderError, read_header, records
 
 REQUIRED = ("id", "kind", "starts", "ends")
 OPTIONAL = ("reason", "house_id", "address", "status")
@@ -74,7 +72,7 @@ def read_outages(text: TextIO, tz: tzinfo, *, ignore_unknown: bool = False) -> O
         raise HeaderError("line 1: a house_id or an address column is needed")
     drafts: dict[str, _Draft] = {}
     result = OutagesFile()
-    for line, cells in _records(text, delimiter):
+    for line, cells in records(text, delimiter):
         result.rows += 1
         while len(cells) > width and not cells[-1].strip():  # separators after the last cell
             cells.pop()
@@ -127,19 +125,6 @@ def read_outages(text: TextIO, tz: tzinfo, *, ignore_unknown: bool = False) -> O
         )
     result.rejected.sort()
     return result
-
-
-def _records(text: TextIO, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line, cells) of every record after the header that is not blank."""
-    reader = csv.reader(text, delimiter=delimiter)
-    start = 2
-    try:
-        for cells in reader:
-            line, start = start, reader.line_num + 2  # the header was read before
-            if cells and (len(cells) > 1 or cells[0].strip()):
-                yield line, cells
-    except csv.Error as exc:  # a NUL byte, a cell past the csv module's limit
-        raise HeaderError(f"line {start}: not valid CSV: {exc}") from None
 
 
 def _check_shared(draft: _Draft, row: dict[str, str]) -> list[str]:
