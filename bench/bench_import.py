@@ -12,7 +12,7 @@ Two more rows say where the import's time goes. The import reads, checks and sta
 (binds each batch into a SQLite file of its own) in one process while it writes the previous
 batch in another, so its wall time is about the longer of the two; here they run one after the
 other in this process and are timed apart: reading, checking and staging the rows
-(`storage.accounts_csv.read_batches`, `storage.import_rows.stage_rows`), and writing them
+(`bot.imports.accounts.read_batches`, `storage.import_rows.stage_rows`), and writing them
 (`Storage.upsert_accounts` of each staged batch into a fresh database).
 
 With `--postgres` the same file is also imported into a fresh database on that server (created
@@ -38,8 +38,8 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.imports.accounts import read_batches  # noqa: E402
 from bot.operator import BATCH_ROWS  # noqa: E402
-from storage.accounts_csv import read_batches  # noqa: E402
 from storage.base import open_storage  # noqa: E402
 from storage.import_rows import stage_rows  # noqa: E402
 

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
-from bot.csv_files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
+from bot.imports.balances import read_balances
+from bot.imports.files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
+from bot.imports.header import HeaderError
 from bot.operator import open_operator_database
-from storage.balances_csv import read_balances
 from storage.base import ImportedBalance, OperatorStore
-from storage.csv_header import HeaderError
 
 
 def _fail(message: str) -> int:

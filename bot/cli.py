@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.cli_help import EPILOGS
 from bot.config import ConfigError, Settings, load_settings
-from bot.csv_files import add_csv_options
 from bot.database import NoDatabase
+from bot.imports.files import add_csv_options
 from bot.run_lock import AlreadyServing
 from storage.base import StorageError
 

@@ -4,7 +4,7 @@
 Every failure is one line on standard error that says what and where, with exit code 2 for
 input that cannot be used (missing file, wrong encoding, wrong header, bad --period) and 1 for
 storage trouble. An import whose file was read exits 1 when some rows were rejected, 0 only
-when every row was taken (bot/csv_files.py).
+when every row was taken (bot/imports/files.py).
 An import commits in batches; when storage fails midway, the counts printed are those
 committed, and the line it stopped at is named, so the operator can re-run (upserts are safe
 to repeat).
@@ -30,10 +30,10 @@ from tqdm import tqdm
 
 from billing_core.models import Period, Register
 from bot.config import Settings
-from bot.csv_files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
 from bot.database import database_line, open_database
-from bot.import_reader import read_chunks
-from storage.accounts_csv import DEFAULT_OPTIONS, HeaderError, ReadOptions
+from bot.imports.accounts import DEFAULT_OPTIONS, HeaderError, ReadOptions
+from bot.imports.files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
+from bot.imports.reader import read_chunks
 from storage.base import (
     ExportedReading,
     ImportRow,
@@ -91,12 +91,12 @@ async def import_stream(
 ) -> int:
     """Import from an open text stream; print the summary and rejected rows to `out`. A large
     file (`name` is its path, in `codec`) is parsed in a process of its own
-    (bot/import_reader.py). The exit code: 0 when every row was taken, 1 when some were
+    (bot/imports/reader.py). The exit code: 0 when every row was taken, 1 when some were
     rejected, 2 when the file could not be read."""
     raw: BinaryIO | None = getattr(text, "buffer", None)
     size = _size(raw)
     # Rejections go to a spooled file: a million bad rows must not sit in memory, and the
-    # summary line comes first in the output. Staged batches (bot/import_reader.py) are files
+    # summary line comes first in the output. Staged batches (bot/imports/reader.py) are files
     # in a folder that outlives the reading: the last batch is written after it.
     with (
         tempfile.SpooledTemporaryFile(max_size=1 << 20, mode="w+", encoding="utf-8") as reasons,

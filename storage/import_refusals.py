@@ -1,6 +1,6 @@
 """Rows of an account import that the database refuses, whichever engine holds it.
 
-The file's own checks (`storage.accounts_csv`) see one file; these see what is stored: a meter
+The file's own checks (`bot.imports.accounts`) see one file; these see what is stored: a meter
 serial already active on another account (whose status is not closed), and a last reading
 below the current reading stored for the same meter at its period or before (the bot's
 estimates aside: an imported reading takes their place). Each engine finds them for a whole

@@ -80,10 +80,6 @@ def readings_of(t1: object, t2: object, t3: object) -> Readings:
     return found
 
 
-def text_or_none(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
 # Values as either engine returns them: SQLite's TEXT, PostgreSQL's own types.
 def moment(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from billing_core.models import AccountStatus, MeterKind, Period, Register, Stove
-from bot import import_reader
 from bot.cli import main
+from bot.imports import reader as import_reader
 from storage import migrations
 from storage.base import ImportRow, UpsertCounts, open_storage
 from storage.import_rows import StagedRows

@@ -16,11 +16,11 @@ from typing import TextIO
 
 from billing_core.outages import OutageStatus
 from bot.config import Settings
-from bot.csv_files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
+from bot.imports.files import EXIT_UNREADABLE, FileRefused, exit_code, open_checked
+from bot.imports.header import HeaderError
+from bot.imports.outages import read_outages
 from bot.operator import open_operator_database
-from storage.csv_header import HeaderError
 from storage.outages import OutageStore, SaveAction, StoredOutage, outage_store
-from storage.outages_csv import read_outages
 
 
 def _fail(message: str, code: int = EXIT_UNREADABLE) -> int:

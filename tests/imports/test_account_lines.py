@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from storage.account_lines import LineRows
-from storage.accounts_csv import OPTIONAL, REQUIRED, RowError, _period, _RowParser
+from bot.imports.account_lines import LineRows
+from bot.imports.accounts import OPTIONAL, REQUIRED, RowError, _period, _RowParser
 from storage.import_rows import AccountRow
 
 # Each column's cells: the common spellings first, then ones only the full path reads or
@@ -120,7 +120,7 @@ def test_common_lines_are_read_whole(line: str) -> None:
 
 
 def test_the_reader_reads_a_file_of_both_kinds_line_by_line() -> None:
-    from storage.accounts_csv import read_account_rows
+    from bot.imports.accounts import read_account_rows
 
     text = (
         "account;meter_serial;zones;address;last_period;last_t1\n"

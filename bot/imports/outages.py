@@ -1,7 +1,7 @@
 """The outages CSV of `outages import` (docs/operators/csv.md, "Outages CSV").
 
-Same conventions as the accounts CSV (the header as storage/csv_header.py reads it: `,` or
-`;`, columns in any order, Russian names too; the encoding checked by bot/csv_files.py).
+Same conventions as the accounts CSV (the header as bot/imports/header.py reads it: `,` or
+`;`, columns in any order, Russian names too; the encoding checked by bot/imports/files.py).
 One row per affected building; rows sharing an `id` form one outage. The later rows of an
 outage may leave `kind`, `starts`, `ends`, `reason` and `status` empty (they are the first
 row's) or repeat them; a different value is an error.
@@ -20,7 +20,7 @@ from typing import TextIO
 
 from billing_core.buildings import building_key, normalize_house_id
 from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
-from storage.csv_header import HeaderError, read_header, records
+from bot.imports.header import HeaderError, read_header, records
 
 REQUIRED = ("id", "kind", "starts", "ends")
 OPTIONAL = ("reason", "house_id", "address", "status")
@@ -65,7 +65,7 @@ class _Draft:
 
 def read_outages(text: TextIO, tz: tzinfo, *, ignore_unknown: bool = False) -> OutagesFile:
     """Every outage of the file; local times are in `tz` (the billing time zone). HeaderError
-    when the header row is wrong (storage/csv_header.py: names, aliases, delimiter)."""
+    when the header row is wrong (bot/imports/header.py: names, aliases, delimiter)."""
     header = read_header(text.readline(), REQUIRED, OPTIONAL, ignore_unknown=ignore_unknown)
     columns, width, delimiter = header.columns, header.width, header.delimiter
     if "house_id" not in columns and "address" not in columns:

@@ -4,7 +4,7 @@ Nearly every line an operator's billing system exports is spelled one way: unquo
 ASCII digits, no spaces around them, the words in lower case. One regular expression built
 from the header matches such a line whole and captures its cells, which leaves little for
 Python to check: reading a million such lines took 3.7 s instead of the 5.9 s that the `csv`
-module and the full checks in `storage.accounts_csv` take (bench/bench_import.py). A line
+module and the full checks in `bot.imports.accounts` take (bench/bench_import.py). A line
 that does not match, or whose cells need a check the expression cannot make (more digits
 than the meter has, a register missing for its zones), takes the full path, which gives the
 same row or says what is wrong: this path only ever accepts, so it can never reject what
@@ -20,7 +20,7 @@ from billing_core.models import AccountStatus, MeterKind, Stove
 from storage.import_rows import AccountRow
 
 # One capturing group per cell, each matching only the spelling the full path takes as it
-# is (the `_RowParser` fast paths in storage/accounts_csv.py), so the row comes out the same.
+# is (the `_RowParser` fast paths in bot/imports/accounts.py), so the row comes out the same.
 _CELL = {
     "account": r"([0-9]{5}-[0-9]{3}-[0-9]{2}|[0-9]{10})",
     "meter_serial": r"([0-9A-Za-z]{4,20})",

@@ -1,7 +1,7 @@
 """The balances CSV of `import-balances` (docs/operators/csv.md, "Balances").
 
-Same conventions as the accounts CSV (the header as storage/csv_header.py reads it: `,` or `;`,
-columns in any order, Russian names too; the encoding checked by bot/csv_files.py). One row per
+Same conventions as the accounts CSV (the header as bot/imports/header.py reads it: `,` or `;`,
+columns in any order, Russian names too; the encoding checked by bot/imports/files.py). One row per
 account: its balance in the supplier's billing system as of a day (a debt positive, an
 overpayment negative) and, optionally, the last payment. Amounts may use a decimal comma and
 spaces between thousands, as a spreadsheet in the Russian locale writes them.
@@ -15,8 +15,8 @@ from decimal import Decimal, InvalidOperation
 from typing import TextIO, TypeVar
 
 from billing_core.identifiers import normalize_account
+from bot.imports.header import read_header, records
 from storage.base import ImportedBalance
-from storage.csv_header import read_header, records
 
 REQUIRED = ("account", "as_of", "balance")
 OPTIONAL = ("last_payment_date", "last_payment_amount")

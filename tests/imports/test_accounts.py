@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from billing_core.models import AccountStatus, MeterKind, Period, Register, Stove
-from storage.accounts_csv import HeaderError, ReadOptions, read_accounts, read_batches
+from bot.imports.accounts import HeaderError, ReadOptions, read_accounts, read_batches
 from storage.base import ImportRow
 from storage.import_rows import account_row, import_row
 

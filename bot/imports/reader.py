@@ -34,7 +34,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.synchronize import BoundedSemaphore
 from typing import Protocol, TextIO
 
-from storage.accounts_csv import DEFAULT_OPTIONS, ReadOptions, read_batches
+from bot.imports.accounts import DEFAULT_OPTIONS, ReadOptions, read_batches
 from storage.import_rows import AccountRow, StagedRows, stage_rows
 
 # (first line of each good row, good rows, (line, reason) rejections, bytes read so far)

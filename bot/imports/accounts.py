@@ -5,8 +5,8 @@ more than one row: a 100 MB file costs what one line costs, plus the set of acco
 (to reject a duplicate with the line of its first occurrence).
 
 The standard `csv` module does the parsing; the header row follows the conventions every
-operator CSV shares (`storage.csv_header`: delimiter, Russian aliases, unknown columns). The
-file's encoding is checked whole before a row is read (`bot/csv_files.py`); a row that still
+operator CSV shares (`bot.imports.header`: delimiter, Russian aliases, unknown columns). The
+file's encoding is checked whole before a row is read (`bot/imports/files.py`); a row that still
 holds an undecodable byte (decoded as a lone surrogate) is rejected with its line number.
 
 A row is refused with every reason found in it, so the operator fixes it once. Besides the
@@ -29,10 +29,10 @@ from typing import TextIO, TypeVar
 from billing_core.buildings import normalize_house_id
 from billing_core.identifiers import normalize_account, normalize_phone, normalize_serial
 from billing_core.models import AccountStatus, MeterKind, Period, Stove
-from storage.account_lines import LineRows
+from bot.imports.account_lines import LineRows
+from bot.imports.header import HeaderError
+from bot.imports.header import read_header as read_csv_header
 from storage.base import ImportRow
-from storage.csv_header import HeaderError
-from storage.csv_header import read_header as read_csv_header
 from storage.import_rows import AccountRow, import_row, keep_text
 
 __all__ = [
@@ -104,7 +104,7 @@ def read_account_rows(
     text: TextIO, options: ReadOptions = DEFAULT_OPTIONS
 ) -> Iterator[tuple[int, AccountRow | str]]:
     """`read_accounts` with each good row as column values (`storage.import_rows`). A line in
-    the common spelling is read whole (`storage.account_lines`); any other record goes through
+    the common spelling is read whole (`bot.imports.account_lines`); any other record goes through
     the `csv` module and the full checks, from its first line to its last."""
     delimiter, columns, width = read_header(text, options)
     latest = options.latest_period
