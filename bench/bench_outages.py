@@ -44,7 +44,6 @@ from bot.reminders.channels import telegram_sender  # noqa: E402
 from bot.reminders.pacing import RealTimer  # noqa: E402
 from bot.reminders.service import make_pacers  # noqa: E402
 from storage.base import ImportRow, RecipientStatus, Storage, open_storage  # noqa: E402
-from storage.outages import outage_store  # noqa: E402
 
 FIRST_USER = 100_000_000
 
@@ -81,7 +80,7 @@ async def seed(storage: Storage, buildings: int, chats: int) -> set[str]:
                 index += 1
     for start in range(0, len(rows), 20_000):
         await storage.upsert_accounts(rows[start : start + 20_000])
-    await outage_store(storage).set_house_ids(house_ids)
+    await storage.set_house_ids(house_ids)
     at = datetime.now(UTC).isoformat()
     bindings = [
         ("telegram", str(FIRST_USER + i), row.account.number, f"flat {i}", at)
@@ -121,7 +120,6 @@ async def bench(args: argparse.Namespace) -> int:
     workdir = tempfile.TemporaryDirectory()
     url = args.storage or f"sqlite:///{workdir.name}/bench.sqlite3"
     storage = await open_storage(url)
-    store = outage_store(storage)
     try:
         started = time.perf_counter()
         next_door = await seed(storage, args.buildings, args.chats)
@@ -129,19 +127,19 @@ async def bench(args: argparse.Namespace) -> int:
               f"{len(next_door)} next door in {time.perf_counter() - started:.1f} s")  # fmt: skip
         now = datetime.now(UTC)
         started = time.perf_counter()
-        read = await store.refresh_buildings()
+        read = await storage.refresh_buildings()
         print(f"building keys read   {read} addresses in {time.perf_counter() - started:.2f} s "
               "(once after an import; `outages import` does it)")  # fmt: skip
-        await store.save_outages([the_outage(args.buildings, now)], now)
-        [outage] = await store.list_outages()
+        await storage.save_outages([the_outage(args.buildings, now)], now)
+        [outage] = await storage.list_outages()
         started = time.perf_counter()
-        recipients = await store.outage_recipients(outage.id)
+        recipients = await storage.outage_recipients(outage.id)
         selected = time.perf_counter() - started
         wrong = sum(1 for r in recipients if r.account in next_door)
         print(f"recipients selected  {len(recipients)} in {selected:.2f} s, as objects "
               f"({wrong} from next door)")  # fmt: skip
         started = time.perf_counter()
-        campaign_id, rows = await store.write_notice(outage.id, "announce-1", ["telegram"], now)
+        campaign_id, rows = await storage.write_notice(outage.id, "announce-1", ["telegram"], now)
         written = time.perf_counter() - started
         print(f"notice written       {rows} rows selected and written by set in {written:.2f} s "
               "(the notice service's path; aim < 2 s on SQLite)")  # fmt: skip

@@ -157,7 +157,7 @@ def _to_stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-async def serve(settings: Settings, storage: Storage) -> int:
+async def serve(settings: Settings, storage: Storage) -> int:  # the composition root: all ports
     """Serve every configured channel, the scheduler and HTTP until SIGINT or SIGTERM.
 
     Every long-running task runs under one supervisor (bot/supervisor.py) and every channel
@@ -268,7 +268,7 @@ class SchedulerDuties:
     def __init__(
         self,
         settings: Settings,
-        storage: Storage,
+        storage: Storage,  # reminders, closing and notices each take their own port of it
         senders: dict[str, ChannelSender],
         supervisor: Supervisor,
         metrics: Metrics,

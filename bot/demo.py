@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from decimal import Decimal
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from billing_core.bills import compute_bill
 from billing_core.format import format_day_of_month
@@ -27,7 +27,7 @@ from billing_core.models import (
     Stove,
 )
 from bot.config import DEFAULTS_FILE, Settings, load_settings
-from storage.base import ImportRow, Storage
+from storage.base import ConversationStore, ImportRow, OperatorStore
 
 DEMO_CHANNEL = "demo"
 
@@ -93,8 +93,13 @@ _USAGE = {Register.T1: (210, 240, 260, 230, 250, 280, 265), Register.T2: (110, 9
 _START = {Register.T1: Decimal(45000), Register.T2: Decimal(21000), Register.T3: Decimal(9800)}
 
 
+class DemoStore(OperatorStore, ConversationStore, Protocol):
+    """What seeding the demo needs: the accounts imported as an operator would, and their
+    history submitted as residents would."""
+
+
 async def seed_demo(
-    storage: Storage, settings: Settings | None = None, now: datetime | None = None
+    storage: DemoStore, settings: Settings | None = None, now: datetime | None = None
 ) -> list[DemoAccount]:
     """Insert the demo accounts with their history; nothing (and []) when any account exists."""
     if await storage.count_accounts() > 0:
@@ -135,7 +140,7 @@ async def seed_demo(
     return list(DEMO)
 
 
-async def demo_accounts_in(storage: Storage) -> list[DemoAccount]:
+async def demo_accounts_in(storage: OperatorStore) -> list[DemoAccount]:
     """The demo accounts a database already holds (a second `make run`): number and serial
     both, so that a real account that happens to share a demo number is not shown as one."""
     return [

@@ -306,7 +306,7 @@ async def export_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def open_operator_database(settings: Settings) -> Storage:
+async def open_operator_database(settings: Settings) -> Storage:  # each command takes its port
     """The configured database for an operator command, said on standard error; refused
     (bot.database.NoDatabase) when it does not exist yet."""
     url = settings.storage.url

@@ -18,7 +18,7 @@ from dialogs.config import Contacts, DialogConfig
 from dialogs.engine import Clock, DialogEngine
 from dialogs.observer import DialogObserver
 from dialogs.offices import load_offices
-from storage.base import Storage, open_storage
+from storage.base import ConversationStore, open_storage
 from storage.downtime import Downtime
 
 
@@ -58,7 +58,7 @@ def pseudonym_key(settings: Settings) -> bytes:
 
 def build_engine(
     settings: Settings,
-    storage: Storage,
+    storage: ConversationStore,
     clock: Clock | None = None,
     observer: DialogObserver | None = None,
     downtime: Downtime | None = None,

@@ -1,10 +1,10 @@
 """The storage interface every layer above uses: no SQL outside `storage/`.
 
 It comes in ports, one per kind of consumer (`ConversationStore` for dialogs, `CampaignStore`
-for reminders and outage notices, `ClosingStore`, `OperatorStore`, `HousekeepingStore`,
-`Lifecycle`); each consumer names only its port, so a test fake implements only that. `Storage`
-is all of them. Two implementations satisfy it (aiosqlite, asyncpg) and one contract suite tests
-both.
+for reminders and outage notices, `OutageStore` (storage/outages.py) for the outage commands and
+notices, `ClosingStore`, `OperatorStore`, `HousekeepingStore`, `HealthStore`, `Lifecycle`); each
+consumer names only its port, so a test fake implements only that. `Storage` is all of them.
+Two implementations satisfy it (aiosqlite, asyncpg) and one contract suite tests both.
 Every method is its own transaction unless it says otherwise; `record_submission` is the
 one that must be atomic across several tables.
 """
@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from billing_core.models import Account, Bill, MeterReading, Period, Readings, ReadingSource
 from storage.chats import ChatRef
+from storage.outages import ChatOutages, OutageStore
 
 
 class StorageError(Exception):
@@ -236,7 +237,7 @@ class BillingHistory(Protocol):
         in which case that balance. The one figure every bill is computed with."""
 
 
-class ConversationStore(ChatDirectory, BillingHistory, Protocol):
+class ConversationStore(ChatDirectory, BillingHistory, ChatOutages, Protocol):
     """What a dialog turn needs (dialogs/)."""
 
     def chat_turn(self, chat: ChatRef) -> AbstractAsyncContextManager[None]:
@@ -435,6 +436,7 @@ class Storage(
     CampaignStore,
     ClosingStore,
     OperatorStore,
+    OutageStore,
     HousekeepingStore,
     Lifecycle,
     Protocol,

@@ -1,6 +1,6 @@
-"""The outages port: what the outage commands, the notice scheduler and the dialog need of
-storage, and nothing else. Both engines implement it (storage/outage_operations.py) beside
-`Storage`.
+"""The outages port: what the outage commands and the notice scheduler need of storage
+(`OutageStore`), and the part of it a dialog uses (`ChatOutages`, in `ConversationStore`). Both
+engines implement it once (storage/outage_operations.py); `Storage` includes it.
 
 Notices go out as campaigns (`Storage.create_campaign`) of kind `outage:<id>:<key>` (see
 `campaign_kind`), so they are paced, resumed and never sent twice like reminders are.
@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol
 
 from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
-from storage.base import Recipient
 from storage.chats import ChatRef
+
+if TYPE_CHECKING:  # storage.base names the ports below in its own
+    from storage.base import Recipient
 
 CAMPAIGN_PREFIX = "outage:"
 
@@ -78,8 +80,22 @@ class ChatOutage:
     address: str  # the account's
 
 
-@runtime_checkable
-class OutageStore(Protocol):
+class ChatOutages(Protocol):
+    """What a chat's «Отключения» and /outages read and switch (dialogs/flows/outages.py)."""
+
+    async def chat_outages(self, chat: ChatRef, now: datetime) -> list[ChatOutage]:
+        """Outages not cancelled and not over that affect the chat's accounts, by start."""
+
+    async def outage_notices_on(self, chat: ChatRef) -> bool: ...
+
+    async def set_outage_notices(self, chat: ChatRef, on: bool) -> None:
+        """Turn the chat's outage notices on or off (reading reminders are apart)."""
+
+
+class OutageStore(ChatOutages, Protocol):
+    """What the outage commands (bot/outages/cli.py) and notices (bot/outages/notices.py)
+    need."""
+
     async def save_outages(self, outages: Sequence[Outage], at: datetime) -> list[SavedOutage]:
         """Create or update each outage by its ref, its buildings replaced by the given ones,
         all in one transaction. News (`Outage.is_news_after`) raises the revision."""
@@ -128,20 +144,5 @@ class OutageStore(Protocol):
     async def told_recipients(self, outage_id: int) -> list[Recipient]:
         """One row a chat that a notice of the outage reached (its lowest account then)."""
 
-    async def chat_outages(self, chat: ChatRef, now: datetime) -> list[ChatOutage]:
-        """Outages not cancelled and not over that affect the chat's accounts, by start."""
-
     async def set_house_ids(self, pairs: Sequence[tuple[str, str | None]]) -> int:
         """Set (account, house_id) for the accounts that exist; how many did."""
-
-    async def outage_notices_on(self, chat: ChatRef) -> bool: ...
-
-    async def set_outage_notices(self, chat: ChatRef, on: bool) -> None:
-        """Turn the chat's outage notices on or off (reading reminders are apart)."""
-
-
-def outage_store(storage: object) -> OutageStore:
-    """The outage port of an opened storage (both engines implement it)."""
-    if not isinstance(storage, OutageStore):
-        raise TypeError(f"{type(storage).__name__} keeps no outages")
-    return storage

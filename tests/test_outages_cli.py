@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli import main
 from storage.base import open_storage
-from storage.outages import StoredOutage, outage_store
+from storage.outages import StoredOutage
 
 ROOT = Path(__file__).parents[1]
 SAMPLE = ROOT / "examples" / "outages.sample.csv"
@@ -43,7 +43,7 @@ def stored(config: Path) -> list[StoredOutage]:
     async def read() -> list[StoredOutage]:
         storage = await open_storage(url)
         try:
-            return await outage_store(storage).list_outages()
+            return await storage.list_outages()
         finally:
             await storage.close()
 
@@ -208,9 +208,8 @@ def test_house_id_in_the_accounts_csv_matches_outages(
         try:
             for number in ("7000000001", "7000000003"):
                 await storage.bind(ChatRef("telegram", number), number, "", datetime.now(UTC))
-            store = outage_store(storage)
-            [outage] = await store.list_outages()
-            return sorted(r.account for r in await store.outage_recipients(outage.id))
+            [outage] = await storage.list_outages()
+            return sorted(r.account for r in await storage.outage_recipients(outage.id))
         finally:
             await storage.close()
 

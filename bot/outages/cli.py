@@ -20,7 +20,7 @@ from bot.imports.files import EXIT_UNREADABLE, FileRefused, exit_code, open_chec
 from bot.imports.header import HeaderError
 from bot.imports.outages import read_outages
 from bot.operator import open_operator_database
-from storage.outages import OutageStore, SaveAction, StoredOutage, outage_store
+from storage.outages import OutageStore, SaveAction, StoredOutage
 
 
 def _fail(message: str, code: int = EXIT_UNREADABLE) -> int:
@@ -41,17 +41,16 @@ async def outages_command(settings: Settings, args: argparse.Namespace) -> int:
             storage = await open_operator_database(settings)
             try:
                 return await import_outages(
-                    outage_store(storage), text, str(path), settings, sys.stdout,
+                    storage, text, str(path), settings, sys.stdout,
                     ignore_unknown=args.ignore_unknown_columns,
                 )  # fmt: skip
             finally:
                 await storage.close()
     storage = await open_operator_database(settings)
     try:
-        store = outage_store(storage)
         if action == "list":
-            return await list_outages(store, settings.billing.tz, sys.stdout, active=args.active)
-        return await cancel_outage(store, args.id, settings.billing.tz, sys.stdout)
+            return await list_outages(storage, settings.billing.tz, sys.stdout, active=args.active)
+        return await cancel_outage(storage, args.id, settings.billing.tz, sys.stdout)
     finally:
         await storage.close()
 

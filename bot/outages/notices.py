@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from billing_core.models import AccountStatus
 from billing_core.outages import Notice, NoticeRules, OutageStatus, due_notice, notice_of
@@ -34,14 +34,14 @@ from bot.supervisor import Supervisor
 from dialogs.outages import OutageView, render_notice
 from dialogs.replies import Reply
 from storage.base import Campaign, CampaignStore, ChatProfile, Recipient
-from storage.outages import (
-    OutageStore,
-    StoredOutage,
-    outage_store,
-    parse_campaign_kind,
-)
+from storage.outages import OutageStore, StoredOutage, parse_campaign_kind
 
 log = logging.getLogger(__name__)
+
+
+class NoticeStore(CampaignStore, OutageStore, Protocol):
+    """What the notices need: the outages, and the campaigns they are sent as."""
+
 
 POLL_SECONDS = 20.0  # an emergency reaches its residents within a minute
 OUTAGE_FRESH_SECONDS = 5.0  # how long a sender trusts the outage it read (a cancel may come)
@@ -69,7 +69,7 @@ class OutageNoticeSender(CampaignSender):
 
     def __init__(
         self,
-        storage: CampaignStore,
+        storage: NoticeStore,
         senders: Mapping[str, ChannelSender],
         pacers: Mapping[str, Pacer],
         settings: Settings,
@@ -85,7 +85,7 @@ class OutageNoticeSender(CampaignSender):
             clock=clock,
             options=options,
         )
-        self.store = outage_store(storage)
+        self.store: OutageStore = storage
         self.tz = settings.billing.tz
         self._read: dict[int, tuple[float, StoredOutage | None]] = {}
 
@@ -136,7 +136,7 @@ class OutageNotices:
     def __init__(
         self,
         settings: Settings,
-        storage: CampaignStore,
+        storage: NoticeStore,
         senders: Mapping[str, ChannelSender],
         pacers: Mapping[str, Pacer],
         *,
@@ -146,7 +146,7 @@ class OutageNotices:
     ) -> None:
         self.settings = settings
         self.storage = storage
-        self.store: OutageStore = outage_store(storage)
+        self.store: OutageStore = storage
         self.senders = dict(senders)
         self.pacers = pacers
         self.rules = notice_rules(settings)

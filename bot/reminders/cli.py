@@ -27,7 +27,7 @@ from bot.reminders.campaigns import (
 from bot.reminders.channels import channel_senders
 from bot.reminders.model import CampaignSummary, Clock, ReminderKind, SkipReason, utc_now
 from bot.reminders.service import ReminderService
-from storage.base import RecipientStatus, Storage
+from storage.base import CampaignStore, RecipientStatus
 
 NO_CHANNEL = (
     "no channel token configured ([telegram] token, [viber] auth_token, [max] token): "
@@ -54,7 +54,7 @@ async def remind_command(settings: Settings, args: argparse.Namespace) -> int:
 
 async def remind(
     settings: Settings,
-    storage: Storage,
+    storage: CampaignStore,
     kind: ReminderKind,
     senders: Mapping[str, ChannelSender],
     out: TextIO,
@@ -117,7 +117,7 @@ def print_summary(summary: CampaignSummary, out: TextIO) -> None:
 
 async def dry_run(
     settings: Settings,
-    storage: Storage,
+    storage: CampaignStore,
     kind: ReminderKind,
     senders: Mapping[str, object],
     out: TextIO,

@@ -10,14 +10,13 @@ from dialogs.replies import Reply
 from dialogs.routes import Route, Routes
 from dialogs.turn import Turn
 from dialogs.ui import MENU_OUTAGES, back_to_menu, bind_buttons, menu_reply
-from storage.outages import outage_store
 
 
 async def show(turn: Turn) -> list[Reply]:
     """The outages affecting the chat's accounts now or later, and the notices' switch."""
     if not await turn.bindings():
         return [Reply(turn.t("outages_no_accounts"), bind_buttons(turn))]
-    store = outage_store(turn.storage)
+    store = turn.storage
     found = await store.chat_outages(turn.chat, turn.now)
     tz = turn.config.window.tz
     if found:
@@ -41,7 +40,7 @@ async def show(turn: Turn) -> list[Reply]:
 
 async def switch(turn: Turn, on: bool) -> list[Reply]:
     """Outage notices on or off for this chat; reading reminders stay as they are."""
-    await outage_store(turn.storage).set_outage_notices(turn.chat, on)
+    await turn.storage.set_outage_notices(turn.chat, on)
     return [menu_reply(turn, "outages_turned_on" if on else "outages_turned_off")]
 
 

@@ -28,7 +28,6 @@ from storage.base import (
     StorageError,
     open_storage,
 )
-from storage.outages import outage_store
 from tests.reminders.fakes import FakeChannel
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -85,7 +84,7 @@ async def resident(
     account = Account(number=number, meter=Meter(f"S{number}", MeterKind.SINGLE), address=address)
     await storage.upsert_accounts([ImportRow(account=account)])
     if house_id:
-        await outage_store(storage).set_house_ids([(number, house_id)])
+        await storage.set_house_ids([(number, house_id)])
     await storage.save_profile(ChatProfile(chat, locale=locale, consent_at=AT))
     await storage.bind(chat, number, "квартира", AT)
 
@@ -116,7 +115,7 @@ async def test_an_emergency_reaches_every_channel_at_once_in_each_language(
     await resident(storage, "1000000003", ChatRef("telegram", "far"), "Москва, ул. Ленина, д. 123")
     await resident(storage, "1000000004", ChatRef("telegram", "guid"), "Москва, Тверская 1",
                    house_id=GUID)  # fmt: skip
-    await outage_store(storage).save_outages(
+    await storage.save_outages(
         [outage(OutageKind.EMERGENCY, AT, buildings=(
             BuildingRef(building=building_key(HOUSE) or "", address=HOUSE),
             BuildingRef(house_id=GUID),
@@ -141,7 +140,7 @@ async def test_planned_the_day_before_at_18_then_an_hour_before(storage: Storage
     senders, clock = channels(), Clock(AT)
     await resident(storage, "1000000001", ChatRef("telegram", "1"))
     starts = datetime(2026, 12, 10, 10, 0, tzinfo=MSK)
-    await outage_store(storage).save_outages([outage(OutageKind.PLANNED, starts)], AT)
+    await storage.save_outages([outage(OutageKind.PLANNED, starts)], AT)
     notices = service(storage, senders, clock)
 
     assert await run_once(notices) == []
@@ -163,7 +162,7 @@ async def test_a_configured_hour_and_lead(storage: Storage) -> None:
     senders, clock = channels(), Clock(datetime(2026, 12, 9, 12, 0, tzinfo=MSK))
     await resident(storage, "1000000001", ChatRef("telegram", "1"))
     starts = datetime(2026, 12, 10, 10, 0, tzinfo=MSK)
-    await outage_store(storage).save_outages([outage(OutageKind.PLANNED, starts)], AT)
+    await storage.save_outages([outage(OutageKind.PLANNED, starts)], AT)
     notices = service(
         storage, senders, clock,
         outages={"planned_notice_time": "12:00", "planned_reminder_minutes": 15},
@@ -178,12 +177,11 @@ async def test_a_configured_hour_and_lead(storage: Storage) -> None:
 
 async def test_blocked_and_opted_out_chats_get_nothing(storage: Storage) -> None:
     senders, clock = channels(), Clock(AT)
-    store = outage_store(storage)
     for user in ("told", "blocked", "quiet"):
         await resident(storage, f"100000000{len(user)}", ChatRef("telegram", user))
     await storage.set_blocked(ChatRef("telegram", "blocked"), True)
-    await store.set_outage_notices(ChatRef("telegram", "quiet"), False)
-    await store.save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
+    await storage.set_outage_notices(ChatRef("telegram", "quiet"), False)
+    await storage.save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
 
     await run_once(service(storage, senders, clock))
 
@@ -194,7 +192,7 @@ async def test_notices_are_sent_once_across_a_restart(db_url: str, storage: Stor
     clock = Clock(AT)
     for index in range(30):
         await resident(storage, f"{1000000000 + index}", ChatRef("telegram", f"u{index}"))
-    await outage_store(storage).save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
+    await storage.save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
     # Paced slowly enough that a stall of the loop under load cannot let all 30 out at once.
     first = {"telegram": FakeChannel("telegram", 20.0, delay=0.01)}
     before = service(storage, first, clock)
@@ -221,17 +219,16 @@ async def test_notices_are_sent_once_across_a_restart(db_url: str, storage: Stor
 
 async def test_a_change_and_a_cancellation_are_told_once_to_those_told(storage: Storage) -> None:
     senders, clock = channels(), Clock(AT)
-    store = outage_store(storage)
     await resident(storage, "1000000001", ChatRef("telegram", "early"))
-    await store.save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
+    await storage.save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
     notices = service(storage, senders, clock)
     assert await run_once(notices) == ["announce-1"]
 
-    await store.save_outages([outage(OutageKind.EMERGENCY, AT, hours=6)], AT)
+    await storage.save_outages([outage(OutageKind.EMERGENCY, AT, hours=6)], AT)
     clock.now = AT + timedelta(minutes=30)
     assert await run_once(notices) == ["change-2"]
     await resident(storage, "1000000002", ChatRef("telegram", "late"), f"{HOUSE}, кв. 5")
-    await store.cancel_outage("A-1", AT)
+    await storage.cancel_outage("A-1", AT)
     clock.now = AT + timedelta(minutes=31)
     assert await run_once(notices) == ["cancel-3"]
     assert await run_once(notices) == []
@@ -241,7 +238,7 @@ async def test_a_change_and_a_cancellation_are_told_once_to_those_told(storage: 
                                "с 12:00 до 18:00.")  # fmt: skip
     assert texts[2].startswith("Отключение электроэнергии 1 декабря с 12:00 до 18:00 отменено")
     assert senders["telegram"].users() == ["early", "early", "early"]  # "late" was never told
-    [listed] = await store.list_outages()
+    [listed] = await storage.list_outages()
     assert listed.told == 1
 
 
@@ -249,7 +246,7 @@ async def test_rows_of_channels_without_a_sender_are_not_written(storage: Storag
     senders, clock = {"telegram": FakeChannel("telegram", 1000.0)}, Clock(AT)
     await resident(storage, "1000000001", ChatRef("telegram", "1"))
     await resident(storage, "1000000002", ChatRef("console", "c"), f"{HOUSE}, кв. 2")
-    await outage_store(storage).save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
+    await storage.save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
 
     written = await service(storage, senders, clock).tick()
 
@@ -275,7 +272,7 @@ async def test_the_service_started_tells_of_an_outage_imported_while_it_runs(
     try:
         await asyncio.sleep(0.2)
         assert senders["telegram"].delivered == []
-        await outage_store(storage).save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
+        await storage.save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
         for _ in range(100):
             if senders["telegram"].delivered:
                 break
@@ -292,7 +289,7 @@ async def test_a_send_that_fails_is_started_again_by_the_supervisor_and_counted(
     senders, clock = channels(), Clock(AT)
     await resident(storage, "1000000001", ChatRef("telegram", "1"))
     await resident(storage, "1000000002", ChatRef("max", "2"), f"{HOUSE}, кв. 2")
-    await outage_store(storage).save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
+    await storage.save_outages([outage(OutageKind.EMERGENCY, AT)], AT)
     notices = service(storage, senders, clock)
     notices.poll_seconds = 3600.0  # no second look within the test: only a restart can send
     real_sender = notices.sender

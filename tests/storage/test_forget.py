@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any
 
 import aiosqlite
 import asyncpg
@@ -18,7 +18,6 @@ from billing_core.models import Period
 from dialogs.events import ChatRef
 from dialogs.pseudonym import chat_pseudonym
 from storage.base import ChatProfile, DialogState, Recipient, Storage
-from storage.outages import OutageStore
 from tests.storage.factories import AT, MARCH, account, bill, reading, seed
 
 ANNA = ChatRef("viber", "AnnaXq9Zp01ViberIdK3w==")
@@ -96,7 +95,7 @@ async def chat_everywhere(storage: Storage, chat: ChatRef, alias: str) -> None:
     reminder campaign row, a failed binding try."""
     await storage.save_profile(ChatProfile(chat, consent_at=AT, current_account="1234567890"))
     await storage.bind(chat, "1234567890", alias, AT)
-    await cast(OutageStore, storage).set_outage_notices(chat, False)
+    await storage.set_outage_notices(chat, False)
     await storage.save_state(chat, DialogState("bind.serial", {"account": "1234567890"}))
     await storage.record_bind_failure(chat_pseudonym(KEY, chat), "1234567890", AT)
     sent = replace(reading("4521", user=chat.user_id), channel=chat.channel)

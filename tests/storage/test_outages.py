@@ -10,7 +10,7 @@ from billing_core.models import AccountStatus
 from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
 from dialogs.events import ChatRef
 from storage.base import ChatProfile, Storage
-from storage.outages import SaveAction, campaign_kind, outage_store
+from storage.outages import SaveAction, campaign_kind
 from tests.storage.factories import AT, MARCH, account, row
 
 GUID = "0c5b2444-70a0-4932-980c-b4dc0d3f02b5"
@@ -46,19 +46,18 @@ async def seed_building(storage: Storage) -> None:
                         status=AccountStatus.CLOSED)),
         ]
     )  # fmt: skip
-    assert await outage_store(storage).refresh_buildings() == 5
+    assert await storage.refresh_buildings() == 5
 
 
 async def test_an_outage_is_added_then_updated_by_its_ref(storage: Storage) -> None:
-    store = outage_store(storage)
-    [added] = await store.save_outages([outage()], AT)
+    [added] = await storage.save_outages([outage()], AT)
     assert (added.action, added.news) == (SaveAction.ADDED, False)
-    [same] = await store.save_outages([outage(reason="Другая причина")], AT)
+    [same] = await storage.save_outages([outage(reason="Другая причина")], AT)
     assert (same.action, same.news) == (SaveAction.UPDATED, False)
-    [longer] = await store.save_outages([outage(ends=ENDS + timedelta(hours=2))], AT)
+    [longer] = await storage.save_outages([outage(ends=ENDS + timedelta(hours=2))], AT)
     assert (longer.action, longer.news) == (SaveAction.UPDATED, True)
 
-    stored = await store.get_outage("A-1")
+    stored = await storage.get_outage("A-1")
     assert stored is not None
     assert (stored.revision, stored.ends, stored.reason) == (
         2,
@@ -69,99 +68,92 @@ async def test_an_outage_is_added_then_updated_by_its_ref(storage: Storage) -> N
 
 
 async def test_cancelling_raises_the_revision_once(storage: Storage) -> None:
-    store = outage_store(storage)
-    await store.save_outages([outage()], AT)
-    first = await store.cancel_outage("A-1", AT)
-    again = await store.cancel_outage("A-1", AT)
+    await storage.save_outages([outage()], AT)
+    first = await storage.cancel_outage("A-1", AT)
+    again = await storage.cancel_outage("A-1", AT)
     assert first is not None
     assert again is not None
     assert (first.status, first.revision) == (OutageStatus.CANCELLED, 2)
     assert again.revision == 2
-    assert await store.cancel_outage("NOPE", AT) is None
-    [via_file] = await store.save_outages([outage("B", status=OutageStatus.CANCELLED)], AT)
+    assert await storage.cancel_outage("NOPE", AT) is None
+    [via_file] = await storage.save_outages([outage("B", status=OutageStatus.CANCELLED)], AT)
     assert via_file.action == SaveAction.ADDED
 
 
 async def test_recipients_by_address_never_the_neighbours(storage: Storage) -> None:
-    store = outage_store(storage)
     await seed_building(storage)
     for number in ("1000000001", "1000000002", "1000000003", "1000000004", "1000000005"):
         await storage.bind(ChatRef("telegram", number), number, "дом", AT)
-    await store.save_outages([outage()], AT)
-    [stored] = await store.list_outages()
+    await storage.save_outages([outage()], AT)
+    [stored] = await storage.list_outages()
 
-    chats = {r.chat.user_id for r in await store.outage_recipients(stored.id)}
+    chats = {r.chat.user_id for r in await storage.outage_recipients(stored.id)}
 
     assert chats == {"1000000001", "1000000002"}  # not 123, not корп. 2, not the closed one
 
 
 async def test_recipients_by_guid_one_row_a_chat(storage: Storage) -> None:
-    store = outage_store(storage)
     await seed_building(storage)
     assert (
-        await store.set_house_ids([("1000000003", GUID), ("1000000004", GUID), ("9", GUID)]) == 2
+        await storage.set_house_ids([("1000000003", GUID), ("1000000004", GUID), ("9", GUID)]) == 2
     )
     both = ChatRef("viber", "both")
     await storage.bind(both, "1000000004", "дача", AT)
     await storage.bind(both, "1000000003", "квартира", AT)
-    await store.save_outages([outage(buildings=(BuildingRef(house_id=GUID),))], AT)
-    [stored] = await store.list_outages()
+    await storage.save_outages([outage(buildings=(BuildingRef(house_id=GUID),))], AT)
+    [stored] = await storage.list_outages()
 
-    [only] = await store.outage_recipients(stored.id)
+    [only] = await storage.outage_recipients(stored.id)
 
     assert (only.chat, only.account, only.alias) == (both, "1000000003", "квартира")
 
 
 async def test_blocked_and_opted_out_chats_are_left_out(storage: Storage) -> None:
-    store = outage_store(storage)
     await seed_building(storage)
     blocked, quiet, told = ChatRef("telegram", "b"), ChatRef("telegram", "q"), ChatRef("max", "t")
     for chat in (blocked, quiet, told):
         await storage.bind(chat, "1000000001", "", AT)
         await storage.save_profile(ChatProfile(chat))
     await storage.set_blocked(blocked, True)
-    await store.set_outage_notices(quiet, False)
-    await store.save_outages([outage()], AT)
-    [stored] = await store.list_outages()
+    await storage.set_outage_notices(quiet, False)
+    await storage.save_outages([outage()], AT)
+    [stored] = await storage.list_outages()
 
-    assert [r.chat for r in await store.outage_recipients(stored.id)] == [told]
-    assert not await store.outage_notices_on(quiet)
-    await store.set_outage_notices(quiet, True)
-    assert await store.outage_notices_on(quiet)
+    assert [r.chat for r in await storage.outage_recipients(stored.id)] == [told]
+    assert not await storage.outage_notices_on(quiet)
+    await storage.set_outage_notices(quiet, True)
+    assert await storage.outage_notices_on(quiet)
 
 
 async def test_forgetting_a_chat_forgets_its_opt_out(storage: Storage) -> None:
-    store = outage_store(storage)
     chat = ChatRef("telegram", "1")
     await storage.save_profile(ChatProfile(chat))
-    await store.set_outage_notices(chat, False)
+    await storage.set_outage_notices(chat, False)
     await storage.forget_chat(chat, "h:forgotten")
-    assert await store.outage_notices_on(chat)
+    assert await storage.outage_notices_on(chat)
 
 
 async def test_a_changed_address_is_read_again(storage: Storage) -> None:
-    store = outage_store(storage)
     await seed_building(storage)
-    assert await store.refresh_buildings() == 0
+    assert await storage.refresh_buildings() == 0
     await storage.upsert_accounts(
         [row(account("1000000003", "0000003", address="Москва, ул. Ленина, д. 23, кв. 3"))]
     )
-    assert await store.refresh_buildings() == 1
+    assert await storage.refresh_buildings() == 1
     await storage.bind(ChatRef("telegram", "moved"), "1000000003", "", AT)
-    await store.save_outages([outage()], AT)
-    [stored] = await store.list_outages()
+    await storage.save_outages([outage()], AT)
+    [stored] = await storage.list_outages()
     assert ChatRef("telegram", "moved") in {
-        r.chat for r in await store.outage_recipients(stored.id)
+        r.chat for r in await storage.outage_recipients(stored.id)
     }
 
 
 async def test_chat_outages_and_active_list(storage: Storage) -> None:
-    store = outage_store(storage)
     await seed_building(storage)
     chat = ChatRef("telegram", "1")
     await storage.bind(chat, "1000000001", "квартира", AT)
     await storage.bind(chat, "1000000003", "мама", AT)
-    await store.save_outages(
+    await storage.save_outages(
         [
             outage("now"),
             outage("over", starts=STARTS - timedelta(days=2), ends=STARTS - timedelta(days=1)),
@@ -171,25 +163,24 @@ async def test_chat_outages_and_active_list(storage: Storage) -> None:
         AT,
     )
 
-    found = await store.chat_outages(chat, STARTS)
-    active = await store.list_outages(active_at=STARTS)
+    found = await storage.chat_outages(chat, STARTS)
+    active = await storage.list_outages(active_at=STARTS)
 
     assert [(f.outage.ref, f.account, f.alias) for f in found] == [
         ("now", "1000000001", "квартира")
     ]
     assert {o.ref for o in active} == {"now", "elsewhere"}
-    assert len(await store.list_outages()) == 4
+    assert len(await storage.list_outages()) == 4
 
 
 async def test_notices_are_the_outage_campaigns(storage: Storage) -> None:
-    store = outage_store(storage)
-    await store.save_outages([outage(), outage("A-11")], AT)
-    first, other = await store.list_outages()
+    await storage.save_outages([outage(), outage("A-11")], AT)
+    first, other = await storage.list_outages()
     await storage.create_campaign(campaign_kind(first.id, "announce-1"), MARCH, [], AT)
     await storage.create_campaign(campaign_kind(other.id, "announce-1"), MARCH, [], AT)
     await storage.create_campaign("opening", MARCH, [], AT)
 
-    assert await store.outage_notices(first.id) == {"announce-1": AT}
+    assert await storage.outage_notices(first.id) == {"announce-1": AT}
 
 
 async def test_house_id_is_imported_and_kept_when_a_file_has_none(storage: Storage) -> None:
@@ -208,18 +199,19 @@ async def test_house_id_is_imported_and_kept_when_a_file_has_none(storage: Stora
 async def test_a_notice_is_written_by_set_once_and_a_cancellation_to_those_told(
     storage: Storage,
 ) -> None:
-    store = outage_store(storage)
     await seed_building(storage)
     both, tg, console = ChatRef("max", "both"), ChatRef("telegram", "1"), ChatRef("console", "c")
     await storage.bind(both, "1000000002", "дача", AT)
     await storage.bind(both, "1000000001", "квартира", AT)
     await storage.bind(tg, "1000000001", "", AT)
     await storage.bind(console, "1000000001", "", AT)
-    await store.save_outages([outage()], AT)
-    [stored] = await store.list_outages()
+    await storage.save_outages([outage()], AT)
+    [stored] = await storage.list_outages()
 
-    campaign_id, rows = await store.write_notice(stored.id, "announce-1", ["max", "telegram"], AT)
-    again = await store.write_notice(stored.id, "announce-1", ["max", "telegram"], AT)
+    campaign_id, rows = await storage.write_notice(
+        stored.id, "announce-1", ["max", "telegram"], AT
+    )
+    again = await storage.write_notice(stored.id, "announce-1", ["max", "telegram"], AT)
 
     assert rows == 2
     assert again == (campaign_id, 0)
@@ -231,13 +223,13 @@ async def test_a_notice_is_written_by_set_once_and_a_cancellation_to_those_told(
     await storage.finish_recipients([(claimed[0].id, "sent", "")])
     await storage.finish_recipients([(claimed[1].id, "blocked", "")])
 
-    cancel_id, told = await store.write_notice(
+    cancel_id, told = await storage.write_notice(
         stored.id, "cancel-2", ["max", "telegram"], AT, told_only=True
     )
 
     assert told == 1
     [only] = await storage.claim_recipients(cancel_id, 10)
     assert only.chat == both
-    assert set(await store.outage_notices(stored.id)) == {"announce-1", "cancel-2"}
-    [listed] = await store.list_outages()
+    assert set(await storage.outage_notices(stored.id)) == {"announce-1", "cancel-2"}
+    [listed] = await storage.list_outages()
     assert listed.told == 1
