@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -10,7 +10,6 @@ from bot.config import Settings
 from bot.health import Health
 from bot.http import build_http_app
 from bot.observability import Metrics
-from storage.base import HealthStore
 
 
 class Clock:
@@ -83,7 +82,7 @@ async def test_healthz_answers_503_once_a_channel_is_down_longer_than_the_thresh
     health = Health(unhealthy_after=30, clock=clock)
     telegram = health.channel("telegram", "polling", fresh_for=75)
     telegram.served()
-    app = build_http_app(Settings(), cast(HealthStore, Up()), Metrics(), health)
+    app = build_http_app(Settings(), Up(), Metrics(), health)
     client: TestClient[Any, Any] = TestClient(TestServer(app))
     await client.start_server()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any, cast
+from typing import Any
 
 import aiohttp
 import pytest
@@ -15,7 +15,6 @@ from bot import http
 from bot.config import ConfigError, HttpSettings, Settings
 from bot.http import build_http_app
 from bot.observability import Metrics
-from storage.base import HealthStore
 
 
 class PingStorage:
@@ -48,7 +47,7 @@ def metrics() -> Metrics:
 async def _client(storage: PingStorage, metrics: Metrics) -> TestClient[Any, Any]:
     app = build_http_app(
         Settings(),
-        cast(HealthStore, storage),
+        storage,
         metrics,
         lambda: {"telegram": "webhook", "viber": "off"},
     )
@@ -149,7 +148,7 @@ def test_two_metrics_objects_do_not_share_a_registry() -> None:
 
 
 async def test_start_http_serves_on_the_configured_address(metrics: Metrics) -> None:
-    app = build_http_app(Settings(), cast(HealthStore, PingStorage(lambda: True)), metrics, dict)
+    app = build_http_app(Settings(), PingStorage(lambda: True), metrics, dict)
     runner = await http.start_http(app, HttpSettings(host="127.0.0.1", port=0))
     try:
         host, port = runner.addresses[0][:2]
@@ -164,7 +163,7 @@ async def test_start_http_serves_on_the_configured_address(metrics: Metrics) -> 
 
 
 async def test_a_port_in_use_is_one_line_not_a_traceback(metrics: Metrics) -> None:
-    storage = cast(HealthStore, PingStorage(lambda: True))
+    storage = PingStorage(lambda: True)
     first = await http.start_http(
         build_http_app(Settings(), storage, metrics, dict), HttpSettings(host="127.0.0.1", port=0)
     )

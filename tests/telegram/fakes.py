@@ -9,19 +9,23 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Callable
-from typing import cast
 
-from dialogs.config import DialogConfig
+from bot.config import Settings
+from bot.wiring import dialog_config
 from dialogs.engine import DialogEngine
 from dialogs.events import ChatRef, Inbound
 from dialogs.replies import Reply
-from storage.base import ChatProfile, ConversationStore
+from storage.base import ChatProfile
+from tests.channel_store import ChannelStore
+
+# The configuration `meterbot run` builds from the defaults; the replaced conversation reads none.
+CONFIG = dialog_config(Settings())
 
 
 class FakeEngine(DialogEngine):
     def __init__(self, *answers: list[Reply], storage: FakeStorage | None = None) -> None:
         self.fake_storage = storage or FakeStorage()
-        super().__init__(cast(ConversationStore, self.fake_storage), cast(DialogConfig, None))
+        super().__init__(self.fake_storage, CONFIG)
         self.events: list[Inbound] = []
         self._answers: deque[list[Reply]] = deque(answers)
         self.default: list[Reply] = [Reply("ок")]
@@ -40,7 +44,7 @@ class FakeEngine(DialogEngine):
         return self._answers.popleft() if self._answers else list(self.default)
 
 
-class FakeStorage:
+class FakeStorage(ChannelStore):
     def __init__(self) -> None:
         self.claimed: set[tuple[str, str]] = set()
         self.blocked: dict[ChatRef, bool] = {}

@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any
 
 import aiohttp
 import pytest
@@ -16,19 +16,22 @@ from pydantic import SecretStr
 
 from bot.config import Settings, ViberSettings
 from bot.viber import ViberRuntime, start_viber
-from dialogs.config import DialogConfig
+from bot.wiring import dialog_config
 from dialogs.engine import DialogEngine
 from dialogs.events import ChatRef, Inbound
 from dialogs.replies import Button, Reply
-from storage.base import ChatProfile, ConversationStore
+from storage.base import ChatProfile
+from tests.channel_store import ChannelStore
 from tests.viber import callbacks
 from tests.viber.emulator import ViberEmulator, served
 
 TOKEN = "445da6az1s345z78-dazcczb2542zv51a-e0vc5fva17480im9"
 LONG_NAME = "Мосэнергосбыт — показания электроэнергии"  # 40 characters
+# The configuration `meterbot run` builds from the defaults; the replaced conversation reads none.
+CONFIG = dialog_config(Settings())
 
 
-class FakeStorage:
+class FakeStorage(ChannelStore):
     """What the Viber adapter itself touches: profiles, the blocked mark, update claims."""
 
     def __init__(self) -> None:
@@ -77,7 +80,7 @@ class FakeEngine(DialogEngine):
         delay: float = 0.0,
         hold_first: asyncio.Event | None = None,
     ) -> None:
-        super().__init__(cast(ConversationStore, storage), cast(DialogConfig, None))
+        super().__init__(storage, CONFIG)
         self.fake_storage = storage
         self.script = script
         self.events: list[Inbound] = []  # as handling began
