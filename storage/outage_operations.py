@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from billing_core.models import Period
-from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
+from billing_core.outages import Outage, OutageKind, OutageStatus
 from storage.base import Recipient
 from storage.chats import ChatRef
 from storage.outage_rows import (
@@ -16,7 +16,6 @@ from storage.outage_rows import (
     LIST_OUTAGES,
     OUTAGES,
     RECIPIENTS,
-    TOLD,
     chat_outages,
     one_per_chat,
     stale_buildings,
@@ -138,9 +137,6 @@ class OutageOperations:
 
         return await self.ex.transaction(write, bulk=True)
 
-    async def told_recipients(self, outage_id: int) -> list[Recipient]:
-        return _recipients(await self.ex.bulk(TOLD, campaign_kind(outage_id, "") + "%"))
-
     async def list_outages(self, *, active_at: datetime | None = None) -> list[StoredOutage]:
         if active_at is None:
             rows = await self.ex.all(f"{LIST_OUTAGES} ORDER BY o.starts, o.ref")
@@ -151,14 +147,6 @@ class OutageOperations:
                 aware(active_at),
             )
         return [stored_outage(row) for row in rows]
-
-    async def outage_buildings(self, outage_id: int) -> list[BuildingRef]:
-        rows = await self.ex.all(
-            "SELECT house_id, building, address FROM outage_buildings WHERE outage_id = ? "
-            "ORDER BY address, house_id, building",
-            outage_id,
-        )
-        return [BuildingRef(*row) for row in rows]
 
     async def outages_to_watch(self, now: datetime) -> list[StoredOutage]:
         rows = await self.ex.all(

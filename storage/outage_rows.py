@@ -42,12 +42,6 @@ RECIPIENTS = (
     "WHERE NOT coalesce(p.blocked, FALSE) AND x.channel IS NULL "
     "ORDER BY b.channel, b.user_id, b.account"
 )
-# The chats a notice of one outage reached (the parameter: the prefix of its campaigns' kinds).
-TOLD = (
-    "SELECT DISTINCT r.channel, r.user_id, r.account, r.alias FROM campaigns c "
-    "JOIN campaign_recipients r ON r.campaign_id = c.id "
-    "WHERE c.kind LIKE ? AND r.status = 'sent' ORDER BY r.channel, r.user_id, r.account"
-)
 # A notice's rows written by set, one a chat, straight from the selection (no row passes
 # through Python): ?1 the campaign, ?2 the outage, then the channels served. The engines differ
 # in how one row a chat is kept: SQLite takes a bare column from the row of min() (its

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
+from billing_core.outages import Outage, OutageKind, OutageStatus
 from storage.chats import ChatRef
 
 if TYPE_CHECKING:  # storage.base names the ports below in its own
@@ -111,8 +111,6 @@ class OutageStore(ChatOutages, Protocol):
         """Every outage by start, with its buildings and chats told; with `active_at`, only
         those not cancelled and not over by then."""
 
-    async def outage_buildings(self, outage_id: int) -> list[BuildingRef]: ...
-
     async def outages_to_watch(self, now: datetime) -> list[StoredOutage]:
         """Outages not over by `now` (cancelled ones too): those a notice may still be due of."""
 
@@ -138,11 +136,9 @@ class OutageStore(ChatOutages, Protocol):
     ) -> tuple[int, int]:
         """Write the notice `key` of the outage as a campaign (kind `campaign_kind`) with one
         row a chat of `channels`: the chats `outage_recipients` chooses, or with `told_only`
-        those `told_recipients` chooses; both read and written by set in one transaction.
+        the chats a notice of the outage reached (each with its lowest account then); both
+        read and written by set in one transaction.
         (campaign id, rows written); a notice written before is left as it was (0 rows)."""
-
-    async def told_recipients(self, outage_id: int) -> list[Recipient]:
-        """One row a chat that a notice of the outage reached (its lowest account then)."""
 
     async def set_house_ids(self, pairs: Sequence[tuple[str, str | None]]) -> int:
         """Set (account, house_id) for the accounts that exist; how many did."""
