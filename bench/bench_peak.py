@@ -121,6 +121,7 @@ async def main(args: argparse.Namespace) -> int:
                 redeliver=args.redeliver,
                 connections=args.connections,
                 stop_above=args.stop_above,
+                callgrind=args.instructions,
             )
             stages = await run_servers(run, rates, args.seconds, args.postgres, args.profile)
             results[plan] = stages
@@ -148,6 +149,9 @@ if __name__ == "__main__":
                         help="also on this PostgreSQL server (its admin database)")  # fmt: skip
     parser.add_argument("--only", choices=("ours", "floor"))
     parser.add_argument("--folder", help="keep the databases, logs and profiles here")
+    parser.add_argument("--instructions", action="store_true",
+                        help="run the bots under callgrind and print instructions per update:"
+                        " comparable on a busy machine; use low rates (5/s)")  # fmt: skip
     parser.add_argument("--profile", metavar="RATE", type=int,
                         help="record our process with py-spy during the step at RATE")  # fmt: skip
     raise SystemExit(asyncio.run(main(parser.parse_args())))

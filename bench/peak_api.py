@@ -18,6 +18,7 @@ import itertools
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -54,7 +55,9 @@ class FakeBotApi:
             return web.json_response({"ok": True, "result": BOT_USER})
         if method not in MESSAGES:
             return web.json_response({"ok": True, "result": True})
-        form = await request.post()
+        form: Any = await request.json() if request.content_type == "application/json" else (
+            await request.post()
+        )
         chat = str(form.get("chat_id", ""))
         text = str(form.get("text") or form.get("caption") or "")
         kind = "accepted" if ACCEPTED in text else "oops" if text.startswith(OOPS) else "message"

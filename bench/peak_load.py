@@ -55,6 +55,7 @@ class Run:
     redeliver: int
     connections: int
     stop_above: float
+    callgrind: bool = False  # each bot process under valgrind: instructions per update
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Stage:
     extra: int = 0
     late: float = 0.0  # the generator's p99 delay between an update's due time and its post
     cpu: dict[str, float] = field(default_factory=dict)  # share of one core, per process
+    instructions: float = math.nan  # per update, counted by callgrind (`Run.callgrind`)
     problem: str = ""
 
     @property
@@ -78,6 +80,8 @@ class Stage:
     def line(self) -> str:
         ms = [percentile(self.latencies, q) * 1000 for q in (0.50, 0.95, 0.99, 1.0)]
         cpu = " ".join(f"{name} {share * 100:.0f}%" for name, share in self.cpu.items())
+        if not math.isnan(self.instructions):
+            cpu = f"{self.instructions / 1e6:.2f} M instructions per update; {cpu}"
         bots = sum(share for name, share in self.cpu.items() if name.startswith("bot"))
         per_update = bots * self.seconds / self.posted * 1000 if self.posted else math.nan
         return (
@@ -195,6 +199,8 @@ async def start_servers(run: Run, storage_url: str, api_url: str, api_pid: int) 
         command = (meterbot("run") if run.kind == "ours" else
                    [sys.executable, str(ROOT / "bench" / "peak_echo.py"), "--config",
                     str(DEFAULTS)])  # fmt: skip
+        if run.callgrind:
+            command = [*CALLGRIND, f"--callgrind-out-file={run.folder}/callgrind.%p", *command]
         log = (run.folder / f"server{n}.log").open("wb")
         processes.append(subprocess.Popen(  # noqa: ASYNC220, S603 - it outlives this call
             command, env=server_env(storage_url, api_url, port), cwd=run.folder,
@@ -206,7 +212,7 @@ async def start_servers(run: Run, storage_url: str, api_url: str, api_pid: int) 
     servers = Servers(processes, webhooks, database, api_pid)
     async with aiohttp.ClientSession() as session:
         for url, process in zip(urls, processes, strict=True):
-            for _ in range(600):
+            for _ in range(6000 if run.callgrind else 600):
                 if process.poll() is not None:
                     servers.stop()
                     text = (run.folder / f"server{processes.index(process)}.log").read_text()
@@ -461,6 +467,9 @@ async def _stage(
     database = servers.database
     before_load, before_pg = time.process_time(), postgres_cpu(database) if database else {}
     spy = _py_spy(servers.processes[0].pid, seconds, run.folder, rate) if profile == rate else None
+    for process in servers.processes if run.callgrind else ():
+        _vgdb(process.pid, "instrumentation on")
+        _vgdb(process.pid, "zero")
     started = time.monotonic()
     await generator.stage(number, rate, seconds)
     wall = time.monotonic() - started
@@ -470,10 +479,34 @@ async def _stage(
     if database:
         stage.cpu["postgres"] = grown(before_pg, postgres_cpu(database)) / wall
     await generator.settle(run.drain)
+    if run.callgrind:
+        stage.instructions = instructions(servers.processes, run.folder) / round(rate * seconds)
     if spy is not None:
         spy.wait()
         print(f"  py-spy profile: {run.folder}/profile-{rate}.txt", flush=True)
     return stage
+
+
+# Callgrind counts the instructions a process executes, whatever else the machine is doing: a
+# figure that compares two versions on a busy machine, where CPU seconds vary by a quarter.
+# Instrumented from the step's start only: start-up runs several times faster so.
+CALLGRIND = ["valgrind", "--tool=callgrind", "--quiet", "--instr-atstart=no"]
+
+
+def _vgdb(pid: int, command: str) -> None:
+    subprocess.run(["vgdb", f"--pid={pid}", command], check=True, capture_output=True)  # noqa: S603, S607
+
+
+def instructions(processes: list[subprocess.Popen[bytes]], folder: Path) -> float:
+    """The instructions the processes executed since their counts were last zeroed."""
+    total = 0
+    for process in processes:
+        _vgdb(process.pid, "dump")
+        dumps = sorted(folder.glob(f"callgrind.{process.pid}.*"), key=lambda p: p.stat().st_mtime)
+        summary = next(line for line in dumps[-1].read_text().splitlines()
+                       if line.startswith("summary:"))  # fmt: skip
+        total += int(summary.split()[1])
+    return total
 
 
 def _py_spy(pid: int, seconds: float, folder: Path, rate: int) -> subprocess.Popen[bytes] | None:
