@@ -25,7 +25,6 @@ from typing import Literal
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
@@ -50,6 +49,7 @@ from bot.telegram.deps import TelegramDeps
 from bot.telegram.handlers import get_routers
 from bot.telegram.middlewares import InFlight, SlowDown
 from bot.telegram.retry import RetryRequests, no_retry
+from bot.telegram.session import JsonSession
 from bot.telegram.texts import COMMANDS
 from bot.telegram.webhook import SecretWebhookHandler
 from dialogs.channel import DialogHandler
@@ -99,9 +99,9 @@ def build_bot(
     telegram = settings.telegram
     if session is None:
         if telegram.api_base:
-            session = AiohttpSession(api=TelegramAPIServer.from_base(telegram.api_base))
+            session = JsonSession(api=TelegramAPIServer.from_base(telegram.api_base))
         else:
-            session = AiohttpSession()
+            session = JsonSession()
     session.middleware(RetryRequests())
     if calls is not None:
         session.middleware(CountCalls(calls))  # inside the retries: every attempt counts
@@ -274,7 +274,10 @@ async def start_telegram(
     if telegram.mode == "webhook":
         secret = telegram.webhook_secret.get_secret_value()
         require_webhook_secret("telegram", secret, TELEGRAM_SECRET)
-        handler = SecretWebhookHandler(dispatcher, bot, secret, health=channel)
+        # A button press is answered in the webhook's response (bot.telegram.handlers.callbacks).
+        handler = SecretWebhookHandler(
+            dispatcher, bot, secret, health=channel, answer_in_reply=True
+        )
         handler.register(app, path=telegram.webhook_path)
 
         async def drain(_: web.Application) -> None:

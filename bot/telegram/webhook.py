@@ -1,13 +1,14 @@
 """Webhook mode: aiogram's `SimpleRequestHandler` on the shared aiohttp application.
 
-Three changes to it. The secret is compared as bytes: `secrets.compare_digest` on `str` raises
+Its changes. The secret is compared as bytes: `secrets.compare_digest` on `str` raises
 TypeError for a non-ASCII header, which would answer 500 instead of 401. And updates are handled
 before the answer (not in the background), so Telegram redelivers what a crash interrupted and
 aiohttp's graceful shutdown waits for what is in flight; the engine's update-id claim keeps a
 redelivery from being handled twice. A body that is not an update (not JSON, or not the shape
 of one, or nested too deep to parse) is answered 400 with a log line, where aiogram would answer
 500 and log a traceback; an update of a kind this aiogram does not know is answered 200 and
-ignored. Bodies over the application's `client_max_size` (`bot.http_guard`) are refused with
+ignored. A call the handler returns (a button press's acknowledgement) is answered as one JSON
+document. Bodies over the application's `client_max_size` (`bot.http_guard`) are refused with
 413 while being read.
 """
 
@@ -26,6 +27,7 @@ from aiohttp import web
 
 from bot.health import ChannelHealth
 from bot.http_guard import loads_json, read_body
+from bot.telegram.session import json_params
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,14 @@ class SecretWebhookHandler(SimpleRequestHandler):
         result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
             bot, update, **self.data
         )
-        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+        if result is None:
+            return web.json_response({})
+        # A call carried in the answer (a button press's acknowledgement): one JSON document,
+        # as the Bot API takes it, where aiogram would build a multipart form.
+        params = json_params(bot.session, bot, result)
+        if params is None:
+            return web.Response(body=self._build_response_writer(bot=bot, result=result))
+        return web.json_response({"method": result.__api_method__, **params})
 
     async def close(self) -> None:
         # The bot session belongs to TelegramRuntime, which closes it after draining updates.

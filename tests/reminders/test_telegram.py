@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -92,4 +91,4 @@ async def test_paid_broadcast_is_asked_for_only_when_opted_in(
         )
         await service.run_campaign(ReminderKind.OPENING)
     assert len(emulator.payloads) == 2
-    assert all(json.loads(str(p["allow_paid_broadcast"])) is True for p in emulator.payloads)
+    assert all(p["allow_paid_broadcast"] is True for p in emulator.payloads)

@@ -115,6 +115,10 @@ class BotApiEmulator:
         return _ok(True)
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
+        # The Bot API takes a call's parameters as a JSON document or as a form.
+        if request.content_type == "application/json":
+            document: dict[str, Any] = await request.json()
+            return document
         params: dict[str, Any] = {}
         for key, value in (await request.post()).items():
             if isinstance(value, web.FileField):

@@ -229,6 +229,35 @@ async def test_webhook_registers_and_serves_with_the_secret(
     assert len(emulator.sent_to(ALICE)) == 1
 
 
+async def answer_to(server: TestServer, update: dict[str, Any]) -> dict[str, Any]:
+    """The webhook's answer to `update`, posted with the secret."""
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(server.make_url("/telegram/webhook"), json=update, headers=headers) as answer,
+    ):
+        assert answer.status == 200
+        document: dict[str, Any] = await answer.json()
+        return document
+
+
+async def test_webhook_answers_a_press_in_its_response_after_the_reply(
+    emulator: BotApiEmulator, webhook: Any
+) -> None:
+    _, server, _, _ = webhook
+    assert await answer_to(server, updates.message(80, ALICE, "/start")) == {}
+    answer = await answer_to(server, updates.press(81, ALICE, "consent:yes"))
+    assert answer == {"method": "answerCallbackQuery", "callback_query_id": "cb81"}
+    assert emulator.called("answerCallbackQuery") == []  # no call of its own
+    assert [c.method for c in emulator.sent_to(ALICE)][-1] in ("editMessageText", "sendMessage")
+    assert len(emulator.sent_to(ALICE)) >= 2  # the press was answered before the response
+    empty = updates.press(82, ALICE, "")  # no data: nothing to do but stop the spinner
+    assert await answer_to(server, empty) == {
+        "method": "answerCallbackQuery",
+        "callback_query_id": "cb82",
+    }
+
+
 @pytest.mark.parametrize(
     "secret",
     [None, "", "wrong", SECRET + "x", "sécret"],
