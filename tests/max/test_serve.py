@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import unused_port
 
-from bot.app import run_command, serve
+from bot.app import GC_THRESHOLDS, run_command, serve
 from bot.config import HttpSettings, StorageSettings
 from storage.base import open_storage
 from tests.max import updates
@@ -31,6 +31,7 @@ async def test_run_serves_max_until_sigterm(tmp_path: Path, emulator: MaxEmulato
         }
     )
     storage = await open_storage(settings.storage.url)
+    thresholds = gc.get_threshold()
     serving = asyncio.create_task(serve(settings, storage))
     try:
         async with aiohttp.ClientSession() as session:
@@ -58,12 +59,14 @@ async def test_run_serves_max_until_sigterm(tmp_path: Path, emulator: MaxEmulato
                 assert (await answer.json())["channels"]["max"]["serving"] is True
             # What start-up built is out of the collector's sight once serving (bot/app.py).
             assert gc.get_freeze_count() > 0
+            assert gc.get_threshold() == GC_THRESHOLDS  # no pass over the updates in flight
         os.kill(os.getpid(), signal.SIGTERM)
         assert await asyncio.wait_for(serving, timeout=20) == 0
     finally:
         serving.cancel()
         await asyncio.gather(serving, return_exceptions=True)
         await storage.close()
+        gc.set_threshold(*thresholds)
 
 
 async def test_demo_is_refused_when_a_max_token_is_set(
