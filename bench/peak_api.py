@@ -55,8 +55,10 @@ class FakeBotApi:
             return web.json_response({"ok": True, "result": BOT_USER})
         if method not in MESSAGES:
             return web.json_response({"ok": True, "result": True})
-        form: Any = await request.json() if request.content_type == "application/json" else (
-            await request.post()
+        form: Any = (
+            await request.json()
+            if request.content_type == "application/json"
+            else (await request.post())
         )
         chat = str(form.get("chat_id", ""))
         text = str(form.get("text") or form.get("caption") or "")

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from aiogram import Bot, Dispatcher, Router  # noqa: E402
 from aiogram.types import CallbackQuery, Message, Update  # noqa: E402
 
+from bot.app import GC_THRESHOLDS  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.http import build_http_app, start_http  # noqa: E402
 from bot.observability import Metrics  # noqa: E402
@@ -68,6 +69,7 @@ async def serve(config: str | None) -> None:
     handler.register(app, path=settings.telegram.webhook_path)
     runner = await start_http(app, settings.http)
     gc.freeze()  # as `meterbot run` does once serving (bot/app.py)
+    gc.set_threshold(*GC_THRESHOLDS)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

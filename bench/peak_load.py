@@ -71,6 +71,7 @@ class Stage:
     late: float = 0.0  # the generator's p99 delay between an update's due time and its post
     cpu: dict[str, float] = field(default_factory=dict)  # share of one core, per process
     instructions: float = math.nan  # per update, counted by callgrind (`Run.callgrind`)
+    calls: float = math.nan  # Bot API calls per update
     problem: str = ""
 
     @property
@@ -88,13 +89,14 @@ class Stage:
             f"{self.rate:>6}/s {self.posted / self.seconds:>7.0f}"
             f" {self.answered / self.seconds:>7.0f}"
             f" {ms[0]:>7.1f} {ms[1]:>7.1f} {ms[2]:>7.1f} {ms[3]:>7.0f} {self.errors:>5}"
-            f" {self.lost:>5} {self.extra:>4} {self.late * 1000:>6.1f} {per_update:>5.2f}  {cpu}"
+            f" {self.lost:>5} {self.extra:>4} {self.late * 1000:>6.1f} {per_update:>5.2f}"
+            f" {self.calls:>5.2f}  {cpu}"
         )
 
 
 HEADER = (
     f"{'step':>8} {'posted':>7} {'replied':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
-    f" {'max ms':>7} {'errs':>5} {'lost':>5} {'dup':>4} {'late':>6} {'cpu/u':>5}"
+    f" {'max ms':>7} {'errs':>5} {'lost':>5} {'dup':>4} {'late':>6} {'cpu/u':>5} {'api/u':>5}"
     "  CPU (100% = one core)"
 )
 
@@ -350,10 +352,13 @@ class Generator:
             await asyncio.wait(set(self.tasks), timeout=seconds)
 
 
-async def records_since(session: aiohttp.ClientSession, api_url: str, first: int) -> list[Record]:
+async def records_since(
+    session: aiohttp.ClientSession, api_url: str, first: int
+) -> tuple[list[Record], int]:
+    """The messages recorded from the `first`th on, and the Bot API calls made so far."""
     async with session.get(f"{api_url}/records", params={"from": str(first)}) as answer:
         body = json.loads(await answer.read())
-    return [tuple(r) for r in body["records"]]  # type: ignore[misc]
+    return [tuple(r) for r in body["records"]], int(body["calls"])  # type: ignore[misc]
 
 
 def expected_counts(verdict: Verdict) -> dict[tuple[int, int], int]:
@@ -397,7 +402,8 @@ async def _measure(
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             generator = Generator(run, session, servers.urls)
             await generator.warm_up()
-            warm = judge(generator.sent, await records_since(session, api_url, 0), None)
+            records, calls = await records_since(session, api_url, 0)
+            warm = judge(generator.sent, records, None)
             went_through = warm.accepted == WARM_UP if run.kind == "ours" else not warm.lost
             if not went_through or any(warm.oops.values()):
                 raise SystemExit(
@@ -409,9 +415,11 @@ async def _measure(
             print(HEADER, flush=True)
             for number, rate in enumerate(rates):
                 stage = await _stage(run, generator, servers, number, rate, seconds, profile)
-                records = await records_since(session, api_url, 0)
+                called = calls
+                records, calls = await records_since(session, api_url, 0)
                 verdict = judge(generator.sent, records, expected)
                 _fill(stage, number, generator, verdict)
+                stage.calls = (calls - called) / stage.posted if stage.posted else math.nan
                 stages.append(stage)
                 print(stage.line(), flush=True)
                 if stage.p99 > run.stop_above or stage.lost:
