@@ -161,10 +161,12 @@ class SqliteConnection:
         storage time. The connection rests at busy timeout 0, so here SQLite never waits: if
         another process holds a lock, the work gets SQLITE_BUSY before it has changed anything
         and goes to the thread, which waits for the lock without blocking the loop. Only
-        short, bounded work comes here; an import batch, an export page and a durable commit
-        always queue. Nothing else runs on the connection meanwhile: the thread's queue is
-        empty (every item counted in `_queued` is counted again in `_done` once finished) and
-        this call does not yield until the work has ended.
+        short, bounded work comes here; an import batch or an export page always queues. A
+        durable commit's fsync (0.4 ms on the benchmark's disk) is waited for here too: the
+        one connection could serve no one else meanwhile, and queuing it cost 0.25 ms more.
+        Nothing else runs on the connection meanwhile: the thread's queue is empty (every
+        item counted in `_queued` is counted again in `_done` once finished) and this call
+        does not yield until the work has ended.
         """
         self._check_open()
         if self._queued == self._done:
@@ -179,11 +181,8 @@ class SqliteConnection:
 
     async def atomically(self, work: Work[T], *, durable: bool = True, bulk: bool = False) -> T:
         """`work` as one write transaction, committed with synchronous = FULL unless
-        `durable` is False. `bulk` work (its size grows with the data) queues, and so does a
-        durable one: its fsync (0.4 ms on an idle disk, several under load) would stop the
-        event loop, and every chat with it, where on the thread it stops only the database;
-        the hand-over costs about 0.15 ms of CPU (bench/bench_peak.py)."""
-        run = self.on_thread if bulk or durable else self.at_once
+        `durable` is False; `bulk` work (its size grows with the data) always queues."""
+        run = self.on_thread if bulk else self.at_once
         return await run(in_transaction, work, FULL if durable else None)
 
     async def fetch_all(
