@@ -40,6 +40,7 @@ from storage.operations import CLAIM_UPDATE, SAVE_PROFILE, SAVE_STATE, Operation
 from storage.outage_operations import OutageOperations
 from storage.outage_rows import SQLITE_NOTICE_ROWS, SQLITE_TOLD_ROWS
 from storage.sqlite_connection import IMPORT, SqliteConnection, in_transaction, stamp
+from storage.sqlite_durability import WalFlusher
 from storage.sqlite_executor import SqliteExecutor, values
 from storage.sqlite_import import ImportPlan, write_plan, write_staged
 from storage.sqlite_rows import LOAD_CHAT, snapshot, subject_of, subject_rows
@@ -70,8 +71,8 @@ class SqliteStorage(Operations, OutageOperations, SqliteConnection):
     notice_rows = SQLITE_NOTICE_ROWS
     told_rows = SQLITE_TOLD_ROWS
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        super().__init__(db)
+    def __init__(self, db: aiosqlite.Connection, flusher: WalFlusher | None = None) -> None:
+        super().__init__(db, flusher)
         self.ex = SqliteExecutor(self)
 
     # -- accounts and meters -----------------------------------------------------------------
@@ -167,5 +168,5 @@ class SqliteStorage(Operations, OutageOperations, SqliteConnection):
         # fsynced: a crash of the process loses nothing, a power cut may lose the last turns
         # (the dialog resumes a step earlier; a redelivered update then runs again, and
         # `record_submission` keeps its own update-id guard so a reading is never stored twice).
-        # The next FULL commit (a submission, a binding) fsyncs the WAL and every earlier commit.
+        # The next durable commit (a submission, a binding) fsyncs the WAL and every earlier one.
         return await self.atomically(turn, durable=False)

@@ -17,6 +17,7 @@ from storage.base import LeaderLock, StorageError, hide_password, schema_too_new
 from storage.import_rows import bind_none_directly
 from storage.leader import AlwaysLeader
 from storage.rows import aware
+from storage.sqlite_durability import WalFlusher
 
 BUSY_TIMEOUT_MS = 5000
 T = TypeVar("T")
@@ -24,7 +25,7 @@ Work = Callable[[sqlite3.Connection], T]
 # Pragmas set before a transaction's BEGIN, and the ones that put them back after its end.
 Pragmas = tuple[tuple[str, ...], tuple[str, ...]]
 
-# A durable transaction commits with FULL, then goes back to the NORMAL the connection rests at.
+# A durable bulk transaction commits with FULL, then goes back to the connection's NORMAL.
 FULL: Pragmas = (("PRAGMA synchronous = FULL",), ("PRAGMA synchronous = NORMAL",))
 # An import batch checks neither foreign keys nor CHECK constraints: every row it writes
 # references an account or meter it wrote or read in the same transaction, and every value a
@@ -79,8 +80,9 @@ def _path_of(url: str) -> str:
 class SqliteConnection:
     """One aiosqlite connection, and the plumbing every `SqliteStorage` method goes through."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, flusher: WalFlusher | None = None) -> None:
         self._db = db
+        self.flusher = flusher  # None for a database in memory: nothing to make durable
         self._closed = False
         self._queued = 0  # items put on the SQLite thread's queue (counted on the loop's thread)
         self._done = 0  # items it has finished (counted on that thread)
@@ -106,19 +108,17 @@ class SqliteConnection:
         try:
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA foreign_keys = ON")
-            # NORMAL at rest, FULL for every transaction `atomically` calls durable (all but a
-            # dialog turn's): a resident is told "accepted" once the commit returns, and NORMAL
-            # in WAL mode may lose the last commits on a power cut (it survives process
-            # crashes). A dialog turn's commit needs no fsync (see `save_turn`), and switching
-            # the setting costs about as much as the turn's statements, so the rarer durable
-            # transactions are the ones that switch.
+            # NORMAL: a commit survives a crash of the process but may be lost on a power cut.
+            # What a resident is told about is made durable after its commit by an fsync of
+            # the log off the loop (`atomically`, `storage.sqlite_durability`); imports and
+            # bulk writes, on aiosqlite's thread, commit with FULL.
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA temp_store = MEMORY")  # the import's staging table
             await db.execute("PRAGMA busy_timeout = 0")
         except sqlite3.Error as exc:
             await db.close()
             raise StorageError(f"cannot use {path}: {exc}") from exc
-        return cls(db)
+        return cls(db, None if path == ":memory:" else WalFlusher(path))
 
     # -- plumbing --------------------------------------------------------------------------
     # aiosqlite runs each call on the connection's own thread so that a slow call never
@@ -161,12 +161,11 @@ class SqliteConnection:
         storage time. The connection rests at busy timeout 0, so here SQLite never waits: if
         another process holds a lock, the work gets SQLITE_BUSY before it has changed anything
         and goes to the thread, which waits for the lock without blocking the loop. Only
-        short, bounded work comes here; an import batch or an export page always queues. A
-        durable commit's fsync (0.4 ms on the benchmark's disk) is waited for here too: the
-        one connection could serve no one else meanwhile, and queuing it cost 0.25 ms more.
-        Nothing else runs on the connection meanwhile: the thread's queue is empty (every
-        item counted in `_queued` is counted again in `_done` once finished) and this call
-        does not yield until the work has ended.
+        short, bounded work comes here; an import batch or an export page always queues, and a
+        durable commit's fsync is waited for elsewhere (`atomically`). Nothing else runs on the
+        connection meanwhile: the thread's queue is empty (every item counted in `_queued` is
+        counted again in `_done` once finished) and this call does not yield until the work
+        has ended.
         """
         self._check_open()
         if self._queued == self._done:
@@ -180,10 +179,16 @@ class SqliteConnection:
         return await self.on_thread(work, *args)
 
     async def atomically(self, work: Work[T], *, durable: bool = True, bulk: bool = False) -> T:
-        """`work` as one write transaction, committed with synchronous = FULL unless
-        `durable` is False; `bulk` work (its size grows with the data) always queues."""
-        run = self.on_thread if bulk else self.at_once
-        return await run(in_transaction, work, FULL if durable else None)
+        """`work` as one write transaction, on disk when this returns unless `durable` is
+        False. `bulk` work (its size grows with the data) queues on aiosqlite's thread and
+        commits with synchronous = FULL; any other commits at once, and a durable one then
+        waits, with the loop free, for the log's fsync (`storage.sqlite_durability`)."""
+        if bulk:
+            return await self.on_thread(in_transaction, work, FULL if durable else None)
+        result: T = await self.at_once(in_transaction, work, None)
+        if durable and self.flusher is not None:
+            await self.flusher.flush()
+        return result
 
     async def fetch_all(
         self, sql: str, params: Sequence[Any] = (), *, bulk: bool = False

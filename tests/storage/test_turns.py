@@ -3,6 +3,10 @@ writes the update id, state and profile in one transaction."""
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import os
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -18,9 +22,10 @@ from storage.base import (
     ChatSnapshot,
     DialogState,
     Storage,
+    StorageError,
     Subject,
 )
-from tests.storage.factories import AT, MARCH, account, bill, reading, seed, traced
+from tests.storage.factories import AT, MARCH, account, bill, reading, seed
 
 ANNA = ChatRef("telegram", "1001")
 BORIS = ChatRef("viber", "1001")
@@ -108,34 +113,100 @@ async def test_submission_guard_is_independent_of_the_turn_record(storage: Stora
     assert await storage.reading_history("1234567890", MARCH) == [reading("4521")]
 
 
-async def test_sqlite_commits_what_a_resident_is_told_with_full_and_turns_without(
-    storage: Storage,
+def fsyncs_into(ran: list[str], monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> None:
+    """Every fsync from now on appends "fsync" to `ran` (or fails as a broken disk would)."""
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        if fail:
+            raise OSError(errno.EIO, "Input/output error")
+        real(fd)
+        ran.append("fsync")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+async def test_sqlite_makes_what_a_resident_is_told_durable_before_returning_and_turns_not(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if getattr(storage, "engine", "") != "sqlite":
-        pytest.skip("synchronous is a SQLite setting")
+        pytest.skip("the log's fsync is SQLite's")
     await seed(storage)
-    full = ["PRAGMA synchronous = FULL", "BEGIN IMMEDIATE"]
+    db: Any = getattr(storage, "_db")  # noqa: B009 - the connection's own trace
+    ran: list[str] = []
+    await db.set_trace_callback(ran.append)
+    fsyncs_into(ran, monkeypatch)
 
-    turn = await traced(storage, lambda: storage.save_turn(ANNA, PROFILE, STATE, "1"))
-    submission = await traced(
-        storage, lambda: storage.record_submission("1234567890", reading("4521"), bill(), "2")
+    async def traced_here(step: Callable[[], Awaitable[object]]) -> list[str]:
+        ran.clear()
+        await step()
+        return list(ran)
+
+    turn = await traced_here(lambda: storage.save_turn(ANNA, PROFILE, STATE, "1"))
+    submission = await traced_here(
+        lambda: storage.record_submission("1234567890", reading("4521"), bill(), "2")
     )
-    binding = await traced(storage, lambda: storage.bind(ANNA, "1234567890", "Дом", AT))
+    binding = await traced_here(lambda: storage.bind(ANNA, "1234567890", "Дом", AT))
 
     async def unserialisable_turn() -> None:
         with pytest.raises(TypeError):
             await storage.save_turn(ANNA, None, DialogState("menu", {"oops": object()}), "3")
 
-    failed = await traced(storage, unserialisable_turn)
+    failed = await traced_here(unserialisable_turn)
+    await db.set_trace_callback(None)
 
-    assert turn[0] == "BEGIN IMMEDIATE"
-    assert "PRAGMA synchronous = FULL" not in turn
+    assert turn[0] == "BEGIN IMMEDIATE"  # at once, and no fsync: a turn is never confirmed
+    assert "fsync" not in turn
     for durable in (submission, binding):
-        assert durable[:2] == full, durable
-        assert durable[-2:] == ["COMMIT", "PRAGMA synchronous = NORMAL"], durable
+        # Committed, then on disk before the call returned (and so before any reply).
+        assert durable[0] == "BEGIN IMMEDIATE", durable
+        after = durable[durable.index("COMMIT") + 1 :]
+        assert after, durable
+        assert set(after) == {"fsync"}, durable  # the log (and, the first time, its folder)
+        assert "PRAGMA synchronous = FULL" not in durable  # the loop never waits for the disk
     assert failed == []  # the state did not serialise: nothing was sent to SQLite
-    db: Any = getattr(storage, "_db")  # noqa: B009
-    assert list(await db.execute_fetchall("PRAGMA synchronous")) == [(1,)]  # NORMAL at rest
+    assert list(await db.execute_fetchall("PRAGMA synchronous")) == [(1,)]  # NORMAL
+
+
+async def test_sqlite_durable_commits_made_together_share_fsyncs_each_after_its_commit(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if getattr(storage, "engine", "") != "sqlite":
+        pytest.skip("the log's fsync is SQLite's")
+    accounts = [account(f"{n:010d}") for n in range(1, 21)]
+    await seed(storage, *accounts)
+    ran: list[str] = []
+    fsyncs_into(ran, monkeypatch)
+    done: list[int] = []
+
+    async def bind(n: int) -> None:
+        chat = ChatRef("telegram", str(5000 + n))
+        await storage.bind(chat, f"{n:010d}", "Дом", AT)
+        ran.append(f"returned {n}")
+        done.append(n)
+
+    await asyncio.gather(*(bind(n) for n in range(1, 21)))
+
+    assert sorted(done) == list(range(1, 21))
+    assert 1 <= ran.count("fsync") < 20  # shared
+    bindings = [await storage.bindings(ChatRef("telegram", str(5000 + n))) for n in range(1, 21)]
+    assert all(len(b) == 1 for b in bindings)
+    # Each caller returned after an fsync (one that started after its commit: the flusher's
+    # own rounds); none returned before the first.
+    assert ran[0] == "fsync"
+
+
+async def test_sqlite_a_durable_commit_the_disk_refuses_to_sync_is_an_error(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if getattr(storage, "engine", "") != "sqlite":
+        pytest.skip("the log's fsync is SQLite's")
+    await seed(storage)
+    fsyncs_into([], monkeypatch, fail=True)
+    with pytest.raises(StorageError, match="Input/output error"):
+        await storage.bind(ANNA, "1234567890", "Дом", AT)  # never reported as done
+    monkeypatch.undo()
+    await storage.bind(BORIS, "1234567890", "Дом", AT)  # the next one goes through
 
 
 async def test_load_chat_bindings_match_bindings_when_the_backend_reads_them(
