@@ -21,7 +21,7 @@ import csv
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TextIO, TypeVar
@@ -30,7 +30,7 @@ from billing_core.buildings import normalize_house_id
 from billing_core.identifiers import normalize_account, normalize_phone, normalize_serial
 from billing_core.models import AccountStatus, MeterKind, Period, Stove
 from bot.imports.account_lines import LineRows
-from bot.imports.header import HeaderError
+from bot.imports.header import HeaderError, RowError, checked, is_utf8
 from bot.imports.header import read_header as read_csv_header
 from storage.base import ImportRow
 from storage.import_rows import AccountRow, import_row, keep_text
@@ -63,10 +63,6 @@ _T = TypeVar("_T")
 NOT_UTF8 = "not UTF-8 text; save the file as CSV UTF-8"
 
 
-class RowError(ValueError):
-    """One row is wrong; the message says what, for the operator (every reason, `; `-joined)."""
-
-
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
     """What the operator asked of the reading: `latest_period` ("YYYY-MM", the current
@@ -84,7 +80,7 @@ def read_header(
 ) -> tuple[str, dict[str, int], int]:
     """Read the header line: the delimiter, each known column's position, the row width."""
     line = text.readline()
-    if line.strip() and not _is_utf8(line):
+    if line.strip() and not is_utf8(line):
         raise HeaderError(f"line 1: {NOT_UTF8}")
     header = read_csv_header(
         line, REQUIRED, OPTIONAL, ignore_unknown=options.ignore_unknown_columns
@@ -244,7 +240,7 @@ class _RowParser:
         )  # fmt: skip
 
     def parse(self, cells: list[str]) -> AccountRow:
-        if not _is_utf8("".join(cells)):
+        if not is_utf8("".join(cells)):
             raise RowError(NOT_UTF8)
         cells.append("")
         (account_text, serial_text, zones_text, digits_text, stove_text, status_text, phone_text,
@@ -271,26 +267,26 @@ class _RowParser:
             errors.append(f"zones must be 1, 2 or 3 (got {zones_text or 'nothing'})")
         digits = (
             _DIGITS.get(digits_text)
-            or _checked(errors, _whole, digits_text, "digits", 4, 8, 6)
+            or checked(errors, _whole, digits_text, "digits", 4, 8, 6)
             or 6
         )
-        stove = _STOVES.get(stove_text) or _checked(
+        stove = _STOVES.get(stove_text) or checked(
             errors, _choice, stove_text, "stove", _STOVES, "gas"
         )
-        status = _STATUSES.get(status_text) or _checked(
+        status = _STATUSES.get(status_text) or checked(
             errors, _choice, status_text, "status", _STATUSES, "active"
         )
-        phones = _checked(errors, _phones, phone_text) or ""
+        phones = checked(errors, _phones, phone_text) or ""
         residents = _RESIDENTS.get(residents_text) if residents_text else None
         if residents is None and residents_text:
-            residents = _checked(errors, _whole, residents_text, "residents", 0, 99, None)
-        area = _checked(errors, _number, area_text, "area_m2")
+            residents = checked(errors, _whole, residents_text, "residents", 0, 99, None)
+        area = checked(errors, _number, area_text, "area_m2")
         if area is not None and not 1 <= area <= 10_000:
             errors.append(f"area_m2 must be between 1 and 10000 (got {area_text})")
-        start = _WINDOW_DAYS.get(start_text) or _checked(
+        start = _WINDOW_DAYS.get(start_text) or checked(
             errors, _whole, start_text, "window_start_day", 1, 31, None
         )
-        end = _WINDOW_DAYS.get(end_text) or _checked(
+        end = _WINDOW_DAYS.get(end_text) or checked(
             errors, _whole, end_text, "window_end_day", 1, 31, None
         )
         if start is not None and end is not None and start > end:
@@ -370,15 +366,6 @@ class _RowParser:
         return period, values[0], values[1], values[2]
 
 
-def _checked(errors: list[str], check: Callable[..., _T], *args: object) -> _T | None:
-    """`check(*args)`, or None with its RowError's reason added to `errors`."""
-    try:
-        return check(*args)
-    except RowError as exc:
-        errors.append(str(exc))
-        return None
-
-
 @functools.cache
 def _keep_of(empty: tuple[str, ...]) -> frozenset[str]:
     return frozenset(_KEPT_WHEN_EMPTY[c] for c in empty)
@@ -407,14 +394,6 @@ def _took_in_rows(cells: list[str], delimiter: str, width: int, account_at: int)
             if len(parts) == width and normalize_account(parts[account_at]) is not None:
                 return True
     return False
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _whole(text: str, name: str, low: int, high: int, default: int | None) -> int | None:

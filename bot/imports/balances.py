@@ -9,13 +9,13 @@ spaces between thousands, as a spreadsheet in the Russian locale writes them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TextIO, TypeVar
+from typing import TextIO
 
 from billing_core.identifiers import normalize_account
-from bot.imports.header import read_header, records
+from bot.imports.header import RowError, checked, read_header, records
 from storage.base import ImportedBalance
 
 REQUIRED = ("account", "as_of", "balance")
@@ -23,13 +23,6 @@ OPTIONAL = ("last_payment_date", "last_payment_amount")
 NOT_TEXT = "not text in the file's encoding (a byte changed after the check?)"
 # Larger than any household's electricity balance: a figure past it is a shifted column.
 MAX_AMOUNT = Decimal(10_000_000)
-
-
-_T = TypeVar("_T")
-
-
-class RowError(ValueError):
-    """One row is wrong; the message says what, for the operator."""
 
 
 def read_balances(
@@ -64,10 +57,10 @@ def _balance(row: dict[str, str]) -> ImportedBalance | list[str]:
     account = normalize_account(row["account"])
     if account is None:
         errors.append(f"account must be 10 digits (got {row['account'] or 'nothing'})")
-    as_of = _checked(errors, _day, row["as_of"], "as_of", True)
-    amount = _checked(errors, _amount, row["balance"], "balance", True, True)
-    paid_on = _checked(errors, _day, row.get("last_payment_date", ""), "last_payment_date", False)
-    paid = _checked(
+    as_of = checked(errors, _day, row["as_of"], "as_of", True)
+    amount = checked(errors, _amount, row["balance"], "balance", True, True)
+    paid_on = checked(errors, _day, row.get("last_payment_date", ""), "last_payment_date", False)
+    paid = checked(
         errors, _amount, row.get("last_payment_amount", ""), "last_payment_amount", False, False
     )
     if (paid_on is None) != (paid is None) and not errors:
@@ -79,14 +72,6 @@ def _balance(row: dict[str, str]) -> ImportedBalance | list[str]:
     if errors or account is None or as_of is None or amount is None:
         return errors
     return ImportedBalance(account, as_of, amount, paid_on, paid)
-
-
-def _checked(errors: list[str], check: Callable[..., _T], *args: object) -> _T | None:
-    try:
-        return check(*args)
-    except RowError as exc:
-        errors.append(str(exc))
-        return None
 
 
 def _day(text: str, name: str, required: bool) -> date | None:

@@ -15,9 +15,34 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TextIO, TypeVar
+
+_T = TypeVar("_T")
+
+
+class RowError(ValueError):
+    """One row is wrong; the message says what, for the operator."""
+
+
+def checked(errors: list[str], check: Callable[..., _T], *args: object) -> _T | None:
+    """`check(*args)`, or None with its RowError's reason added to `errors`: a row's every
+    fault is found in one reading."""
+    try:
+        return check(*args)
+    except RowError as exc:
+        errors.append(str(exc))
+        return None
+
+
+def is_utf8(text: str) -> bool:
+    """False for text holding lone surrogates: bytes that were not UTF-8, kept by the reader."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class HeaderError(ValueError):

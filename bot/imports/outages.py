@@ -20,7 +20,7 @@ from typing import TextIO
 
 from billing_core.buildings import building_key, normalize_house_id
 from billing_core.outages import BuildingRef, Outage, OutageKind, OutageStatus
-from bot.imports.header import HeaderError, read_header, records
+from bot.imports.header import HeaderError, RowError, is_utf8, read_header, records
 
 REQUIRED = ("id", "kind", "starts", "ends")
 OPTIONAL = ("reason", "house_id", "address", "status")
@@ -39,10 +39,6 @@ _STATUSES = {
 }  # fmt: skip
 _LOCAL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$")
 _RUSSIAN = re.compile(r"^(\d{2})\.(\d{2})\.(\d{4}) (\d{1,2}):(\d{2})$")
-
-
-class RowError(ValueError):
-    """One row is wrong; the message says what, for the operator."""
 
 
 @dataclass
@@ -79,7 +75,7 @@ def read_outages(text: TextIO, tz: tzinfo, *, ignore_unknown: bool = False) -> O
         if len(cells) != width:
             result.rejected.append((line, f"expected {width} cells, got {len(cells)}"))
             continue
-        if not _is_utf8("".join(cells)):
+        if not is_utf8("".join(cells)):
             result.rejected.append((line, NOT_TEXT))
             continue
         row = {name: cells[at].strip() for name, at in columns.items()}
@@ -211,11 +207,3 @@ def parse_moment(text: str, name: str, tz: tzinfo) -> datetime:
             f"(got {text!r})"
         )
     return moment
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
