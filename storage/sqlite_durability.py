@@ -59,8 +59,14 @@ class WalFlusher:
             round_done = self._running
             try:
                 await loop.run_in_executor(None, self._fsync)
-            except OSError as exc:
-                round_done.set_exception(StorageError(f"cannot write {self.wal_path}: {exc}"))
+            except asyncio.CancelledError:  # the loop is closing: no waiter is left hanging
+                for waiting in (round_done, self._next):
+                    if waiting is not None:
+                        waiting.cancel()
+                self._running = self._next = None
+                raise
+            except Exception as exc:  # the disk's OSError, or an executor shut down meanwhile
+                round_done.set_exception(StorageError(f"cannot sync {self.wal_path}: {exc}"))
             else:
                 round_done.set_result(None)
             self._running, self._next = self._next, None

@@ -209,6 +209,24 @@ async def test_sqlite_a_durable_commit_the_disk_refuses_to_sync_is_an_error(
     await storage.bind(BORIS, "1234567890", "Дом", AT)  # the next one goes through
 
 
+async def test_sqlite_a_durable_commit_whose_sync_cannot_be_scheduled_is_an_error(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if getattr(storage, "engine", "") != "sqlite":
+        pytest.skip("the log's fsync is SQLite's")
+    await seed(storage)
+    loop = asyncio.get_running_loop()
+
+    def closed(executor: object, work: object) -> None:
+        raise RuntimeError("cannot schedule new futures after shutdown")
+
+    monkeypatch.setattr(loop, "run_in_executor", closed)
+    with pytest.raises(StorageError, match="after shutdown"):
+        await asyncio.wait_for(storage.bind(ANNA, "1234567890", "Дом", AT), timeout=5)
+    monkeypatch.undo()
+    await storage.bind(BORIS, "1234567890", "Дом", AT)  # the flusher serves the next one
+
+
 async def test_load_chat_bindings_match_bindings_when_the_backend_reads_them(
     storage: Storage,
 ) -> None:
