@@ -16,8 +16,7 @@ async def show(turn: Turn) -> list[Reply]:
     """The outages affecting the chat's accounts now or later, and the notices' switch."""
     if not await turn.bindings():
         return [Reply(turn.t("outages_no_accounts"), bind_buttons(turn))]
-    store = turn.storage
-    found = await store.chat_outages(turn.chat, turn.now)
+    found = await turn.storage.chat_outages(turn.chat, turn.now)
     tz = turn.config.window.tz
     if found:
         lines = [turn.t("outages_title")]
@@ -29,7 +28,7 @@ async def show(turn: Turn) -> list[Reply]:
         text = "\n".join(lines)
     else:
         text = turn.t("outages_none")
-    if await store.outage_notices_on(turn.chat):
+    if await turn.storage.outage_notices_on(turn.chat):
         text += "\n\n" + turn.t("outages_notices_on")
         toggle = turn.button("btn_outages_off", OUTAGES_OFF)
     else:

@@ -1,4 +1,4 @@
-"""An inline button press → Choice(callback_data), acknowledged once the chat's turn is done.
+"""An inline button press → Choice(callback_data), and the press acknowledged.
 
 The client shows a spinner on the pressed button until the press is answered. Behind a webhook
 the answer rides back in the webhook request's own response (`answer_in_reply`, the Bot API's
