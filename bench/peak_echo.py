@@ -3,11 +3,12 @@
 It is configured as `meterbot run` is (a configuration file and METERBOT_* variables) and
 serves the same aiohttp application (`bot.http`: its guard and limits) with the same webhook
 handler (`bot.telegram.webhook`: the secret, the parsing, the update handled before the answer),
-the same Bot API client (`bot.telegram.build_bot`) and the same storage. Before answering, each
-update's id is claimed exactly as a dialog turn claims it (`Storage.save_turn` with only the
-update id: the same transaction, pragmas and commit); a claimed id is answered with one message
-echoing the text or the button's data, a repeated one with nothing. Nothing else is done: what
-every bot that must never lose nor double an update pays, and no more.
+the same Bot API client (`bot.telegram.build_bot`; results left unread, as meterbot's replies'
+are), the same event loop and the same storage. Before answering, each update's id is claimed
+exactly as a dialog turn claims it (`Storage.save_turn` with only the update id: the same
+transaction, pragmas and commit); a claimed id is answered with one message echoing the text or
+the button's data, a repeated one with nothing. Nothing else is done: what every bot that must
+never lose nor double an update pays, and no more.
 
     METERBOT_... python bench/peak_echo.py [--config PATH]    # until SIGTERM
 """
@@ -28,10 +29,12 @@ from aiogram import Bot, Dispatcher, Router  # noqa: E402
 from aiogram.types import CallbackQuery, Message, Update  # noqa: E402
 
 from bot.app import GC_THRESHOLDS  # noqa: E402
+from bot.cli import event_loop_factory  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.http import build_http_app, start_http  # noqa: E402
 from bot.observability import Metrics  # noqa: E402
 from bot.telegram import build_bot  # noqa: E402
+from bot.telegram.session import results_unread  # noqa: E402
 from bot.telegram.webhook import SecretWebhookHandler  # noqa: E402
 from dialogs.events import ChatRef  # noqa: E402
 from storage.base import Storage, open_storage  # noqa: E402
@@ -47,12 +50,14 @@ def echo_dispatcher(storage: Storage) -> Dispatcher:
     @router.message()
     async def echo(message: Message, bot: Bot, event_update: Update) -> None:
         if await claimed(message.chat.id, event_update):
-            await bot.send_message(message.chat.id, message.text or "…")
+            with results_unread():  # as meterbot shows its replies (bot.telegram.delivery)
+                await bot.send_message(message.chat.id, message.text or "…")
 
     @router.callback_query()
     async def pressed(query: CallbackQuery, bot: Bot, event_update: Update) -> None:
         if await claimed(query.from_user.id, event_update):
-            await bot.send_message(query.from_user.id, query.data or "…")
+            with results_unread():
+                await bot.send_message(query.from_user.id, query.data or "…")
 
     dispatcher = Dispatcher(disable_fsm=True)
     dispatcher.include_router(router)
@@ -85,4 +90,7 @@ async def serve(config: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="configuration file (TOML); default as meterbot's")
-    asyncio.run(serve(parser.parse_args().config))
+    # The event loop `meterbot run` runs on (uvloop where installed), so that only the work
+    # differs between the two bots.
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(serve(parser.parse_args().config))

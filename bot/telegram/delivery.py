@@ -16,6 +16,7 @@ from aiogram.methods import EditMessageText, SendMessage
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from bot.telegram.render import render
+from bot.telegram.session import results_unread
 from dialogs.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,11 @@ async def deliver(
     calls = [call for reply in replies for call in render(chat_id, reply, language_code)]
     if any(reply.keep_pressed for reply in replies):
         pressed = None
-    if pressed is not None and len(calls) == 1 and await _edited(bot, pressed, calls[0]):
-        return
-    for call in calls:
-        await bot(call)
+    with results_unread():
+        if pressed is not None and len(calls) == 1 and await _edited(bot, pressed, calls[0]):
+            return
+        for call in calls:
+            await bot(call)
 
 
 async def _edited(bot: Bot, pressed: Message, call: object) -> bool:

@@ -6,10 +6,19 @@ API takes `application/json` bodies as well (https://core.telegram.org/bots/api#
 and one JSON document is cheaper to build and to send than the parts: building the form was
 9 % of the bot's samples at the evening peak (bench/bench_peak.py). A call that uploads a file
 (the chart, the payment QR) still goes as a form, the only way to upload one.
+
+Two more savings, both measured there. A frozen keyboard (`bot.telegram.render` shares one per
+distinct set of buttons) is turned into JSON once, not at every call that shows it. And a call
+made inside `results_unread()` (showing the dialog's replies) is checked for errors as always
+but its result, which nobody reads, is not built into objects: validating the message Telegram
+sends back, keyboard and all, cost more than building and sending the call.
 """
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 from aiogram import Bot
@@ -18,10 +27,26 @@ from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import InputFile
+from aiogram.types import InputFile, TelegramObject
 from aiohttp import ClientError, ClientTimeout
 
 JSON_BODY = {"Content-Type": "application/json"}
+# Frozen keyboards whose JSON form is kept: as many as bot.telegram.render shares, and more.
+FROZEN_JSON_KEPT = 2048
+
+_results_unread = contextvars.ContextVar("telegram_results_unread", default=False)
+_frozen_json: dict[int, tuple[TelegramObject, dict[str, Any]]] = {}
+
+
+@contextmanager
+def results_unread() -> Iterator[None]:
+    """Calls made inside return None when they succeed: their results are not read, so they
+    are not built. A failed call raises as it always does."""
+    token = _results_unread.set(True)
+    try:
+        yield
+    finally:
+        _results_unread.reset(token)
 
 
 def json_params(
@@ -30,13 +55,35 @@ def json_params(
     """The call's parameters as one JSON document (unset ones left out); None when the call
     uploads a file, which only a form can carry."""
     files: dict[str, InputFile] = {}
+    markup = getattr(method, "reply_markup", None)
+    frozen = isinstance(markup, TelegramObject) and markup.model_config.get("frozen", False)
     # Unset parameters are dropped here rather than walked (a keypad's buttons have a dozen
     # each): 44 µs a message with a twelve-key keypad instead of 72.
-    params = method.model_dump(warnings=False, exclude_none=True)
+    params = method.model_dump(
+        warnings=False, exclude_none=True, exclude={"reply_markup"} if frozen else None
+    )
     document: dict[str, Any] = session.prepare_value(
         params, bot=bot, files=files, _dumps_json=False
     )
+    if frozen:
+        document["reply_markup"] = _json_of_frozen(session, bot, cast(TelegramObject, markup))
     return None if files else document
+
+
+def _json_of_frozen(session: BaseSession, bot: Bot, value: TelegramObject) -> dict[str, Any]:
+    # Keyed by identity, with the object kept alive beside its form so the key is never reused.
+    kept = _frozen_json.get(id(value))
+    if kept is None:
+        if len(_frozen_json) >= FROZEN_JSON_KEPT:
+            _frozen_json.clear()
+        form = session.prepare_value(
+            value.model_dump(warnings=False, exclude_none=True),
+            bot=bot,
+            files={},
+            _dumps_json=False,
+        )
+        kept = _frozen_json[id(value)] = (value, form)
+    return kept[1]
 
 
 class JsonSession(AiohttpSession):
@@ -63,7 +110,18 @@ class JsonSession(AiohttpSession):
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
         except ClientError as e:
             raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
+        if resp.status == 200 and _results_unread.get() and self._succeeded(raw_result):
+            return cast(TelegramType, None)
         response = self.check_response(
             bot=bot, method=method, status_code=resp.status, content=raw_result
         )
         return cast(TelegramType, response.result)
+
+    def _succeeded(self, answer: str) -> bool:
+        """The answer says `"ok": true`; anything else goes through aiogram's checks, which
+        raise the matching error."""
+        try:
+            document = self.json_loads(answer)
+        except ValueError:
+            return False
+        return isinstance(document, dict) and document.get("ok") is True
