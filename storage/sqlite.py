@@ -39,6 +39,7 @@ from storage.money import plan_balances
 from storage.operations import CLAIM_UPDATE, SAVE_PROFILE, SAVE_STATE, Operations, profile_params
 from storage.outage_operations import OutageOperations
 from storage.outage_rows import SQLITE_NOTICE_ROWS, SQLITE_TOLD_ROWS
+from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_connection import IMPORT, SqliteConnection, in_transaction, stamp
 from storage.sqlite_durability import WalFlusher
 from storage.sqlite_executor import SqliteExecutor, values
@@ -71,8 +72,13 @@ class SqliteStorage(Operations, OutageOperations, SqliteConnection):
     notice_rows = SQLITE_NOTICE_ROWS
     told_rows = SQLITE_TOLD_ROWS
 
-    def __init__(self, db: aiosqlite.Connection, flusher: WalFlusher | None = None) -> None:
-        super().__init__(db, flusher)
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        flusher: WalFlusher | None = None,
+        checkpointer: WalCheckpointer | None = None,
+    ) -> None:
+        super().__init__(db, flusher, checkpointer)
         self.ex = SqliteExecutor(self)
 
     # -- accounts and meters -----------------------------------------------------------------

@@ -17,6 +17,7 @@ from storage.base import LeaderLock, StorageError, hide_password, schema_too_new
 from storage.import_rows import bind_none_directly
 from storage.leader import AlwaysLeader
 from storage.rows import aware
+from storage.sqlite_checkpoint import WalCheckpointer
 from storage.sqlite_durability import WalFlusher
 
 BUSY_TIMEOUT_MS = 5000
@@ -80,9 +81,15 @@ def _path_of(url: str) -> str:
 class SqliteConnection:
     """One aiosqlite connection, and the plumbing every `SqliteStorage` method goes through."""
 
-    def __init__(self, db: aiosqlite.Connection, flusher: WalFlusher | None = None) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        flusher: WalFlusher | None = None,
+        checkpointer: WalCheckpointer | None = None,
+    ) -> None:
         self._db = db
         self.flusher = flusher  # None for a database in memory: nothing to make durable
+        self.checkpointer = checkpointer  # None for a database in memory: no log
         self._closed = False
         self._queued = 0  # items put on the SQLite thread's queue (counted on the loop's thread)
         self._done = 0  # items it has finished (counted on that thread)
@@ -118,7 +125,9 @@ class SqliteConnection:
         except sqlite3.Error as exc:
             await db.close()
             raise StorageError(f"cannot use {path}: {exc}") from exc
-        return cls(db, None if path == ":memory:" else WalFlusher(path))
+        if path == ":memory:":
+            return cls(db)
+        return cls(db, WalFlusher(path), WalCheckpointer(path))
 
     # -- plumbing --------------------------------------------------------------------------
     # aiosqlite runs each call on the connection's own thread so that a slow call never
@@ -184,10 +193,13 @@ class SqliteConnection:
         commits with synchronous = FULL; any other commits at once, and a durable one then
         waits, with the loop free, for the log's fsync (`storage.sqlite_durability`)."""
         if bulk:
-            return await self.on_thread(in_transaction, work, FULL if durable else None)
-        result: T = await self.at_once(in_transaction, work, None)
-        if durable and self.flusher is not None:
-            await self.flusher.flush()
+            result: T = await self.on_thread(in_transaction, work, FULL if durable else None)
+        else:
+            result = await self.at_once(in_transaction, work, None)
+            if durable and self.flusher is not None:
+                await self.flusher.flush()
+        if self.checkpointer is not None:
+            self.checkpointer.committed()
         return result
 
     async def fetch_all(
@@ -226,6 +238,10 @@ class SqliteConnection:
 
     async def close(self) -> None:
         self._closed = True
+        if self.checkpointer is not None:
+            # Closed first, so that the serving connection is the last one: its close
+            # checkpoints what is left and removes the log.
+            await self.checkpointer.close()
         await self._db.close()
 
     def _check_open(self) -> None:
