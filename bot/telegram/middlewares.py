@@ -24,7 +24,6 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.logs import log_context
-from bot.observability import Metrics
 from bot.telegram.render import quote
 from bot.telegram.texts import tg_say
 from dialogs.throttle import Admission, Throttle
@@ -35,11 +34,10 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class InFlight(BaseMiddleware):
-    """Counts updates in progress (and times them into `metrics`); `drain()` waits until none
-    is left."""
+    """Counts updates in progress; `drain()` waits until none is left. (Handled updates are
+    counted and timed by the dialog engine, as for every channel.)"""
 
-    def __init__(self, metrics: Metrics | None = None) -> None:
-        self.metrics = metrics
+    def __init__(self) -> None:
         self.count = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -50,10 +48,7 @@ class InFlight(BaseMiddleware):
         update_id = event.update_id if isinstance(event, Update) else None
         try:
             with log_context(channel="telegram", update_id=update_id):
-                if self.metrics is None:
-                    return await handler(event, data)
-                with self.metrics.handling("telegram"):
-                    return await handler(event, data)
+                return await handler(event, data)
         finally:
             self.count -= 1
             if self.count == 0:

@@ -117,7 +117,6 @@ def build_dispatcher(
     settings: Settings,
     *,
     throttle: Throttle | None = None,
-    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """Routers, middlewares and dependencies; `dp["in_flight"]` counts updates being handled."""
     deps = TelegramDeps(engine=engine, settings=settings)
@@ -125,7 +124,7 @@ def build_dispatcher(
     # The deps go in after construction: Dispatcher's own `storage` argument is the FSM's.
     dispatcher = Dispatcher(disable_fsm=True, name="meterbot")
     dispatcher.workflow_data.update(deps)
-    in_flight = InFlight(metrics)
+    in_flight = InFlight()
     # Outer middlewares run in the order added, after aiogram's own (errors, then user context,
     # which finds the sender the throttle needs): count first, so a dropped update is counted too,
     # and drop a flood before it reaches the dialog.
@@ -262,7 +261,7 @@ async def start_telegram(
     channel = (health or Health()).channel(CHANNEL, telegram.mode, fresh_for=fresh_for)
     bot = build_bot(settings, session, calls)
     bot.session.middleware(PollWitness(channel))
-    dispatcher = build_dispatcher(engine, settings, metrics=metrics)
+    dispatcher = build_dispatcher(engine, settings)
     runtime = TelegramRuntime(
         bot,
         dispatcher,

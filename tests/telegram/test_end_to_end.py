@@ -26,6 +26,7 @@ from tests.telegram.recording import TOKEN
 from tests.telegram.updates import OPEN_DAY
 
 ALICE = 3001
+BOB = 3002
 SECRET = "s3cret-token_for-webhook"
 
 
@@ -328,3 +329,27 @@ async def test_messages_sent_and_failed_calls_are_counted(
 
     assert sample("meterbot_messages_sent_total") == 1
     assert sample("meterbot_channel_errors_total") == 2
+
+
+async def test_each_update_is_counted_once_in_the_metrics(
+    emulator: BotApiEmulator, settings: Settings, storage: Storage
+) -> None:
+    from bot.observability import Metrics
+
+    metrics = Metrics()
+    engine = build_engine(settings, storage, clock=lambda: OPEN_DAY, observer=metrics)
+    runtime = await start_telegram(
+        settings, engine, web.Application(), metrics=metrics, calls=metrics
+    )
+    try:
+        emulator.push(updates.message(1, ALICE, "/start"))
+        emulator.push(updates.message(2, BOB, "/help"))
+        await emulator.wait_for(lambda: emulator.sent_to(ALICE) and emulator.sent_to(BOB))
+    finally:
+        await runtime.stop()
+
+    def sample(name: str) -> float | None:
+        return metrics.registry.get_sample_value(name, {"channel": "telegram"})
+
+    assert sample("meterbot_updates_handled_total") == 2
+    assert sample("meterbot_handler_seconds_count") == 2

@@ -314,17 +314,3 @@ async def test_a_newcomer_opening_the_chat_gets_no_profile_before_their_first_me
     # the /start: the profile is made by the /start, in the client's language.
     await feed(updates.membership(21, ALICE, "member"))
     assert storage.blocked == {}
-
-
-async def test_handled_updates_are_counted_in_the_metrics(bot: Any, settings: Any) -> None:
-    from prometheus_client import CollectorRegistry
-
-    from bot.observability import Metrics
-    from bot.telegram import build_dispatcher
-
-    registry = CollectorRegistry()
-    dp = build_dispatcher(FakeEngine(), settings, metrics=Metrics(registry))
-    await dp.feed_raw_update(bot, updates.message(22, ALICE, "привет"))
-    await dp.feed_raw_update(bot, updates.message(23, BOB, "/help"))
-    handled = registry.get_sample_value("meterbot_updates_handled_total", {"channel": "telegram"})
-    assert handled == 2
