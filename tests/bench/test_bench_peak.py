@@ -6,6 +6,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -57,3 +61,29 @@ def test_residents_cycle_through_one_two_and_three_zones() -> None:
     assert [r.zones for r in residents] == [1, 2, 3]
     assert [len(r.steps()) for r in residents] == [7, 8, 9]
     assert len({r.account for r in residents}) == 3
+
+
+def test_instructions_are_read_from_each_process_newest_callgrind_dump(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    import peak_load
+
+    asked: list[tuple[int, str]] = []
+    monkeypatch.setattr(peak_load, "_vgdb", lambda pid, command: asked.append((pid, command)))
+
+    def dump(name: str, total: int, age: float) -> None:
+        path = tmp_path / name
+        path.write_text(f"creator: callgrind-3.19.0\nsummary: {total}\ntotals: {total}\n")
+        moment = time.time() - age
+        os.utime(path, (moment, moment))
+
+    dump("callgrind.101.1", 5_000, age=60)  # an earlier dump of the same process
+    dump("callgrind.101.2", 7_000, age=1)
+    dump("callgrind.202.1", 3_000, age=1)
+    processes = [cast(Any, SimpleNamespace(pid=101)), cast(Any, SimpleNamespace(pid=202))]
+
+    assert peak_load.instructions(processes, tmp_path) == 10_000
+    assert asked == [(101, "dump"), (202, "dump")]
