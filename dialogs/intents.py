@@ -17,7 +17,8 @@ from functools import cache
 from itertools import pairwise
 
 from billing_core.written import readings_part, strip_units, without_labels
-from dialogs.flows.general import CONTACTS, DECLINED, FAQ_TOPIC, THANKS
+from dialogs.flows.general import DECLINED, FAQ_TOPIC, THANKS
+from dialogs.flows.offices import CONTACTS
 from dialogs.ui import (
     MENU_ACCOUNTS,
     MENU_BILL,

@@ -8,10 +8,20 @@ from dialogs.routes import Routes
 def declared() -> tuple[Routes, ...]:
     """Every flow's routes, for the engine to merge. A new flow adds its module here."""
     # Imported on call: the flows import one another, and this package before any of them.
-    from dialogs.flows import accounts, binding, general, language, outages, statement, submit
+    from dialogs.flows import (
+        accounts,
+        binding,
+        general,
+        language,
+        offices,
+        outages,
+        statement,
+        submit,
+    )
 
     return (
         general.ROUTES,
+        offices.ROUTES,
         language.ROUTES,
         binding.ROUTES,
         accounts.ROUTES,

@@ -10,7 +10,8 @@ from billing_core.models import Account, MeterKind
 from billing_core.readings import ReadingRejected, RejectionReason
 from billing_core.window import SubmissionWindow
 from dialogs.flows.draft import Draft
-from dialogs.flows.general import NEAREST_OFFICES, REMIND_NEXT
+from dialogs.flows.general import REMIND_NEXT
+from dialogs.flows.offices import NEAREST_OFFICES
 from dialogs.render import day, day_of_month, phones, reading, zone_short
 from dialogs.replies import Reply
 from dialogs.turn import Turn

@@ -11,7 +11,7 @@ import pytest
 from billing_core.models import Period
 from dialogs.config import DialogConfig
 from dialogs.engine import ROUTER, DialogEngine
-from dialogs.flows import declared, general, statement
+from dialogs.flows import declared, general, offices, statement
 from dialogs.reminders import render_reminder
 from dialogs.replies import Button
 from dialogs.routes import DuplicateRoute, Route, Router, Routes
@@ -109,14 +109,14 @@ async def test_a_button_without_a_route_is_found(shown: set[str]) -> None:
 
 def test_two_routes_for_one_action_command_or_state_are_refused() -> None:
     menu = Route(general.menu, open=True)
-    text = Route(general.offices_search)
+    text = Route(offices.offices_search)
     clashes = [
         Routes(actions={"m:bill": menu}),
         Routes(prefixes={"kp:": text}),  # a second keypad
         Routes(prefixes={"m:": text}),  # would cover every menu item
         Routes(actions={"acc:open:1234567890": menu}),  # covered by the accounts' prefix
         Routes(commands={"bill": menu}),
-        Routes(texts={general.OFFICES_SEARCH: text}),
+        Routes(texts={offices.OFFICES_SEARCH: text}),
         Routes(not_understood=menu),
     ]
     for clash in clashes:
