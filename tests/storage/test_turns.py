@@ -126,11 +126,17 @@ def fsyncs_into(ran: list[str], monkeypatch: pytest.MonkeyPatch, fail: bool = Fa
     monkeypatch.setattr(os, "fsync", fsync)
 
 
+@pytest.fixture
+def only_sqlite(storage: Storage) -> None:
+    """Skips a test of the log's fsync, which is SQLite's alone, on PostgreSQL."""
+    if getattr(storage, "engine", "") != "sqlite":
+        pytest.skip("the log's fsync is SQLite's")
+
+
+@pytest.mark.usefixtures("only_sqlite")
 async def test_sqlite_makes_what_a_resident_is_told_durable_before_returning_and_turns_not(
     storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if getattr(storage, "engine", "") != "sqlite":
-        pytest.skip("the log's fsync is SQLite's")
     await seed(storage)
     db: Any = getattr(storage, "_db")  # noqa: B009 - the connection's own trace
     ran: list[str] = []
@@ -168,11 +174,10 @@ async def test_sqlite_makes_what_a_resident_is_told_durable_before_returning_and
     assert list(await db.execute_fetchall("PRAGMA synchronous")) == [(1,)]  # NORMAL
 
 
+@pytest.mark.usefixtures("only_sqlite")
 async def test_sqlite_durable_commits_made_together_share_fsyncs_each_after_its_commit(
     storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if getattr(storage, "engine", "") != "sqlite":
-        pytest.skip("the log's fsync is SQLite's")
     accounts = [account(f"{n:010d}") for n in range(1, 21)]
     await seed(storage, *accounts)
     ran: list[str] = []
@@ -196,11 +201,10 @@ async def test_sqlite_durable_commits_made_together_share_fsyncs_each_after_its_
     assert ran[0] == "fsync"
 
 
+@pytest.mark.usefixtures("only_sqlite")
 async def test_sqlite_a_durable_commit_the_disk_refuses_to_sync_is_an_error(
     storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if getattr(storage, "engine", "") != "sqlite":
-        pytest.skip("the log's fsync is SQLite's")
     await seed(storage)
     fsyncs_into([], monkeypatch, fail=True)
     with pytest.raises(StorageError, match="Input/output error"):
@@ -209,11 +213,10 @@ async def test_sqlite_a_durable_commit_the_disk_refuses_to_sync_is_an_error(
     await storage.bind(BORIS, "1234567890", "Дом", AT)  # the next one goes through
 
 
+@pytest.mark.usefixtures("only_sqlite")
 async def test_sqlite_a_durable_commit_whose_sync_cannot_be_scheduled_is_an_error(
     storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if getattr(storage, "engine", "") != "sqlite":
-        pytest.skip("the log's fsync is SQLite's")
     await seed(storage)
     loop = asyncio.get_running_loop()
 
