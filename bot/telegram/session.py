@@ -7,6 +7,9 @@ and one JSON document is cheaper to build and to send than the parts: building t
 9 % of the bot's samples at the evening peak (bench/bench_peak.py). A call that uploads a file
 (the chart, the payment QR) still goes as a form, the only way to upload one.
 
+They go over connections of our own (`bot.telegram.connections`), not aiohttp's client, which
+cost several times as much CPU a call.
+
 Two more savings, both measured there. A frozen keyboard (`bot.telegram.render` shares one per
 distinct set of buttons) is turned into JSON once, not at every call that shows it. And a call
 made inside `results_unread()` (showing the dialog's replies) is checked for errors as always
@@ -17,10 +20,13 @@ sends back, keyboard and all, cost more than building and sending the call.
 from __future__ import annotations
 
 import contextvars
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any, cast
 
+import certifi
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
@@ -28,9 +34,9 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile, TelegramObject
-from aiohttp import ClientError, ClientTimeout
 
-JSON_BODY = {"Content-Type": "application/json"}
+from bot.telegram.connections import ConnectionFailed, KeptConnections, Server
+
 # Frozen keyboards whose JSON form is kept: as many as bot.telegram.render shares, and more.
 FROZEN_JSON_KEPT = 2048
 
@@ -87,35 +93,41 @@ def _json_of_frozen(session: BaseSession, bot: Bot, value: TelegramObject) -> di
 
 
 class JsonSession(AiohttpSession):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # The certificates aiogram's own connections trust.
+        self._connections = KeptConnections(ssl.create_default_context(cafile=certifi.where()))
+
     async def make_request(
         self,
         bot: Bot,
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 - aiogram's signature
     ) -> TelegramType:
-        body = json_params(self, bot, method)
-        if body is None:
+        params = json_params(self, bot, method)
+        if params is None:
             return await super().make_request(bot, method, timeout)
-        session = await self.create_session()
-        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        server, path = _split(self.api.api_url(token=bot.token, method=method.__api_method__))
+        body = self.json_dumps(params).encode()
         try:
-            async with session.post(
-                url,
-                data=self.json_dumps(body),
-                headers=JSON_BODY,
-                timeout=ClientTimeout(total=self.timeout if timeout is None else timeout),
-            ) as resp:
-                raw_result = await resp.text()
+            status, answer = await self._connections.post_json(
+                server, path, body, self.timeout if timeout is None else timeout
+            )
         except TimeoutError as e:
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
-        except ClientError as e:
+        except ConnectionFailed as e:
             raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
-        if resp.status == 200 and _results_unread.get() and self._succeeded(raw_result):
+        raw_result = answer.decode()  # not UTF-8: UnicodeDecodeError, as aiohttp's text()
+        if status == 200 and _results_unread.get() and self._succeeded(raw_result):
             return cast(TelegramType, None)
         response = self.check_response(
-            bot=bot, method=method, status_code=resp.status, content=raw_result
+            bot=bot, method=method, status_code=status, content=raw_result
         )
         return cast(TelegramType, response.result)
+
+    async def close(self) -> None:
+        await self._connections.close()
+        await super().close()
 
     def _succeeded(self, answer: str) -> bool:
         """The answer says `"ok": true`; anything else goes through aiogram's checks, which
@@ -125,3 +137,10 @@ class JsonSession(AiohttpSession):
         except ValueError:
             return False
         return isinstance(document, dict) and document.get("ok") is True
+
+
+@lru_cache(maxsize=256)  # one address per method used
+def _split(url: str) -> tuple[Server, str]:
+    server = Server.of(url)
+    path = url.split("://", 1)[1]
+    return server, path[path.index("/") :] if "/" in path else "/"

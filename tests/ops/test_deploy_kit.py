@@ -24,6 +24,7 @@ from aiohttp import web
 from prometheus_client.metrics_core import Metric
 
 from bot.observability import Metrics
+from tests.tls import self_signed
 
 DEPLOY = Path(__file__).parents[2] / "deploy"
 NGINX_CONF = DEPLOY / "nginx.conf"
@@ -56,19 +57,6 @@ def test_nginx_publishes_only_the_webhooks_and_vibers_pictures() -> None:
     assert "metrics" not in "".join(locations)
 
 
-def self_signed(folder: Path) -> None:
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl is not installed here: no certificate for nginx -t")
-    subprocess.run(  # noqa: S603 - fixed arguments
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-         "/CN=bot.example.org", "-keyout", str(folder / "privkey.pem"), "-out",
-         str(folder / "fullchain.pem")],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-
-
 def nginx_setup(folder: Path, conf: str, *, master: bool = True) -> Path:
     """A main configuration in `folder` that includes `conf` inside http { }, as a host's
     /etc/nginx/nginx.conf includes the site, with every path nginx writes in `folder`."""
@@ -95,7 +83,7 @@ def nginx_setup(folder: Path, conf: str, *, master: bool = True) -> Path:
 @needs_nginx
 def test_nginx_conf_passes_nginx_t(tmp_path: Path) -> None:
     assert NGINX is not None
-    self_signed(tmp_path)
+    self_signed(tmp_path, "bot.example.org")
     main = nginx_setup(tmp_path, NGINX_CONF.read_text(encoding="utf-8"))
 
     checked = subprocess.run(  # noqa: S603 - the installed nginx on our own file
@@ -140,7 +128,7 @@ async def behind_nginx(tmp_path: Path) -> AsyncIterator[tuple[str, list[str], li
     moved to loopback ports): its base URL and what each stand-in was asked."""
     if NGINX is None:
         pytest.skip("nginx is not installed here")
-    self_signed(tmp_path)
+    self_signed(tmp_path, "bot.example.org")
     first, first_port, first_seen = await stand_in("first", set())
     second, second_port, second_seen = await stand_in("second", {"/viber/media/abc.png"})
     port = free_port()
