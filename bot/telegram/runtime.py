@@ -260,7 +260,8 @@ async def start_telegram(
     fresh_for = FRESH_POLLS * poll_timeout if telegram.mode == "polling" else None
     channel = (health or Health()).channel(CHANNEL, telegram.mode, fresh_for=fresh_for)
     bot = build_bot(settings, session, calls)
-    bot.session.middleware(PollWitness(channel))
+    if telegram.mode == "polling":  # a webhook's health is told by the updates it takes
+        bot.session.middleware(PollWitness(channel))
     dispatcher = build_dispatcher(engine, settings)
     runtime = TelegramRuntime(
         bot,
