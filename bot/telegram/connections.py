@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 IDLE_SECONDS = 15.0  # a kept connection idle longer is closed, not reused (nginx keeps 75 s)
-IDLE_KEPT = 100  # connections kept idle per server at most (aiohttp's default limit)
+OPEN_AT_ONCE = 100  # connections at once, all servers together (aiohttp's default limit)
+IDLE_KEPT = 100  # connections kept idle per server at most
 ANSWER_LIMIT = 64 * 1024 * 1024  # bytes: a Bot API answer is kilobytes; refuse a runaway one
 HEAD_LIMIT = 64 * 1024
 
@@ -79,15 +80,16 @@ class _Answer:
         self.buffer += data
         if len(self.buffer) > ANSWER_LIMIT:
             raise ConnectionFailed("answer too large")
-        if not self.head_read:
+        while not self.head_read:
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
                 if len(self.buffer) > HEAD_LIMIT:
                     raise ConnectionFailed("answer head too large")
                 return
-            self._read_head(bytes(self.buffer[:end]))
+            head = bytes(self.buffer[:end])
             del self.buffer[: end + 4]
-            self.head_read = True
+            # An interim answer (100 Continue, 103 Early Hints) precedes the real one.
+            self.head_read = self._read_head(head)
         if self.chunked:
             self._read_chunks()
         elif self.length is not None and len(self.buffer) >= self.length:
@@ -100,13 +102,16 @@ class _Answer:
             self.body = bytes(self.buffer)
             self.done = True
 
-    def _read_head(self, head: bytes) -> None:
+    def _read_head(self, head: bytes) -> bool:
+        """Reads the status and the headers that frame the body; False for an interim answer."""
         lines = head.split(b"\r\n")
         version, _, rest = lines[0].partition(b" ")
         code = rest[:3]
         if not version.startswith(b"HTTP/1.") or not code.isdigit():
             raise ConnectionFailed(f"not an HTTP answer: {lines[0][:80]!r}")
         self.status = int(code)
+        if 100 <= self.status < 200:
+            return False
         self.closes = version == b"HTTP/1.0"
         for line in lines[1:]:
             name, _, value = line.partition(b":")
@@ -120,12 +125,13 @@ class _Answer:
                 self.chunked = value.endswith(b"chunked")
             elif name == b"connection":
                 self.closes = b"close" in value if not self.closes else b"keep-alive" not in value
-        if self.status in (204, 304) or 100 <= self.status < 200:
-            self.length = 0
+        if self.status in (204, 304):
+            self.length, self.chunked = 0, False
         if self.chunked:
             self.length = None
         elif self.length is None:
             self.closes = True  # the body runs to the close
+        return True
 
     def _read_chunks(self) -> None:
         # Read again from the start at each piece: a chunked Bot API answer is rare and small.
@@ -225,8 +231,12 @@ class _Connection(asyncio.Protocol):
 class KeptConnections:
     """POSTs JSON documents to HTTP(S) servers over connections kept between calls."""
 
-    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, ssl_context: ssl.SSLContext | None = None, at_once: int = OPEN_AT_ONCE
+    ) -> None:
         self._ssl = ssl_context
+        # Calls beyond it wait for a connection to come free, as aiohttp's connector makes them.
+        self._at_once = asyncio.Semaphore(at_once)
         self._idle: dict[Server, list[_Connection]] = {}
         self._busy: set[_Connection] = set()
 
@@ -240,7 +250,7 @@ class KeptConnections:
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             "Accept: application/json\r\n\r\n"
         ).encode("ascii") + body
-        async with asyncio.timeout(within):
+        async with asyncio.timeout(within), self._at_once:
             while True:
                 connection = await self._connection(server)
                 self._busy.add(connection)

@@ -179,6 +179,31 @@ async def test_a_chunked_answer(serve: Serve, connections: KeptConnections) -> N
     assert scripted.connections == 1
 
 
+async def test_an_interim_answer_is_passed_over(
+    serve: Serve, connections: KeptConnections
+) -> None:
+    scripted, server = await serve(
+        lambda request, n: [b"HTTP/1.1 100 Continue\r\n\r\n", *with_length()]
+    )
+
+    assert await connections.post_json(server, "/m", b"{}", 5) == (200, OK)
+    assert await connections.post_json(server, "/m", b"{}", 5) == (200, OK)
+    assert scripted.connections == 1
+
+
+async def test_no_more_connections_at_once_than_allowed(serve: Serve) -> None:
+    scripted, server = await serve(lambda request, n: [0.05, *with_length()])
+    limited = KeptConnections(at_once=2)
+    try:
+        calls = [limited.post_json(server, "/m", b"{}", 5) for _ in range(6)]
+        answers = await asyncio.gather(*calls)
+    finally:
+        await limited.close()
+
+    assert answers == [(200, OK)] * 6
+    assert scripted.connections == 2
+
+
 async def test_an_answer_that_runs_to_the_close(
     serve: Serve, connections: KeptConnections
 ) -> None:
