@@ -2,19 +2,21 @@
 
 A Bot API call is a POST of a small JSON document to one host, answered by a small JSON
 document. aiohttp's client does far more for each (cookies, redirects, tracing, payload
-negotiation, URL building): on the evening-peak benchmark it cost 350–450 µs of CPU a call where
-writing the request and parsing the answer on a kept connection costs 40–90 µs
-(bench/bench_peak.py, `docs/benchmarks.md`). So JSON calls go through this: a pool of
-connections per Bot API server, each carrying one request at a time, answered with a status and
-a body. Files (a chart, a QR) still go through aiohttp as forms.
+negotiation, URL building): against a loopback server it cost 350–450 µs of CPU a call where
+writing the request and parsing the answer on a kept connection costs 40–90 µs, and at the
+evening peak it was a sixth of the bot's CPU (`docs/benchmarks.md`). So JSON calls go through
+this: a pool of connections per Bot API server, each carrying one request at a time, answered
+with a status and a body. Files (a chart, a QR) still go through aiohttp as forms.
 
-What HTTP/1.1 allows the answer to be is all handled (RFC 9112 §6): a body of
-`Content-Length`, chunked, or up to the connection's close. A connection the server closed while
-it was idle in the pool is noticed when it closes, or at the latest when a request sent on it
-gets no answer at all; such a request is sent once more on a new connection: the server read
-nothing of it. Anything else that goes wrong closes the connection and raises
-`ConnectionFailed`, and a call that overruns its time raises `TimeoutError`; the session turns
-both into aiogram's network error, which the retrying middleware knows.
+Every way HTTP/1.1 frames an answer's body is read (RFC 9112 §6): a body of
+`Content-Length`, chunked, or up to the connection's close, after any interim answer. A
+connection the server closed while it was idle in the pool is noticed when it closes, or at the
+latest when a request sent on it is met by the close and not a byte of answer; that request is
+sent once more on a new connection. (A server that read it and died before answering would get
+it twice, as it would from the retrying middleware, `bot.telegram.retry`.) Anything else that
+goes wrong closes the connection and raises `ConnectionFailed`, and a call that overruns its
+time raises `TimeoutError`; the session turns both into aiogram's network error, which the
+retrying middleware knows.
 """
 
 from __future__ import annotations
