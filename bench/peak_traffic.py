@@ -2,7 +2,8 @@
 
 Each resident has an account of their own (single, two- and three-zone in turn) and runs one
 whole submission: /start, consent, /bind, "Submit", one reading per register, confirm, "My
-bill". `Sent` is one update posted; `judge` matches the messages the Bot API received to the
+bill"; a button press carries the message pressed, keyboard and all, as Telegram sends it.
+`Sent` is one update posted; `judge` matches the messages the Bot API received to the
 updates that caused them: per chat, turns run one at a time and every message of a turn reaches
 the Bot API before the turn's webhook request is answered, so a chat's messages up to the answer
 of its k-th update (and after the previous ones') are that update's. An update with none is
@@ -88,6 +89,30 @@ def message(update_id: int, user_id: int, text: str) -> dict[str, Any]:
     return {"update_id": update_id, "message": body}
 
 
+# The keyboards the pressed messages carry, as Telegram sends a press: the message pressed comes
+# whole, its keyboard included (labels as the bot shows them in Russian).
+CONSENT_KEYBOARD = [[("Согласен(на)", "consent:yes"), ("Подробнее", "consent:info")]]
+MENU_KEYBOARD = [
+    [("📟 Передать показания", "m:submit"), ("🧾 Мой счёт", "m:bill")],
+    [("📈 История", "m:history"), ("👤 Мои лицевые счета", "m:accounts")],
+    [("🔔 Напоминания", "m:remind"), ("⚡ Отключения", "outages:show")],
+    [("🏢 Офисы", "m:offices"), ("❓ Частые вопросы", "m:faq")],
+]
+PREVIEW_KEYBOARD = [
+    [("✅ Подтвердить", "sub:ok"), ("✏️ Исправить", "sub:fix")],
+    [("Отмена", "sub:cancel")],
+]
+PRESSED_ON = {"consent:yes": CONSENT_KEYBOARD, "sub:ok": PREVIEW_KEYBOARD}
+
+
+def inline_keyboard(rows: list[list[tuple[str, str]]]) -> dict[str, Any]:
+    return {
+        "inline_keyboard": [
+            [{"text": label, "callback_data": data} for label, data in row] for row in rows
+        ]
+    }
+
+
 def press(update_id: int, user_id: int, data: str) -> dict[str, Any]:
     return {
         "update_id": update_id,
@@ -103,6 +128,7 @@ def press(update_id: int, user_id: int, data: str) -> dict[str, Any]:
                 "chat": {"id": user_id, "type": "private", "first_name": f"R{user_id}"},
                 "from": {"id": 42, "is_bot": True, "first_name": "Meter"},
                 "text": "Меню",
+                "reply_markup": inline_keyboard(PRESSED_ON.get(data, MENU_KEYBOARD)),
             },
         },
     }  # fmt: skip
