@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from pydantic import SecretStr
 from bot.config import DEFAULTS_FILE, Settings, TelegramSettings, load_settings
 from bot.demo import seed_demo
 from bot.telegram import start_telegram
+from bot.telegram.webhook import without_pressed_keyboard
 from bot.wiring import build_engine
 from dialogs.texts import say
 from storage.base import Storage, open_storage
@@ -242,12 +244,18 @@ async def answer_to(server: TestServer, update: dict[str, Any]) -> dict[str, Any
         return document
 
 
+CONSENT_KEYBOARD = [[("Согласен(на)", "consent:yes"), ("Подробнее", "consent:info")]]
+
+
+@pytest.mark.parametrize(
+    "keyboard", [None, CONSENT_KEYBOARD], ids=["bare", "with-the-pressed-keyboard"]
+)
 async def test_webhook_answers_a_press_in_its_response_after_the_reply(
-    emulator: BotApiEmulator, webhook: Any
+    emulator: BotApiEmulator, webhook: Any, keyboard: list[list[tuple[str, str]]] | None
 ) -> None:
     _, server, _, _ = webhook
     assert await answer_to(server, updates.message(80, ALICE, "/start")) == {}
-    answer = await answer_to(server, updates.press(81, ALICE, "consent:yes"))
+    answer = await answer_to(server, updates.press(81, ALICE, "consent:yes", keyboard=keyboard))
     assert answer == {"method": "answerCallbackQuery", "callback_query_id": "cb81"}
     assert emulator.called("answerCallbackQuery") == []  # no call of its own
     assert [c.method for c in emulator.sent_to(ALICE)][-1] in ("editMessageText", "sendMessage")
@@ -257,6 +265,26 @@ async def test_webhook_answers_a_press_in_its_response_after_the_reply(
         "method": "answerCallbackQuery",
         "callback_query_id": "cb82",
     }
+
+
+def test_only_a_pressed_messages_keyboard_is_left_out_before_parsing() -> None:
+    pressed = updates.press(90, ALICE, "consent:yes", keyboard=CONSENT_KEYBOARD)
+    expected = copy.deepcopy(pressed)
+    del expected["callback_query"]["message"]["reply_markup"]
+    assert without_pressed_keyboard(pressed) == expected
+    # The resident's own message keeps everything; shapes that are not an update pass through
+    # untouched for the parser to refuse.
+    typed = updates.message(91, ALICE, "46700")
+    typed["message"]["reply_markup"] = {"inline_keyboard": []}
+    odd: list[Any] = [
+        typed,
+        [],
+        "update",
+        {"callback_query": "x"},
+        {"callback_query": {"message": 5}},
+    ]
+    for body in odd:
+        assert without_pressed_keyboard(copy.deepcopy(body)) == body
 
 
 @pytest.mark.parametrize(

@@ -43,8 +43,30 @@ def message(
 
 
 def press(
-    update_id: int, user_id: int, data: str, *, message_id: int = 500, lang: str = "ru"
+    update_id: int,
+    user_id: int,
+    data: str,
+    *,
+    message_id: int = 500,
+    lang: str = "ru",
+    keyboard: list[list[tuple[str, str]]] | None = None,
 ) -> dict[str, Any]:
+    """A button pressed; with `keyboard` ((label, data) rows), the pressed message carries it,
+    as Telegram sends it."""
+    pressed: dict[str, Any] = {
+        "message_id": message_id,
+        "date": DATE,
+        "chat": chat(user_id),
+        "from": {"id": 42, "is_bot": True, "first_name": "Meter"},
+        "text": "Меню",
+    }
+    if keyboard is not None:
+        pressed["reply_markup"] = {
+            "inline_keyboard": [
+                [{"text": label, "callback_data": action} for label, action in row]
+                for row in keyboard
+            ]
+        }
     return {
         "update_id": update_id,
         "callback_query": {
@@ -52,13 +74,7 @@ def press(
             "from": user(user_id, lang),
             "chat_instance": "ci",
             "data": data,
-            "message": {
-                "message_id": message_id,
-                "date": DATE,
-                "chat": chat(user_id),
-                "from": {"id": 42, "is_bot": True, "first_name": "Meter"},
-                "text": "Меню",
-            },
+            "message": pressed,
         },
     }
 
