@@ -94,6 +94,8 @@ def _json_of_frozen(session: BaseSession, bot: Bot, value: TelegramObject) -> di
 
 class JsonSession(AiohttpSession):
     def __init__(self, **kwargs: Any) -> None:
+        if kwargs.get("proxy") is not None:  # the kept connections would go around it
+            raise ValueError("JsonSession connects directly: it takes no proxy")
         super().__init__(**kwargs)
         # The certificates aiogram's own connections trust.
         self._connections = KeptConnections(ssl.create_default_context(cafile=certifi.where()))

@@ -263,31 +263,28 @@ async def test_a_new_connection_closed_without_an_answer_fails(
         await connections.post_json(server, "/m", b"{}", 5)
 
 
-async def test_an_answer_that_is_not_http_fails_and_is_not_kept(
-    serve: Serve, connections: KeptConnections
+@pytest.mark.parametrize(
+    ("first", "within", "failure"),
+    [
+        ([b"SSH-2.0-OpenSSH\r\n\r\n"], 5.0, ConnectionFailed),
+        ([0.5, *with_length(b'{"late":true}')], 0.2, TimeoutError),
+    ],
+    ids=["not-http", "too-late"],
+)
+async def test_after_a_failed_call_the_next_goes_on_a_new_connection(
+    serve: Serve,
+    connections: KeptConnections,
+    first: list[bytes | float | str],
+    within: float,
+    failure: type[Exception],
 ) -> None:
     scripted, server = await serve(
-        lambda request, n: [b"SSH-2.0-OpenSSH\r\n\r\n"] if n == 1 else with_length()
+        lambda request, n: first if n == 1 else with_length(b'{"n":%d}' % n)
     )
 
-    with pytest.raises(ConnectionFailed, match="not an HTTP answer"):
-        await connections.post_json(server, "/m", b"{}", 5)
-    assert await connections.post_json(server, "/m", b"{}", 5) == (200, OK)
-    assert scripted.connections == 2
-
-
-async def test_a_late_answer_never_becomes_the_next_calls(
-    serve: Serve, connections: KeptConnections
-) -> None:
-    scripted, server = await serve(
-        lambda request, n: (
-            [0.5, *with_length(b'{"late":true}')] if n == 1 else with_length(b'{"n":%d}' % n)
-        )
-    )
-
-    with pytest.raises(TimeoutError):
-        await connections.post_json(server, "/m", b"{}", 0.2)
-    await asyncio.sleep(0.5)  # the late answer has been written by now
+    with pytest.raises(failure):
+        await connections.post_json(server, "/m", b"{}", within)
+    await asyncio.sleep(0.5)  # whatever comes late has been written by now
 
     assert await connections.post_json(server, "/m", b"{}", 5) == (200, b'{"n":2}')
     assert scripted.connections == 2
@@ -344,3 +341,8 @@ async def test_the_session_turns_a_failed_connection_into_aiograms_network_error
             await bot(SendMessage(chat_id=1, text="hi"))
     finally:
         await session.close()
+
+
+def test_the_session_refuses_a_proxy_its_connections_would_go_around() -> None:
+    with pytest.raises(ValueError, match="no proxy"):
+        JsonSession(proxy="socks5://127.0.0.1:1080")
