@@ -27,6 +27,7 @@ OK = b'{"ok":true,"result":true}'
 # piece of bytes on its own (a short pause between), wait a number of seconds, close the
 # connection (CLOSE); or None: close it without a word.
 CLOSE = "close"
+ABORT = "abort"  # closed at once, for TLS without telling the end of its stream
 Script = Callable[[bytes, int], list[bytes | float | str] | None]
 
 
@@ -80,6 +81,9 @@ class ScriptedServer:
                 for piece in pieces:
                     if piece == CLOSE:
                         writer.close()
+                        return
+                    if piece == ABORT:
+                        writer.transport.abort()
                         return
                     if isinstance(piece, float):
                         await asyncio.sleep(piece)
@@ -304,7 +308,14 @@ async def test_over_tls_the_servers_certificate_is_checked(serve: Serve, tmp_pat
     key, cert = self_signed(tmp_path, "localhost")
     server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_side.load_cert_chain(cert, key)
-    scripted, server = await serve(lambda request, n: with_length(), server_side)
+    to_the_close: list[bytes | float | str] = [
+        b"HTTP/1.1 502 Bad Gateway\r\n\r\n<html>gateway</html>",
+        CLOSE,
+    ]
+    cut = [*to_the_close[:1], 0.05, ABORT]
+    scripted, server = await serve(
+        lambda request, n: with_length() if n < 3 else to_the_close if n == 3 else cut, server_side
+    )
     trusting = KeptConnections(ssl.create_default_context(cafile=str(cert)))
     stranger = KeptConnections()  # the system's authorities: they never signed this one
     try:
@@ -314,6 +325,10 @@ async def test_over_tls_the_servers_certificate_is_checked(serve: Serve, tmp_pat
         assert b"Host: localhost:%d\r\n" % server.port in scripted.requests[0]
         with pytest.raises(ConnectionFailed, match="CERTIFICATE_VERIFY_FAILED"):
             await stranger.post_json(server, "/m", b"{}", 5)
+        # A body that runs to the close ends with the TLS stream.
+        assert await trusting.post_json(server, "/m", b"{}", 5) == (502, b"<html>gateway</html>")
+        # … and with the connection, when the server closes it without ending the TLS stream.
+        assert await trusting.post_json(server, "/m", b"{}", 5) == (502, b"<html>gateway</html>")
     finally:
         await trusting.close()
         await stranger.close()
