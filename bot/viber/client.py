@@ -4,8 +4,8 @@ Why not the `viberbot` SDK's sender: it posts with blocking `requests` (no timeo
 the event loop, raises bare `Exception`, and reads only the status of calls it knows. Why not
 `aioviberbot`: it is one more dependency for four endpoints, and it owns its own session where
 this bot shares the application's one `aiohttp.ClientSession`. So: one POST helper with a
-timeout, retries with backoff on network errors and 5xx, and a 200 answer whose JSON `status`
-is not 0 raised as the `ViberApiError` it is.
+timeout, retries with backoff on network errors, 5xx, 408 and 429, and a 200 answer whose JSON
+`status` is not 0 raised as the `ViberApiError` it is.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import aiohttp
 from bot.channels import ChannelCalls
 
 log = logging.getLogger(__name__)
+
+TRANSIENT_4XX = frozenset({408, 429})  # HTTP answers that a later try may not get
 
 # Viber's own status codes (REST bot API, "Errors"); 0 is success.
 STATUS_OK = 0
@@ -47,7 +49,8 @@ class ViberApiError(Exception):
 class ViberTransportError(Exception):
     """No usable answer: network error, timeout, HTTP error or a body that is not JSON.
 
-    `permanent` is True for an HTTP 4xx (retrying the same request will not help).
+    `permanent` is True for an HTTP 4xx other than 408 and 429 (retrying the same request will
+    not help).
     """
 
     def __init__(self, endpoint: str, detail: str, *, permanent: bool = False) -> None:
@@ -129,7 +132,8 @@ class ViberClient:
             async with self._session.post(
                 url, data=body, headers=headers, timeout=self._timeout
             ) as response:
-                if response.status >= 500 or response.status == 429:
+                # A gateway's "too many requests" and "request timeout" pass like a 5xx.
+                if response.status >= 500 or response.status in TRANSIENT_4XX:
                     raise ViberTransportError(endpoint, f"HTTP {response.status}")
                 if response.status >= 400:
                     raise ViberTransportError(endpoint, f"HTTP {response.status}", permanent=True)

@@ -87,6 +87,15 @@ async def test_timeouts_are_retried_and_then_reported(
     assert not caught.value.permanent
 
 
+@pytest.mark.parametrize("http_status", [408, 429])
+async def test_a_gateways_timeout_and_rate_limit_are_retried(
+    emulator: ViberEmulator, session: aiohttp.ClientSession, http_status: int
+) -> None:
+    emulator.answer_next(Answer(http_status=http_status))
+    await client_for(emulator, session).send_message({"receiver": RESIDENT, "text": "x"})
+    assert [call.endpoint for call in emulator.calls] == ["send_message!", "send_message"]
+
+
 async def test_4xx_is_permanent_and_not_retried(
     emulator: ViberEmulator, session: aiohttp.ClientSession
 ) -> None:
