@@ -71,10 +71,15 @@ class SecretWebhookHandler(SimpleRequestHandler):
             # A kind of update newer than this bot: nothing to do, and no retries wanted.
             log.info("telegram webhook: update %s of an unknown kind ignored", update.update_id)
             return web.Response(status=200)
-        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
-            bot, update, **self.data
-        )
-        if result is None:
+        # Straight into the dispatcher: `feed_webhook_update` would run the update as a task of
+        # its own beside a timer, only to move it to the background after 55 s, and the answer
+        # waits for the handling here.
+        try:
+            result = await self.dispatcher.feed_update(bot, update, **self.data)
+        except Exception:
+            log.exception("telegram webhook: update %s failed; answered 500", update.update_id)
+            raise
+        if not isinstance(result, TelegramMethod):  # None, or the dispatcher's UNHANDLED
             return web.json_response({})
         # A call carried in the answer (a button press's acknowledgement): one JSON document,
         # as the Bot API takes it, where aiogram would build a multipart form.

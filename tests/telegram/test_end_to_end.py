@@ -323,6 +323,28 @@ async def test_webhook_body_that_is_not_an_update_gets_400(
     assert await post(server, updates.message(70, ALICE, "/start"), SECRET) == 200  # still serves
 
 
+async def test_webhook_answers_500_when_the_dispatcher_fails_so_telegram_redelivers(
+    emulator: BotApiEmulator,
+    webhook: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runtime, server, _, _ = webhook
+    feed_update = runtime.dispatcher.feed_update
+
+    async def failing(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the dispatcher broke")
+
+    monkeypatch.setattr(runtime.dispatcher, "feed_update", failing)
+    assert await post(server, updates.message(75, ALICE, "/start"), SECRET) == 500
+    assert "telegram webhook: update 75 failed; answered 500" in caplog.text
+    assert emulator.sent_to(ALICE) == []
+    monkeypatch.setattr(runtime.dispatcher, "feed_update", feed_update)
+    # Telegram's redelivery is handled as the first delivery.
+    assert await post(server, updates.message(75, ALICE, "/start"), SECRET) == 200
+    assert emulator.sent_to(ALICE)[0].text.startswith("Здравствуйте!")
+
+
 async def test_webhook_group_is_refused(emulator: BotApiEmulator, webhook: Any) -> None:
     _, server, _, _ = webhook
     group = -100777
