@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.methods import SendMessage
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    BanChatMember,
+    EditMessageText,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    Message,
+    ReplyKeyboardMarkup,
+)
 
 from bot.telegram.render import inline_keyboard
 from bot.telegram.retry import no_retry
@@ -67,6 +84,44 @@ def test_a_shared_keyboard_goes_out_as_aiogram_would_send_it(bot: tuple[Bot, obj
     rows = json_params(made.session, made, SendMessage(chat_id=7, text="?", reply_markup=other))
     assert rows is not None
     assert len(rows["reply_markup"]["inline_keyboard"]) == 1
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        SendMessage(chat_id=7, text="<b>Счёт</b>"),
+        SendMessage(
+            chat_id="@channel",
+            text="Поделитесь номером",
+            parse_mode=None,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_markup=ReplyKeyboardMarkup(
+                keyboard=[[KeyboardButton(text="Номер", request_contact=True)]],
+                one_time_keyboard=True,
+            ),
+        ),
+        EditMessageText(
+            chat_id=7, message_id=5, text="1", reply_markup=keypad_as_aiogram_builds_it()
+        ),
+        BanChatMember(chat_id=7, user_id=8, until_date=datetime(2027, 1, 1, tzinfo=UTC)),
+        AnswerCallbackQuery(callback_query_id="cb1"),
+    ],
+    ids=["plain", "nested-objects", "edit", "date", "bare"],
+)
+def test_every_call_goes_out_as_aiogram_would_encode_it(
+    bot: tuple[Bot, object], method: TelegramMethod[Any]
+) -> None:
+    made, _ = bot
+    reference = made.session.prepare_value(
+        method.model_dump(warnings=False), bot=made, files={}, _dumps_json=False
+    )
+    assert json_params(made.session, made, method) == reference
+
+
+def test_a_call_that_uploads_a_file_has_no_json_form(bot: tuple[Bot, object]) -> None:
+    made, _ = bot
+    upload = SendPhoto(chat_id=7, photo=BufferedInputFile(b"png", "chart.png"), caption="График")
+    assert json_params(made.session, made, upload) is None
 
 
 async def test_a_call_whose_result_is_read_gets_the_message(
