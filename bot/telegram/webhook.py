@@ -76,9 +76,9 @@ class SecretWebhookHandler(SimpleRequestHandler):
         # waits for the handling here.
         try:
             result = await self.dispatcher.feed_update(bot, update, **self.data)
-        except Exception:
+        except Exception:  # answered here, so that aiohttp does not log the traceback again
             log.exception("telegram webhook: update %s failed; answered 500", update.update_id)
-            raise
+            return web.Response(status=500)
         if not isinstance(result, TelegramMethod):  # None, or the dispatcher's UNHANDLED
             return web.json_response({})
         # A call carried in the answer (a button press's acknowledgement): one JSON document,

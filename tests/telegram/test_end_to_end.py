@@ -338,6 +338,7 @@ async def test_webhook_answers_500_when_the_dispatcher_fails_so_telegram_redeliv
     monkeypatch.setattr(runtime.dispatcher, "feed_update", failing)
     assert await post(server, updates.message(75, ALICE, "/start"), SECRET) == 500
     assert "telegram webhook: update 75 failed; answered 500" in caplog.text
+    assert sum(r.exc_info is not None for r in caplog.records) == 1  # one traceback, ours
     assert emulator.sent_to(ALICE) == []
     monkeypatch.setattr(runtime.dispatcher, "feed_update", feed_update)
     # Telegram's redelivery is handled as the first delivery.
