@@ -481,8 +481,8 @@ async def _stage(
     for process in servers.processes if run.callgrind else ():
         _vgdb(process.pid, "instrumentation on")
         _vgdb(process.pid, "zero")
-    # The generator's own collections held up posting (a full one took 30–56 ms at 800/s, with
-    # every update posted so far to walk), and a late post counts as the bot's latency: what it
+    # The generator's own collections held up posting (a full one took 15–28 ms of CPU at 800/s,
+    # every update posted so far walked), and a late post counts as the bot's latency: what it
     # holds so far is kept out of them, and young objects are collected as seldom as the bot's.
     gc.collect()
     gc.freeze()
