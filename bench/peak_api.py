@@ -1,7 +1,8 @@
 """The Telegram Bot API as the peak benchmark needs it, as a process of its own on loopback.
 
 Every call is answered at once, as Telegram would: a message for `sendMessage` and
-`editMessageText`, the bot for `getMe`, `true` for the rest. Each message sent or edited is
+`editMessageText` (with the sender, the chat and an inline keyboard, as Telegram sends it back),
+the bot for `getMe`, `true` for the rest. Each message sent or edited is
 recorded as (chat id, arrival time, kind): the time is `time.monotonic()`, one clock for every
 process on Linux, so the generator compares it with its own; the kind says whether the text
 confirms a submission ("accepted") or apologises ("oops"), so that the benchmark can check that
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import sys
 import time
 from pathlib import Path
@@ -35,6 +37,12 @@ OOPS = say("ru", "oops")[:40]
 Record = tuple[str, float, str]  # chat id, monotonic arrival time, "message" | "accepted" | "oops"
 
 
+def _answer(result: Any) -> web.Response:
+    """A successful call's answer as the Bot API writes it: compact, non-ASCII as it is."""
+    text = json.dumps({"ok": True, "result": result}, ensure_ascii=False, separators=(",", ":"))
+    return web.Response(text=text, content_type="application/json")
+
+
 class FakeBotApi:
     def __init__(self) -> None:
         self.records: list[Record] = []
@@ -52,9 +60,9 @@ class FakeBotApi:
         self.calls += 1
         method = request.match_info["method"]
         if method == "getMe":
-            return web.json_response({"ok": True, "result": BOT_USER})
+            return _answer(BOT_USER)
         if method not in MESSAGES:
-            return web.json_response({"ok": True, "result": True})
+            return _answer(True)
         form: Any = (
             await request.json()
             if request.content_type == "application/json"
@@ -64,13 +72,20 @@ class FakeBotApi:
         text = str(form.get("text") or form.get("caption") or "")
         kind = "accepted" if ACCEPTED in text else "oops" if text.startswith(OOPS) else "message"
         self.records.append((chat, arrived, kind))
-        message = {
+        chat_id = int(chat) if chat.lstrip("-").isdigit() else 0
+        # The message back as Telegram sends it: the bot as its sender, the chat with the
+        # resident's name, and an inline keyboard repeated whole.
+        message: dict[str, Any] = {
             "message_id": int(str(form.get("message_id") or next(self._ids))),
+            "from": BOT_USER,
+            "chat": {"id": chat_id, "first_name": f"R{chat_id}", "type": "private"},
             "date": int(time.time()),
-            "chat": {"id": int(chat) if chat.lstrip("-").isdigit() else 0, "type": "private"},
             "text": text,
         }
-        return web.json_response({"ok": True, "result": message})
+        markup = form.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        return _answer(message)
 
     async def _records(self, request: web.Request) -> web.Response:
         start = int(request.query.get("from", "0"))
