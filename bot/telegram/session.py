@@ -20,6 +20,7 @@ sends back, keyboard and all, cost more than building and sending the call.
 from __future__ import annotations
 
 import contextvars
+import re
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,8 @@ from bot.telegram.connections import ConnectionFailed, KeptConnections, Server
 # Frozen keyboards whose JSON form is kept: as many as bot.telegram.render shares, and more.
 FROZEN_JSON_KEPT = 2048
 
+# The opening of a successful answer: `{"ok":true,"result":…}`.
+_SAYS_OK = re.compile(r'\{\s*"ok"\s*:\s*true\s*[,}]')
 _results_unread = contextvars.ContextVar("telegram_results_unread", default=False)
 _frozen_json: dict[int, tuple[TelegramObject, dict[str, Any]]] = {}
 
@@ -140,7 +143,10 @@ class JsonSession(AiohttpSession):
 
     def _succeeded(self, answer: str) -> bool:
         """The answer says `"ok": true`; anything else goes through aiogram's checks, which
-        raise the matching error."""
+        raise the matching error. The Bot API writes `ok` first, so its opening tells, without
+        parsing the message sent back whole (the keyboard included)."""
+        if _SAYS_OK.match(answer):
+            return True
         try:
             document = self.json_loads(answer)
         except ValueError:

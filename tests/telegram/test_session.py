@@ -149,3 +149,20 @@ async def test_unread_results_are_not_built_and_failures_still_raise(
     # Outside the block results are built again.
     assert isinstance(await made.send_message(7, "after"), Message)
     assert next(c.text for c in api.called("sendMessage")) == "Показания приняты"
+
+
+@pytest.mark.parametrize(
+    ("answer", "succeeded"),
+    [
+        ('{"ok":true,"result":{"message_id":1,"text":"Меню","reply_markup":{}}}', True),
+        ('{"ok": true, "result": true}', True),
+        ('{"result":true,"ok":true}', True),  # another order: read whole
+        ('{"ok":false,"error_code":400,"description":"Bad Request"}', False),
+        ('{"ok":"true"}', False),
+        ("Bad Gateway", False),
+    ],
+)
+def test_an_answer_says_ok_by_its_opening_or_else_when_read_whole(
+    answer: str, succeeded: bool
+) -> None:
+    assert JsonSession()._succeeded(answer) is succeeded
