@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from bot.config import DEFAULTS_FILE, Settings, TelegramSettings, load_settings
 from bot.demo import seed_demo
 from bot.telegram import start_telegram
-from bot.telegram.webhook import without_pressed_keyboard
+from bot.telegram.webhook import trim_pressed_message
 from bot.wiring import build_engine
 from dialogs.texts import say
 from storage.base import Storage, open_storage
@@ -267,11 +267,12 @@ async def test_webhook_answers_a_press_in_its_response_after_the_reply(
     }
 
 
-def test_only_a_pressed_messages_keyboard_is_left_out_before_parsing() -> None:
+def test_only_a_pressed_messages_keyboard_and_sender_are_left_out_before_parsing() -> None:
     pressed = updates.press(90, ALICE, "consent:yes", keyboard=CONSENT_KEYBOARD)
     expected = copy.deepcopy(pressed)
     del expected["callback_query"]["message"]["reply_markup"]
-    assert without_pressed_keyboard(pressed) == expected
+    del expected["callback_query"]["message"]["from"]
+    assert trim_pressed_message(pressed) == expected
     # The resident's own message keeps everything; shapes that are not an update pass through
     # untouched for the parser to refuse.
     typed = updates.message(91, ALICE, "46700")
@@ -284,7 +285,7 @@ def test_only_a_pressed_messages_keyboard_is_left_out_before_parsing() -> None:
         {"callback_query": {"message": 5}},
     ]
     for body in odd:
-        assert without_pressed_keyboard(copy.deepcopy(body)) == body
+        assert trim_pressed_message(copy.deepcopy(body)) == body
 
 
 @pytest.mark.parametrize(
