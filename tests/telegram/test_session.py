@@ -156,6 +156,7 @@ async def test_unread_results_are_not_built_and_failures_still_raise(
     [
         ('{"ok":true,"result":{"message_id":1,"text":"Меню","reply_markup":{}}}', True),
         ('{"ok": true, "result": true}', True),
+        ('{"ok":true,"result":{"message_id":1,"te', True),  # by its opening: the rest unread
         ('{"result":true,"ok":true}', True),  # another order: read whole
         ('{"ok":false,"error_code":400,"description":"Bad Request"}', False),
         ('{"ok":"true"}', False),
