@@ -43,7 +43,10 @@ from bot.config import TELEGRAM_SECRET, Settings, require_webhook_secret
 from bot.health import ChannelHealth, Health
 from bot.observability import Metrics
 from bot.supervisor import Backoff, Supervisor
-from bot.telegram import responses  # noqa: F401 - the answers' types, built once (see there)
+from bot.telegram import (
+    bot_context,
+    responses,  # noqa: F401 - the answers' types, built once (see there)
+)
 from bot.telegram.counting import CountCalls
 from bot.telegram.deps import TelegramDeps
 from bot.telegram.handlers import get_routers
@@ -96,6 +99,7 @@ def build_bot(
 ) -> Bot:
     """The bot for `[telegram] token`, at `api_base` when set, HTML by default, calls retried
     (and counted into `calls`, each attempt, when given)."""
+    bot_context.flatten()  # every object it parses or builds gets its bot in one call
     telegram = settings.telegram
     if session is None:
         if telegram.api_base:
