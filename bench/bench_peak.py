@@ -21,7 +21,9 @@ nothing lost or doubled, and their ratio.
 `--postgres URL` (a server's maintenance database) repeats the runs on scratch databases of
 that server: ours with one process, ours with two (updates spread over them by chat, as nginx
 would spread them by connection), and the floor. CPU per process is printed per step (100 % is
-one core) with the database server's, so that a limit of the host's cores shows as such.
+one core) with the database server's, so that a limit of the host's cores shows as such, and
+the bots' CPU per update (cpu/u, ms). `stolen` is the CPU the host gave other guests during the
+step: on a virtual machine beside a busy neighbour every figure of that step is worse.
 
     .venv/bin/python bench/bench_peak.py [--rates 100,200,400,800,1600] [--seconds 30]
         [--residents 10000] [--pace 1.0] [--drain 15] [--postgres URL] [--only ours|floor]

@@ -73,6 +73,7 @@ class Stage:
     extra: int = 0
     late: float = 0.0  # the generator's p99 delay between an update's due time and its post
     cpu: dict[str, float] = field(default_factory=dict)  # share of one core, per process
+    bots: tuple[str, ...] = ("bot",)  # the keys of `cpu` that are the bots' own processes
     instructions: float = math.nan  # per update, counted by callgrind (`Run.callgrind`)
     calls: float = math.nan  # Bot API calls per update
     problem: str = ""
@@ -86,7 +87,7 @@ class Stage:
         cpu = " ".join(f"{name} {share * 100:.0f}%" for name, share in self.cpu.items())
         if not math.isnan(self.instructions):
             cpu = f"{self.instructions / 1e6:.2f} M instructions per update; {cpu}"
-        bots = sum(share for name, share in self.cpu.items() if name.startswith("bot"))
+        bots = sum(self.cpu.get(name, 0.0) for name in self.bots)
         per_update = bots * self.seconds / self.posted * 1000 if self.posted else math.nan
         return (
             f"{self.rate:>6}/s {self.posted / self.seconds:>7.0f}"
@@ -119,6 +120,16 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stolen_seconds(stat: Path = Path("/proc/stat")) -> float:
+    """CPU seconds the host has given other guests so far, over all of this machine's CPUs
+    (`steal` in /proc/stat; 0 where the system does not count it)."""
+    try:
+        fields = stat.read_text().split("\n", 1)[0].split()
+    except OSError:
+        return 0.0
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
 
 
 SHARED_POSTGRES = ("checkpointer", "background writer", "walwriter")
@@ -473,8 +484,10 @@ async def _stage(
 ) -> Stage:
     pids = {f"bot{n + 1}" if run.processes > 1 else "bot": p.pid
             for n, p in enumerate(servers.processes)}  # fmt: skip
+    bots = tuple(pids)
     pids["bot API"] = servers.api_pid
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    before_stolen = stolen_seconds()
     database = servers.database
     before_load, before_pg = time.process_time(), postgres_cpu(database) if database else {}
     spy = _py_spy(servers.processes[0].pid, seconds, run.folder, rate) if profile == rate else None
@@ -490,11 +503,13 @@ async def _stage(
     started = time.monotonic()
     await generator.stage(number, rate, seconds)
     wall = time.monotonic() - started
-    stage = Stage(rate, seconds)
+    stage = Stage(rate, seconds, bots=bots)
     stage.cpu = {name: (cpu_seconds(pid) - before[name]) / wall for name, pid in pids.items()}
     stage.cpu["generator"] = (time.process_time() - before_load) / wall
     if database:
         stage.cpu["postgres"] = grown(before_pg, postgres_cpu(database)) / wall
+    # What the host gave other guests meanwhile: a run beside a busy neighbour says so.
+    stage.cpu["stolen"] = (stolen_seconds() - before_stolen) / wall
     await generator.settle(run.drain)
     if run.callgrind:
         stage.instructions = instructions(servers.processes, run.folder) / round(rate * seconds)

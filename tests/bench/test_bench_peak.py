@@ -87,3 +87,28 @@ def test_instructions_are_read_from_each_process_newest_callgrind_dump(
 
     assert peak_load.instructions(processes, tmp_path) == 10_000
     assert asked == [(101, "dump"), (202, "dump")]
+
+
+def test_cpu_per_update_counts_the_bots_alone() -> None:
+    import peak_load
+
+    # 1,000 updates in 10 s: the bot at half a core is 5 ms each, whatever the others used.
+    stage = peak_load.Stage(100, 10.0, posted=1000, cpu={"bot": 0.5, "bot API": 0.25})
+    assert stage.line().split()[11] == "5.00"
+    shares = {"bot1": 0.3, "bot2": 0.2, "bot API": 0.25, "stolen": 0.4}
+    two = peak_load.Stage(100, 10.0, posted=1000, bots=("bot1", "bot2"), cpu=shares)
+    assert two.line().split()[11] == "5.00"
+    assert "stolen 40%" in two.line()
+
+
+def test_stolen_time_is_the_steal_of_all_cpus(tmp_path: Path) -> None:
+    import os
+
+    import peak_load
+
+    stat = tmp_path / "stat"
+    ticks = os.sysconf("SC_CLK_TCK")
+    stat.write_text(f"cpu  100 0 50 900 3 0 2 {3 * ticks} 0 0\ncpu0 50 0 25 450 1 0 1 0 0 0\n")
+    assert peak_load.stolen_seconds(stat) == 3.0
+    stat.write_text("cpu  100 0 50 900\n")  # a system that does not count it
+    assert peak_load.stolen_seconds(stat) == 0.0
