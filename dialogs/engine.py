@@ -282,6 +282,8 @@ def _wish(turn: Turn, text: str) -> Found | None:
     hearing = own.hears if own is not None else Hearing.WISHES
     if hearing is Hearing.NOTHING:
         return None
+    if own is not None and own.reads_first is not None and own.reads_first(text):
+        return None  # an answer to the state's own question
     meaning = intents.read(text)
     if meaning.intent is None:
         return None

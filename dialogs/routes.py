@@ -48,6 +48,9 @@ class Route:
     accepts: Callable[[str], bool] | None = None
     # A text route's hearing (see `Hearing`).
     hears: Hearing = Hearing.NAVIGATION
+    # Texts a text route's step reads before any wish is heard: the answers to its question
+    # («нет, спасибо» under a yes-or-no question is a no, not thanks).
+    reads_first: Callable[[str], bool] | None = None
     # An action or command that leaves another flow's state as it is (a language change goes on
     # with a submission); any other leaves it for the menu before its step.
     keeps_state: bool = False

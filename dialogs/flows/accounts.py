@@ -12,9 +12,10 @@ from collections.abc import Iterable
 
 from billing_core.identifiers import normalize_account
 from billing_core.models import Account
+from dialogs.answers import is_no, is_yes, is_yes_or_no
 from dialogs.render import address_suffix, kind_name
 from dialogs.replies import Button, Reply
-from dialogs.routes import Route, Routes
+from dialogs.routes import Hearing, Route, Routes
 from dialogs.turn import Turn
 from dialogs.ui import (
     BIND_START,
@@ -30,6 +31,7 @@ from storage.base import Binding
 
 RENAME = "accounts.rename"  # the state: waiting for the new alias
 NAME_NEW = "accounts.name"  # the state: waiting for the name of an account just bound
+UNBIND_ASKED = "accounts.unbind"  # the state: «Отвязать?» asked, a typed yes or no answers it
 
 # Action ids: each + the account number.
 OPEN = "acc:open:"
@@ -275,7 +277,20 @@ async def ask_unbind(turn: Turn, number: str) -> list[Reply]:
         ),
         back_to_menu(turn),
     )
+    turn.goto(UNBIND_ASKED, account=number)
     return [Reply(turn.t("account_unbind_ask", alias=binding.alias, account=pretty), buttons)]
+
+
+async def on_unbind_text(turn: Turn, text: str) -> list[Reply]:
+    """A yes or a no typed under the unlink question, as its buttons; anything else asks again."""
+    number = turn.data.get("account")
+    if not isinstance(number, str):
+        return await list_accounts(turn)
+    if is_yes(text):
+        return await unbind(turn, number)
+    if is_no(text):
+        return await keep(turn, number)
+    return await ask_unbind(turn, number)
 
 
 async def keep(turn: Turn, number: str) -> list[Reply]:
@@ -314,5 +329,10 @@ ROUTES = Routes(
         KEEP_NAME: Route(keep_name, accepts=is_account_number),
     },
     commands={"accounts": Route(list_accounts)},
-    texts={RENAME: Route(on_alias_text), NAME_NEW: Route(on_alias_text)},
+    texts={
+        RENAME: Route(on_alias_text),
+        NAME_NEW: Route(on_alias_text),
+        # A wish typed instead of an answer leaves the question, the account still linked.
+        UNBIND_ASKED: Route(on_unbind_text, hears=Hearing.WISHES, reads_first=is_yes_or_no),
+    },
 )

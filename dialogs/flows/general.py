@@ -7,6 +7,7 @@ import logging
 from functools import cache
 
 from billing_core.format import format_date, format_number
+from dialogs.answers import is_no, is_yes, is_yes_or_no
 from dialogs.flows import binding, consent
 from dialogs.render import day_of_month, phones
 from dialogs.replies import Button, Reply
@@ -57,25 +58,6 @@ async def start(turn: Turn) -> list[Reply]:
         turn.goto(MENU)
         return [Reply(turn.t("welcome_back"), bind_buttons(turn))]
     return [menu_reply(turn, "welcome_back")]
-
-
-# Typed answers to the consent question that say yes as plainly as its button does.
-AGREEMENT = frozenset({"да", "согласен", "согласна", "согласны", "yes", "agree", "i agree"})
-
-
-REFUSAL = frozenset({"нет", "не надо", "не нужно", "отмена", "no", "cancel", "do not"})
-
-
-def _plain(text: str) -> str:
-    return text.strip().strip(".!").strip().lower().replace("ё", "е")
-
-
-def is_agreement(text: str) -> bool:
-    return _plain(text) in AGREEMENT
-
-
-def is_refusal(text: str) -> bool:
-    return _plain(text) in REFUSAL
 
 
 def ask_consent(turn: Turn) -> list[Reply]:
@@ -276,9 +258,9 @@ async def consent_text(turn: Turn, text: str) -> list[Reply]:
     """Typed under the consent question: a plain "yes" consents."""
     if turn.profile.consent_at is not None:
         return await menu_text(turn, text)
-    if is_agreement(text):
+    if is_yes(text):
         return await give_consent(turn)
-    if consent.is_refusal(text):
+    if is_no(text):
         return consent.refused(turn)
     if consent.asks_what_is_kept(text):
         return consent_info(turn)
@@ -340,8 +322,14 @@ def _meaningful(text: str) -> frozenset[str]:
 
 
 def forget_text(turn: Turn, text: str) -> list[Reply]:
-    # Erasing takes the button; a typed "no" is as good as pressing "keep".
-    return forget_declined(turn) if is_refusal(text) else forget(turn)
+    """A typed "no" is as good as pressing "keep"; erasing, which cannot be undone, takes the
+    button, and a typed "yes" is told so. Anything else asks again."""
+    if is_no(text):
+        return forget_declined(turn)
+    replies = forget(turn)
+    if is_yes(text):
+        return [Reply(turn.t("forget_by_button"), replies[0].buttons)]
+    return replies
 
 
 def lost(turn: Turn, text: str) -> list[Reply]:
@@ -392,7 +380,8 @@ ROUTES = Routes(
     texts={
         CONSENT: Route(consent_text, open=True, hears=Hearing.NOTHING),
         MENU: Route(menu_text, hears=Hearing.WISHES),
-        FORGET_CONFIRM: Route(forget_text),
+        # A wish typed instead of an answer leaves the question, nothing erased.
+        FORGET_CONFIRM: Route(forget_text, hears=Hearing.WISHES, reads_first=is_yes_or_no),
     },
     ask_consent=Route(ask_consent, open=True),
     not_understood=Route(not_understood, open=True),

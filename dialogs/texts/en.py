@@ -458,6 +458,10 @@ TEXTS: dict[str, str] = {
     ),
     "forget_done": "Done: this chat's data is erased. To start again, type /start.",
     "forget_kept": "All right, nothing is erased.",
+    "forget_by_button": (
+        "I erase only when you press “Yes, erase”: the data cannot be brought back. If you "
+        "have changed your mind, press “No, keep it”."
+    ),
     "btn_forget_yes": "Yes, erase",
     "btn_forget_no": "No, keep it",
     # -- outages ----------------------------------------------------------------------------------

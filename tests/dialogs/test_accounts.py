@@ -38,6 +38,36 @@ async def test_aliases_current_rename_unbind(bound: Bound, storage: Storage) -> 
     assert [b.account for b in await storage.bindings(chat.chat)] == ["1234567890"]
 
 
+async def test_the_unlink_question_answered_by_typing(bound: Bound, storage: Storage) -> None:
+    async def linked() -> list[str]:
+        return [b.account for b in await storage.bindings(chat.chat)]
+
+    chat = await bound(SINGLE)
+    await chat.send(f"/bind {TWO_ZONE[0]} {TWO_ZONE[1]}")
+    await chat.send("/accounts")
+    await chat.press("Смольная 24а")
+    await chat.press("Отвязать")
+    await chat.send("Нет, спасибо")  # a no, not thanks
+    assert chat.text().startswith("Хорошо, счёт «Смольная 24а» остаётся привязанным.")
+    await chat.press("Лицевые счета")
+    await chat.press("Смольная 24а")
+    await chat.press("Отвязать")
+    await chat.send("может быть")  # neither: asked again
+    assert chat.text() == "Отвязать «Смольная 24а» (23456-789-01) от этого чата?"
+    await chat.send("мой счёт")  # a wish leaves the question, nothing unlinked…
+    assert "Счёт по какому лицевому счёту показать?" in chat.text()
+    await chat.send("да")  # …so a yes later unlinks nothing either
+    assert "отвязан" not in chat.text()
+    assert await linked() == ["1234567890", "2345678901"]
+    await chat.send("/lang en")
+    await chat.send("/accounts")
+    await chat.press("Смольная 24а")
+    await chat.press("Unlink")
+    await chat.send("Yes!")
+    assert chat.text().startswith("“Смольная 24а” is unlinked from this chat.")
+    assert await linked() == ["1234567890"]
+
+
 async def test_alias_must_be_short(bound: Bound) -> None:
     chat = await bound(SINGLE)
     await chat.send("/accounts")

@@ -8,16 +8,17 @@ from dataclasses import replace
 
 import pytest
 
+from dialogs.answers import is_no, is_yes
 from dialogs.config import DialogConfig
 from dialogs.engine import DialogEngine
-from dialogs.flows.consent import asks_what_is_kept, is_refusal
+from dialogs.flows.consent import asks_what_is_kept
 from storage.base import Storage
 from tests.dialogs.conversation import Conversation, FakeClock
 
 REFUSALS = [
     "нет", "Нет", "НЕТ!", "нет, спасибо", "Нет.", "не согласен", "Не согласна", "несогласен",
     "не хочу", "не даю согласия", "отказываюсь", "no", "No thanks", "nope", "I do not agree",
-    "I don't agree", "don't want to", "decline",
+    "I don't agree", "don't want to", "decline", "не надо", "не", "don't",
 ]  # fmt: skip
 NOT_REFUSALS = [
     "да", "согласен", "Согласна!", "yes", "I agree", "не знаю", "не понял", "что это", "привет",
@@ -25,14 +26,29 @@ NOT_REFUSALS = [
 ]  # fmt: skip
 
 
+YESES = ["да", "Да!", "ДА.", "согласна", "Согласен!", "yes", "Yes.", "I agree"]
+NOT_YESES = ["да, но", "да нет", "не знаю", "нет", "no", "", "дача", "yesterday"]
+
+
+@pytest.mark.parametrize("text", YESES)
+def test_a_plain_yes_is_recognised(text: str) -> None:
+    assert is_yes(text)
+    assert not is_no(text)
+
+
+@pytest.mark.parametrize("text", NOT_YESES)
+def test_other_answers_are_no_yes(text: str) -> None:
+    assert not is_yes(text)
+
+
 @pytest.mark.parametrize("text", REFUSALS)
 def test_refusals_are_recognised(text: str) -> None:
-    assert is_refusal(text)
+    assert is_no(text)
 
 
 @pytest.mark.parametrize("text", NOT_REFUSALS)
 def test_other_answers_are_no_refusal(text: str) -> None:
-    assert not is_refusal(text)
+    assert not is_no(text)
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,10 @@ STATES = {
         "/start", "[consent:yes]", "/bind 12345-678-90 0012345", "/submit", "[sub:kp]",
     ],
     "forget": ["/start", "[consent:yes]", "/forget"],
+    "unlink": [
+        "/start", "[consent:yes]", "/bind 12345-678-90 0012345", "/accounts",
+        "[acc:open:1234567890]", "[acc:del:1234567890]",
+    ],
 }  # fmt: skip
 
 typed = st.one_of(

@@ -93,6 +93,19 @@ async def test_forget_after_confirmation(bound: Bound, storage: Storage) -> None
     await chat.send("/forget")
     await chat.send("может быть")  # anything else asks again: erasing takes the button
     assert chat.labels() == ["Да, стереть", "Нет, оставить"]
+    await chat.send("да")  # a typed yes is told so
+    assert chat.text().startswith("Стираю только по кнопке «Да, стереть»")
+    assert chat.labels() == ["Да, стереть", "Нет, оставить"]
+    await chat.send("нет, спасибо")  # a no, not thanks
+    assert "ничего не стираю" in chat.text()
+    await chat.send("/forget")
+    await chat.send("мой счёт")  # a wish leaves the question
+    assert "Итого к оплате" in chat.text()
+    await chat.send("/lang en")
+    await chat.send("/forget")
+    await chat.send("Yes")
+    assert chat.text().startswith("I erase only when you press “Yes, erase”")
+    await chat.send("/lang ru")
     assert await storage.bindings(chat.chat)
     await chat.send("/forget")
     await chat.press("Да, стереть")
