@@ -275,19 +275,25 @@ def _leaving(turn: Turn, found: Found) -> Found:
     return found
 
 
+# The wishes a state that hears no more than these follows (every wish: `Hearing.WISHES`).
+_HEARD = {
+    Hearing.NOTHING: intents.EVERYWHERE,
+    Hearing.NAVIGATION: intents.NAVIGATION | intents.EVERYWHERE,
+}
+
+
 def _wish(turn: Turn, text: str) -> Found | None:
     """The route of a wish typed where the state hears it (`dialogs.routes.Hearing`), as the
     button or command that grants it; None when the state's step reads the text itself."""
     own = ROUTER.texts.get(turn.state)
     hearing = own.hears if own is not None else Hearing.WISHES
-    if hearing is Hearing.NOTHING:
-        return None
     if own is not None and own.reads_first is not None and own.reads_first(text):
         return None  # an answer to the state's own question
     meaning = intents.read(text)
     if meaning.intent is None:
         return None
-    if hearing is Hearing.NAVIGATION and meaning.intent not in intents.NAVIGATION:
+    heard = _HEARD.get(hearing)
+    if heard is not None and meaning.intent not in heard:
         return None
     if turn.state != MENU and any(ch.isdigit() for ch in text):
         return None  # digits in a state are its values (a reading, an account number)

@@ -50,8 +50,13 @@ class Intent(enum.StrEnum):
     CANCEL = "cancel"
     THANKS = "thanks"
     GREETING = "greeting"
+    LANGUAGE = "language"  # «по-английски», "English please": the language it names, or the choice
     DECLINED = "declined"  # a wish negated: «не хочу передавать показания», "I don't want to pay"
 
+
+# Dictionary forms that name a language: the wish is for that one.
+_ENGLISH = "английский по-английски инглиш english"
+_RUSSIAN = "русский по-русски russian"
 
 # Dictionary forms that name each wish, Russian and English. Forms and typos of these are heard.
 VOCABULARY: dict[Intent, str] = {
@@ -74,6 +79,7 @@ VOCABULARY: dict[Intent, str] = {
     Intent.THANKS: "спасибо благодарить благодарный спс пасиб thanks thank thx cheers",
     Intent.GREETING: "привет здравствовать здравствуйте добрый здорово приветствовать hello hi "
     "hey morning evening afternoon",
+    Intent.LANGUAGE: f"язык language {_ENGLISH} {_RUSSIAN}",
 }
 
 # When words of several wishes meet, the first of this order is meant: «история показаний» is
@@ -89,6 +95,7 @@ PRIORITY = (
     Intent.BILL,
     Intent.OFFICES,
     Intent.CONTACTS,
+    Intent.LANGUAGE,
     Intent.FAQ,
     Intent.HELP,
     Intent.MENU,
@@ -97,6 +104,9 @@ PRIORITY = (
     Intent.GREETING,
 )
 
+# «Сколько я должен?»: owing, which alone is no wish («я должна передать…»), with «сколько».
+_HOW_MUCH = frozenset({"сколько"})
+_OWING = frozenset({"должный", "должен"})
 # Words that make a question about paying or the bill one about their dates.
 _WHEN = frozenset({"когда", "срок", "число", "until", "when", "due", "deadline", "date"})
 # Whole messages that refuse as plainly as «отмена» does.
@@ -108,7 +118,15 @@ _WANTING = ("хоч", "хот", "надо", "нуж", "буд", "want", "wanna",
 # Reminders and outage notices negated («напоминания не нужны») are a wish to turn them off:
 # their screen, with its switch. Leaving, thanks and greetings negated are still themselves.
 _DECLINABLE = frozenset(
-    {Intent.SUBMIT, Intent.BILL, Intent.PAY, Intent.WHEN_PAY, Intent.HISTORY, Intent.HELP}
+    {
+        Intent.SUBMIT,
+        Intent.BILL,
+        Intent.PAY,
+        Intent.WHEN_PAY,
+        Intent.HISTORY,
+        Intent.HELP,
+        Intent.LANGUAGE,  # «не по-английски»: not a wish for English
+    }
 )
 _DIGIT = re.compile(r"\d")
 _READINGS_ONLY = re.compile(r"[\d\s.,;:=+*/·()–—\-]*")
@@ -117,10 +135,12 @@ MAX_WORDS = 40  # a longer message is read by its first words
 
 @dataclass(frozen=True, slots=True)
 class Meaning:
-    """The wish of a message, and the readings it carries («передать 46720» → «46720»)."""
+    """The wish of a message, and the readings it carries («передать 46720» → «46720») or the
+    language it names («по-английски» → "en")."""
 
     intent: Intent | None
     readings: str = ""
+    locale: str = ""
 
 
 @cache
@@ -153,7 +173,22 @@ def read(text: str) -> Meaning:
         return Meaning(Intent.DECLINED)
     if intent is Intent.SUBMIT and _DIGIT.search(stripped):
         return Meaning(intent, readings_part(stripped))
+    if intent is Intent.LANGUAGE:
+        return Meaning(intent, locale=_language_named(stripped))
     return Meaning(intent)
+
+
+def _language_named(text: str) -> str:
+    """ "en" or "ru" when the text names that language alone, else ""."""
+    named = {lemma for word in words(text)[:MAX_WORDS] for lemma in lemmas(word)}
+    english = bool(named & _NAMES_ENGLISH)
+    if english == bool(named & _NAMES_RUSSIAN):
+        return ""
+    return "en" if english else "ru"
+
+
+_NAMES_ENGLISH = frozenset(_ENGLISH.split())
+_NAMES_RUSSIAN = frozenset(_RUSSIAN.split())
 
 
 def _is_readings_only(text: str) -> bool:
@@ -185,7 +220,10 @@ def _intents(text: str) -> set[Intent]:
         if not named and not is_known(word):
             named = {i for lemma in typos.near(word) for i in by_lemma.get(lemma, ())}
         found |= named
-    if found & {Intent.PAY, Intent.BILL} and any(_WHEN & lemmas(word) for word in typed):
+    typed_lemmas = [lemmas(word) for word in typed]
+    if any(_OWING & each for each in typed_lemmas) and any(_HOW_MUCH & e for e in typed_lemmas):
+        found.add(Intent.PAY)
+    if found & {Intent.PAY, Intent.BILL} and any(_WHEN & each for each in typed_lemmas):
         found.add(Intent.WHEN_PAY)
     if Intent.ACCOUNTS in found:
         found.discard(Intent.BILL)  # «лицевой счёт» is an account, not a bill
@@ -231,7 +269,15 @@ BUTTONS: dict[Intent, str] = {
     Intent.THANKS: THANKS,
     Intent.DECLINED: DECLINED,
 }
-COMMANDS = {Intent.HELP: "help", Intent.CANCEL: "cancel", Intent.GREETING: "start"}
+COMMANDS = {
+    Intent.HELP: "help",
+    Intent.CANCEL: "cancel",
+    Intent.GREETING: "start",
+    Intent.LANGUAGE: "lang",
+}
+# Wishes heard in every state, whatever it hears: one who cannot read the bot's language must
+# be able to change it, at the consent question too.
+EVERYWHERE = frozenset({Intent.LANGUAGE})
 
 
 def target(meaning: Meaning) -> Press | Call:
@@ -239,6 +285,8 @@ def target(meaning: Meaning) -> Press | Call:
     intent = meaning.intent
     if intent is Intent.SUBMIT and meaning.readings:
         return Call("submit", tuple(meaning.readings.split()[:10]))
+    if intent is Intent.LANGUAGE:
+        return Call("lang", (meaning.locale,) if meaning.locale else ())
     if intent in COMMANDS:
         return Call(COMMANDS[intent])
     return Press(BUTTONS[intent] if intent is not None else TO_MENU)

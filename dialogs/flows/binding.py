@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 ASK_ACCOUNT = "bind.account"
 ASK_SERIAL = "bind.serial"
 ASK_PHONE_SERIAL = "bind.phone_serial"  # a Viber number shared: its account's serial, please
+STATES = frozenset({ASK_ACCOUNT, ASK_SERIAL, ASK_PHONE_SERIAL})
 
 
 def _since(turn: Turn) -> datetime:
@@ -296,6 +297,15 @@ async def on_phone_serial_text(turn: Turn, text: str) -> list[Reply]:
     if not matching:
         return await _failed(turn, aimed, "phone_serial", "bind_phone_wrong_serial")
     return await _bind_all(turn, matching)
+
+
+async def resume(turn: Turn) -> list[Reply]:
+    """The binding in progress asked again where it stands (after a language change)."""
+    if turn.state == ASK_SERIAL and isinstance(turn.data.get("account"), str):
+        return [Reply(turn.t("bind_ask_serial"), (back_to_menu(turn),))]
+    if turn.state == ASK_PHONE_SERIAL and isinstance(turn.data.get("phone"), str):
+        return [Reply(turn.t("bind_phone_ask_serial"), (back_to_menu(turn),))]
+    return await ask_account(turn)
 
 
 async def _bind_all(turn: Turn, accounts: list[Account]) -> list[Reply]:

@@ -135,6 +135,19 @@ async def test_a_hinted_phone_binds_only_with_its_accounts_serial(
     assert [b.account for b in await storage.bindings(chat.chat)] == ["1234567890"]
 
 
+async def test_a_language_change_asks_a_hinted_phones_serial_again(
+    engine: DialogEngine, storage: Storage
+) -> None:
+    chat = Conversation(engine, "viber-like")
+    await _consented(chat)
+    await chat.event(ContactShared(chat.chat, "+79990000001", False, hint=True))
+    await chat.send("/lang en")
+    assert chat.text().startswith("I will write in English.\n")
+    assert "meter" in chat.last[-1].text  # the serial, asked again in English
+    await chat.send(SINGLE[1])
+    assert [b.account for b in await storage.bindings(chat.chat)] == ["1234567890"]
+
+
 async def test_the_lockout_outlives_forget_and_expires_on_its_own(
     chat: Conversation, clock: FakeClock, storage: Storage
 ) -> None:

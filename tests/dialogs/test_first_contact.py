@@ -94,6 +94,33 @@ async def test_language_switch_and_hint(chat: Conversation, engine: DialogEngine
     assert english[0].text.startswith("Hello!")
 
 
+async def test_a_language_named_in_words_is_chosen_in_any_state(
+    chat: Conversation, storage: Storage
+) -> None:
+    await chat.send("/start")
+    await chat.send("English please")  # under the consent question, before any consent
+    assert chat.text().startswith("I will write in English.\nHello!")
+    assert chat.labels() == ["I agree", "What do you keep?"]
+    profile = await storage.get_profile(chat.chat)
+    assert profile is not None
+    assert profile.locale == "en"  # the choice is kept…
+    assert profile.consent_at is None  # …and nothing was consented to
+    await chat.send("yes")
+    await chat.send("по-русски")  # where the account is asked: asked again, in Russian
+    assert chat.text().startswith("Буду писать по-русски.\nВведите номер лицевого счёта")
+    await chat.send("12345-678-90")
+    await chat.send("in English")  # where the meter's serial is asked: the same
+    assert chat.text() == (
+        "I will write in English.\nNow the meter number, as printed on the meter or on the bill."
+    )
+    await chat.send("0012345")
+    assert "is now linked to this chat" in chat.text()
+    await chat.send("не по-английски")  # a language negated is no wish for it
+    assert "Буду писать" not in chat.text()
+    await chat.send("язык")  # no language named: the choice
+    assert chat.labels() == ["Русский", "English"]
+
+
 async def test_unknown_command_gets_help(chat: Conversation) -> None:
     await chat.send("/frobnicate now")
     assert "Такой команды нет: /frobnicate" in chat.text()

@@ -59,6 +59,9 @@ CORPUS: list[tuple[str, Intent | None]] = [
     ("оплотить", Intent.PAY),
     ("заплатить за свет", Intent.PAY),
     ("мой долг", Intent.PAY),
+    ("сколько я должен", Intent.PAY),
+    ("Сколько я должна?", Intent.PAY),
+    ("я должна передать показания?", Intent.SUBMIT),  # owing without «сколько» is no wish
     ("есть ли задолженность", Intent.PAY),
     ("задолженнось", Intent.PAY),
     ("долги", Intent.PAY),
@@ -184,6 +187,12 @@ CORPUS: list[tuple[str, Intent | None]] = [
     ("ок", None),
     ("да", None),
     ("нет", None),
+    # ru: the language
+    ("по-английски", Intent.LANGUAGE),
+    ("на русском", Intent.LANGUAGE),
+    ("Верни русский язык", Intent.LANGUAGE),
+    ("язык", Intent.LANGUAGE),
+    ("не по-английски", Intent.DECLINED),
     # en: submit
     ("submit readings", Intent.SUBMIT),
     ("Submit readings", Intent.SUBMIT),
@@ -262,6 +271,10 @@ CORPUS: list[tuple[str, Intent | None]] = [
     ("hey there", Intent.GREETING),
     ("good morning", Intent.GREETING),
     ("good evening", Intent.GREETING),
+    ("English", Intent.LANGUAGE),
+    ("english please", Intent.LANGUAGE),
+    ("Do you speak English?", Intent.LANGUAGE),
+    ("language", Intent.LANGUAGE),
     ("Butovo", None),
     ("why is it so expensive", None),
 ]
@@ -292,6 +305,26 @@ def test_the_corpus_is_large_and_covers_every_wish() -> None:
 )
 def test_readings_typed_with_the_wish_go_with_it(typed: str, readings: str) -> None:
     assert read(typed) == Meaning(Intent.SUBMIT, readings)
+
+
+@pytest.mark.parametrize(
+    ("typed", "locale"),
+    [
+        ("English please", "en"),
+        ("in english", "en"),
+        ("по-английски", "en"),
+        ("на английском", "en"),
+        ("по-русски", "ru"),
+        ("Russian", "ru"),
+        ("русский язык", "ru"),
+        ("язык", ""),
+        ("английский или русский", ""),
+    ],
+)
+def test_the_language_named_is_the_one_chosen(typed: str, locale: str) -> None:
+    meaning = read(typed)
+    assert meaning == Meaning(Intent.LANGUAGE, locale=locale)
+    assert target(meaning) == Call("lang", (locale,) if locale else ())
 
 
 def test_every_wish_leads_to_a_route_the_buttons_or_commands_take() -> None:
