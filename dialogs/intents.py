@@ -17,7 +17,7 @@ from functools import cache
 from itertools import pairwise
 
 from billing_core.written import readings_part, strip_units, without_labels
-from dialogs.flows.general import DECLINED, FAQ_TOPIC, THANKS
+from dialogs.flows.general import DECLINED, FAQ_TOPIC, FAREWELL, THANKS
 from dialogs.flows.offices import CONTACTS
 from dialogs.ui import (
     MENU_ACCOUNTS,
@@ -50,6 +50,7 @@ class Intent(enum.StrEnum):
     CANCEL = "cancel"
     THANKS = "thanks"
     GREETING = "greeting"
+    FAREWELL = "farewell"
     LANGUAGE = "language"  # «по-английски», "English please": the language it names, or the choice
     DECLINED = "declined"  # a wish negated: «не хочу передавать показания», "I don't want to pay"
 
@@ -80,6 +81,8 @@ VOCABULARY: dict[Intent, str] = {
     Intent.GREETING: "привет здравствовать здравствуйте добрый здорово приветствовать hello hi "
     "hey morning evening afternoon",
     Intent.LANGUAGE: f"язык language {_ENGLISH} {_RUSSIAN}",
+    # «Пока» alone is a farewell too, but not «пока не могу…»: see `_FAREWELLS`.
+    Intent.FAREWELL: "свидание досвидание bye goodbye",
 }
 
 # When words of several wishes meet, the first of this order is meant: «история показаний» is
@@ -100,6 +103,7 @@ PRIORITY = (
     Intent.HELP,
     Intent.MENU,
     Intent.CANCEL,
+    Intent.FAREWELL,
     Intent.THANKS,
     Intent.GREETING,
 )
@@ -111,6 +115,14 @@ _OWING = frozenset({"должный", "должен"})
 _WHEN = frozenset({"когда", "срок", "число", "until", "when", "due", "deadline", "date"})
 # Whole messages that refuse as plainly as «отмена» does.
 _REFUSALS = frozenset({"не надо", "не нужно", "никак", "never mind", "nevermind"})
+# Whole messages that say goodbye in words that alone mean more («пока», «доброго»).
+_FAREWELLS = frozenset(
+    {
+        "пока", "пока пока", "спасибо пока", "всего доброго", "всего хорошего", "хорошего дня",
+        "хорошего вечера", "спокойной ночи", "спасибо всего доброго", "see you", "good night",
+        "have a nice day", "thanks bye",
+    }
+)  # fmt: skip
 # A wish is negated by one of these words right before a wanting word or the wish itself: «не
 # хочу», «не надо», «не передам», "do not want", "don't need" — not «не могу передать» (a trouble).
 _NEGATIONS = frozenset({"не", "not", "don't", "dont", "never"})
@@ -229,6 +241,8 @@ def _intents(text: str) -> set[Intent]:
         found.discard(Intent.BILL)  # «лицевой счёт» is an account, not a bill
     if " ".join(typed) in _REFUSALS:
         found.add(Intent.CANCEL)
+    if " ".join(typed) in _FAREWELLS:
+        found.add(Intent.FAREWELL)
     return found
 
 
@@ -267,6 +281,7 @@ BUTTONS: dict[Intent, str] = {
     Intent.FAQ: MENU_FAQ,
     Intent.MENU: TO_MENU,
     Intent.THANKS: THANKS,
+    Intent.FAREWELL: FAREWELL,
     Intent.DECLINED: DECLINED,
 }
 COMMANDS = {
@@ -275,9 +290,9 @@ COMMANDS = {
     Intent.GREETING: "start",
     Intent.LANGUAGE: "lang",
 }
-# Wishes heard in every state, whatever it hears: one who cannot read the bot's language must
-# be able to change it, at the consent question too.
-EVERYWHERE = frozenset({Intent.LANGUAGE})
+# Wishes heard in every state, whatever it hears, the consent question too: one who cannot
+# read the bot's language must be able to change it, and a goodbye is said back, not misread.
+EVERYWHERE = frozenset({Intent.LANGUAGE, Intent.FAREWELL})
 
 
 def target(meaning: Meaning) -> Press | Call:

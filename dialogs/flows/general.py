@@ -43,6 +43,7 @@ REMIND_NEXT = "remind:next"  # on from now, and say when the next window opens
 FORGET_YES = "forget:yes"
 FORGET_NO = "forget:no"
 THANKS = "m:thanks"  # a typed «спасибо»: no button carries it
+FAREWELL = "m:bye"  # a typed «до свидания»: no button either
 DECLINED = "m:declined"  # a typed wish negated, «не хочу передавать показания»: no button either
 
 FAQ_TOPICS = ("window", "estimate", "pay", "penalty", "odn")
@@ -107,6 +108,15 @@ async def help_reply(turn: Turn) -> list[Reply]:
 
 def thanks(turn: Turn) -> list[Reply]:
     return _acknowledged(turn, "thanks_reply")
+
+
+def farewell(turn: Turn) -> list[Reply]:
+    """A typed «до свидания» said back, with the way on: the menu, or before consent the
+    consent question's buttons (not the question again)."""
+    if turn.profile.consent_at is None:
+        turn.goto(CONSENT)
+        return [Reply(turn.t("farewell"), consent_buttons(turn))]
+    return [menu_reply(turn, "farewell")]
 
 
 def declined(turn: Turn) -> list[Reply]:
@@ -362,6 +372,7 @@ ROUTES = Routes(
         FORGET_YES: Route(forget_confirmed, open=True),
         FORGET_NO: Route(forget_declined, open=True),
         THANKS: Route(thanks, open=True),
+        FAREWELL: Route(farewell, open=True),
         DECLINED: Route(declined, open=True),
         MENU_REMINDERS: Route(reminders),
         REMIND_ON: Route(reminders_on),

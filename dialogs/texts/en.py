@@ -516,6 +516,7 @@ TEXTS: dict[str, str] = {
     "cancelled": "All right, cancelled.",
     "nothing_to_cancel": "There is nothing to cancel. What would you like to do?",
     "thanks_reply": "You are welcome! Anything else?",
+    "farewell": "Goodbye! Write whenever you need me.",
     "declined": "All right. Anything else?",
     "unanswered": (
         "I cannot answer that myself. One of the frequent questions below may help, or call "

@@ -187,6 +187,13 @@ CORPUS: list[tuple[str, Intent | None]] = [
     ("ок", None),
     ("да", None),
     ("нет", None),
+    # ru: goodbye
+    ("пока", Intent.FAREWELL),
+    ("До свидания!", Intent.FAREWELL),
+    ("досвидания", Intent.FAREWELL),
+    ("Спасибо, до свидания", Intent.FAREWELL),
+    ("всего доброго", Intent.FAREWELL),  # not a «добрый день»
+    ("пока не знаю", None),  # «пока» that is no goodbye
     # ru: the language
     ("по-английски", Intent.LANGUAGE),
     ("на русском", Intent.LANGUAGE),
@@ -271,6 +278,9 @@ CORPUS: list[tuple[str, Intent | None]] = [
     ("hey there", Intent.GREETING),
     ("good morning", Intent.GREETING),
     ("good evening", Intent.GREETING),
+    ("bye", Intent.FAREWELL),
+    ("Goodbye!", Intent.FAREWELL),
+    ("see you", Intent.FAREWELL),
     ("English", Intent.LANGUAGE),
     ("english please", Intent.LANGUAGE),
     ("Do you speak English?", Intent.LANGUAGE),

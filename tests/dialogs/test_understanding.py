@@ -10,6 +10,7 @@ import pytest
 from billing_core.models import Period, Register
 from storage.base import Storage
 from tests.dialogs.conftest import SINGLE, THREE_ZONE, TWO_ZONE, Bound
+from tests.dialogs.conversation import Conversation
 
 NOVEMBER = Period(2026, 11)
 MENU_LABELS = "Передать показания"
@@ -43,6 +44,9 @@ async def test_a_bare_reading_at_the_menu_starts_a_submission_with_it(
         ("меню", "Что нужно сделать?"),
         ("привет", "Здравствуйте! Чем помочь?"),
         ("спасибо", "Пожалуйста!"),
+        ("сколько я должен", "Итого к оплате"),
+        ("до свидания", "Всего доброго! Если что-то понадобится — пишите."),
+        ("всего доброго", "Всего доброго!"),
     ],
 )
 async def test_a_wish_in_words_is_granted_as_its_button(
@@ -65,6 +69,7 @@ async def test_the_same_in_english(bound: Bound) -> None:
         ("thanks", "You are welcome!"),
         ("hello", "Hello!"),
         ("how much do I owe", "Total due"),
+        ("bye", "Goodbye! Write whenever you need me."),
     ]:
         await chat.send(typed)
         assert heard in chat.text() + " ".join(chat.labels()), (typed, chat.text())
@@ -297,3 +302,12 @@ async def test_a_wish_with_labelled_readings_is_a_whole_submission(bound: Bound)
     assert "Т1 день  46\u00a0800" in chat.text()
     assert "Т2 ночь  21\u00a0700" in chat.text()
     assert "Всё верно, передать" in chat.labels()
+
+
+async def test_a_goodbye_before_consent_is_said_back_with_its_buttons(
+    chat: Conversation,
+) -> None:
+    await chat.send("/start")
+    await chat.send("до свидания")
+    assert chat.text() == "Всего доброго! Если что-то понадобится — пишите."
+    assert chat.labels() == ["Согласен", "Что вы храните?"]
