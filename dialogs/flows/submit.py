@@ -25,6 +25,7 @@ from billing_core.readings import (
     check_window,
 )
 from billing_core.written import has_labels
+from dialogs.answers import is_no, is_yes
 from dialogs.flows.accounts import (
     binding_of,
     current_binding,
@@ -167,13 +168,29 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     if draft is None:
         return expired(turn)
     if turn.state != ENTER or draft.index >= len(draft.registers):
+        if is_yes(text) or is_no(text):
+            return await _answered(turn, yes=is_yes(text))
         if not any(ch.isdigit() for ch in text):
-            # Words typed under the preview or a question: show it again, buttons and all.
+            # Other words typed under the preview or a question: show it again, buttons and all.
             return [Reply(turn.t("press_a_button")), *await review(turn, draft)]
         # Digits typed there: labelled zones correct those zones, else a fresh start.
         kept = draft.values if has_labels(text) else {}
         draft = amend(draft, values=kept, index=0, keypad=None, confirmed=frozenset())
     return await _take_value(turn, draft, text)
+
+
+async def _answered(turn: Turn, yes: bool) -> list[Reply]:
+    """«да» or «нет» typed under the preview or a question, as its buttons: a yes is «Всё верно,
+    передать» (or the question's yes), a no is «Исправить»."""
+    if not yes:
+        return await fix(turn)
+    if turn.state == PREVIEW:
+        return await confirm(turn)
+    try:
+        asked = Confirmation(str(turn.data.get("asking")))
+    except ValueError:  # no question waits (the state is out of date)
+        return expired(turn)
+    return await confirm_question(turn, asked)
 
 
 async def _take_value(turn: Turn, draft: Draft, text: str, keypad: bool = False) -> list[Reply]:

@@ -329,6 +329,18 @@ async def test_rollover_asks_to_confirm(engine: DialogEngine, storage: Storage) 
     assert "Показания приняты" in chat.text()
 
 
+async def test_a_typed_yes_or_no_answers_a_question_as_its_buttons(bound: Bound) -> None:
+    chat = await bound(SINGLE)
+    await chat.send("/submit 47470")
+    assert chat.text().endswith("Всё верно?")
+    await chat.send("нет")  # «Исправить»
+    assert chat.text().startswith("Давайте введём заново.")
+    await chat.send("47470")
+    await chat.send("да")  # «Да, верно»: on to the preview, nothing stored yet
+    assert "Итого к оплате: 8\u00a0000,00\u00a0₽" in chat.text()
+    assert chat.labels() == ["Всё верно, передать", "Исправить", "Отмена"]
+
+
 async def test_window_closed_says_when_and_offers_a_reminder(
     bound: Bound, clock: FakeClock, storage: Storage
 ) -> None:
@@ -455,10 +467,26 @@ async def test_a_second_tap_under_accepted_readings_leaves_them_and_the_receipt(
     assert not chat.last_reply().keep_pressed
 
 
+async def test_a_typed_yes_or_no_under_the_preview_is_its_buttons(
+    bound: Bound, storage: Storage
+) -> None:
+    chat = await bound(SINGLE)
+    await chat.send("/submit 46720")
+    await chat.send("нет")  # not right: «Исправить»
+    assert chat.text().startswith("Давайте введём заново.")
+    assert await storage.current_reading("1234567890", NOVEMBER) is None
+    await chat.send("46730")
+    await chat.send("Да!")  # «Всё верно, передать»
+    assert "Показания приняты" in chat.text()
+    stored = await storage.current_reading("1234567890", NOVEMBER)
+    assert stored is not None
+    assert stored.values[Register.T1] == Decimal(46730)
+
+
 async def test_words_under_the_preview_show_it_again(bound: Bound, storage: Storage) -> None:
     chat = await bound(SINGLE)
     await chat.send("/submit 46720")
-    await chat.send("да")
+    await chat.send("может быть")
     assert "Нажмите кнопку под сообщением" in chat.text()
     assert "Всё верно, передать" in chat.labels()
     assert await storage.current_reading("1234567890", NOVEMBER) is None
