@@ -18,7 +18,7 @@ from itertools import pairwise
 
 from billing_core.written import readings_part, strip_units, without_labels
 from dialogs.flows.general import DECLINED, FAQ_TOPIC, FAREWELL, THANKS
-from dialogs.flows.offices import CONTACTS
+from dialogs.flows.offices import CONTACTS, FIND_OFFICE
 from dialogs.ui import (
     MENU_ACCOUNTS,
     MENU_BILL,
@@ -153,6 +153,7 @@ class Meaning:
     intent: Intent | None
     readings: str = ""
     locale: str = ""
+    place: str = ""  # where an office is wished for: «офис в Бутово» → «Бутово»
 
 
 @cache
@@ -187,7 +188,29 @@ def read(text: str) -> Meaning:
         return Meaning(intent, readings_part(stripped))
     if intent is Intent.LANGUAGE:
         return Meaning(intent, locale=_language_named(stripped))
+    if intent is Intent.OFFICES:
+        return Meaning(intent, place=_place_named(stripped))
     return Meaning(intent)
+
+
+# Words around a place in a wish for an office: «где ближайший офис в Марьино».
+_NOT_PLACE_WORDS = (
+    "в во на у около рядом возле где ближайший ближний мой наш ваш какой есть ли находиться "
+    "подсказать адрес the in at near nearest closest where is are my your a an of there any"
+)
+_NOT_PLACE = frozenset(_NOT_PLACE_WORDS.split())
+
+
+def _place_named(text: str) -> str:
+    """The words of a wish for an office that may name a place: neither the wish's own words nor
+    the words around a place; "" when none are left."""
+    by_lemma, _ = _vocabulary()
+    left = [
+        word
+        for word in words(text)[:MAX_WORDS]
+        if not any(lemma in _NOT_PLACE or lemma in by_lemma for lemma in lemmas(word))
+    ]
+    return " ".join(left)
 
 
 def _language_named(text: str) -> str:
@@ -302,6 +325,8 @@ def target(meaning: Meaning) -> Press | Call:
         return Call("submit", tuple(meaning.readings.split()[:10]))
     if intent is Intent.LANGUAGE:
         return Call("lang", (meaning.locale,) if meaning.locale else ())
+    if intent is Intent.OFFICES and meaning.place:
+        return Press(f"{FIND_OFFICE}{meaning.place}")
     if intent in COMMANDS:
         return Call(COMMANDS[intent])
     return Press(BUTTONS[intent] if intent is not None else TO_MENU)

@@ -29,7 +29,7 @@ from dialogs.flows import accounts
 from dialogs.pairs import TypedPair, read_pair
 from dialogs.render import address_suffix, kind_name, phones
 from dialogs.replies import Reply
-from dialogs.routes import Route, Routes
+from dialogs.routes import Hearing, Route, Routes
 from dialogs.turn import Turn
 from dialogs.ui import (
     BIND_START,
@@ -318,10 +318,12 @@ async def _bind_all(turn: Turn, accounts: list[Account]) -> list[Reply]:
 ROUTES = Routes(
     actions={BIND_START: Route(ask_account)},
     commands={"bind": Route(bind_command)},
+    # Account numbers and serials carry digits, and text with digits is always the step's: a
+    # wish typed here without any («где офис», «мой счёт») is heard as at the menu.
     texts={
-        ASK_ACCOUNT: Route(on_account_text),
-        ASK_SERIAL: Route(on_serial_text),
-        ASK_PHONE_SERIAL: Route(on_phone_serial_text),
+        ASK_ACCOUNT: Route(on_account_text, hears=Hearing.WISHES),
+        ASK_SERIAL: Route(on_serial_text, hears=Hearing.WISHES),
+        ASK_PHONE_SERIAL: Route(on_phone_serial_text, hears=Hearing.WISHES),
     },
     contact=Route(on_contact),
 )

@@ -22,6 +22,7 @@ OFFICES_SEARCH = "offices.search"
 # Action ids (the menu's own are in `dialogs.ui`).
 CONTACTS = "m:contacts"
 NEAREST_OFFICES = "off:near"
+FIND_OFFICE = "off:find:"  # + a place typed with the wish, «офис в Бутово»: no button carries it
 
 
 def contacts(turn: Turn) -> list[Reply]:
@@ -127,6 +128,15 @@ def _found_lines(turn: Turn, found: office_search.Found) -> list[str]:
     return lines
 
 
+def find_office(turn: Turn, place: str) -> list[Reply]:
+    """The offices of a place typed with the wish for them; the list of branches, as the wish
+    alone gets, when the place names none."""
+    found = office_search.search(turn.config.offices, " ".join(place.split())[:60])
+    if not found:
+        return offices(turn)
+    return [_offices_reply(turn, _found_lines(turn, found))]
+
+
 def offices_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
     return offices(turn, " ".join(args))
 
@@ -137,6 +147,7 @@ ROUTES = Routes(
         NEAREST_OFFICES: Route(nearest_offices, open=True),
         CONTACTS: Route(contacts, open=True),
     },
+    prefixes={FIND_OFFICE: Route(find_office, open=True)},
     commands={
         "offices": Route(offices_command, open=True),
         "contacts": Route(contacts, open=True),

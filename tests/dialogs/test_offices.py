@@ -172,6 +172,37 @@ async def test_an_okrug_lists_its_offices_in_english(chat: Conversation) -> None
     assert "+7 (499) 550-88-99 (operators, 08:30–20:00)" in text
 
 
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("офис в Бутово", "Клиентский офис «Бутово»"),
+        ("адрес офиса в Марьино", "Юго-Восточное отделение"),
+        ("отделение в Зеленограде", "Зеленоград"),
+        ("office in Butovo", "Клиентский офис «Бутово»"),
+    ],
+)
+async def test_a_place_typed_with_the_wish_for_an_office_is_searched(
+    chat: Conversation, typed: str, found: str
+) -> None:
+    await chat.send("/start")
+    await chat.press("Согласен")
+    await chat.send(typed)
+    assert found in chat.text()
+    assert "Напишите район" not in chat.text()
+    assert "Type a district" not in chat.text()
+
+
+@pytest.mark.parametrize("typed", ["где ближайший офис", "офис на Луне"])
+async def test_a_wish_for_an_office_naming_no_place_lists_the_branches(
+    chat: Conversation, typed: str
+) -> None:
+    await chat.send("/start")
+    await chat.press("Согласен")
+    await chat.send(typed)
+    assert chat.text().startswith("Напишите район, округ, название офиса или улицу")
+    assert "не нашлось" not in chat.text()
+
+
 async def test_the_branch_list_leaves_out_the_business_branch(chat: Conversation) -> None:
     await chat.event(Choice(chat.chat, "m:offices"))
     assert "Юго-Восточное отделение" in chat.text()
