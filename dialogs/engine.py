@@ -277,7 +277,6 @@ def _leaving(turn: Turn, found: Found) -> Found:
 
 # The wishes a state that hears no more than these follows (every wish: `Hearing.WISHES`).
 _HEARD = {
-    Hearing.NOTHING: intents.EVERYWHERE,
     Hearing.NAVIGATION: intents.NAVIGATION | intents.EVERYWHERE,
 }
 

@@ -34,7 +34,6 @@ class Hearing(enum.Enum):
 
     NAVIGATION = "navigation"  # «отмена», «назад», «меню» leave it; other text is the step's
     WISHES = "wishes"  # any wish typed without digits is followed, as its button would be
-    NOTHING = "nothing"  # every other text is the step's own
 
 
 class DuplicateRoute(ValueError):

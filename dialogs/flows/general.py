@@ -264,6 +264,11 @@ def forget_declined(turn: Turn) -> list[Reply]:
 # -- typed text where no other step waits for it --------------------------------------------
 
 
+def answers_consent(text: str) -> bool:
+    """A yes, a no, or «что вы храните?»: the consent question's own answers."""
+    return is_yes_or_no(text) or consent.asks_what_is_kept(text)
+
+
 async def consent_text(turn: Turn, text: str) -> list[Reply]:
     """Typed under the consent question: a plain "yes" consents."""
     if turn.profile.consent_at is not None:
@@ -389,7 +394,9 @@ ROUTES = Routes(
         "remind": Route(remind_command),
     },
     texts={
-        CONSENT: Route(consent_text, open=True, hears=Hearing.NOTHING),
+        # The consent question's answers first; then a wish is heard as at the menu: what needs
+        # no consent (offices, contacts, questions) is answered, the rest asks for consent.
+        CONSENT: Route(consent_text, open=True, hears=Hearing.WISHES, reads_first=answers_consent),
         MENU: Route(menu_text, hears=Hearing.WISHES),
         # A wish typed instead of an answer leaves the question, nothing erased.
         FORGET_CONFIRM: Route(forget_text, hears=Hearing.WISHES, reads_first=is_yes_or_no),

@@ -107,6 +107,21 @@ async def test_anything_else_still_asks_for_consent(chat: Conversation) -> None:
     assert "Сначала нужно ваше согласие" in chat.text()
 
 
+async def test_a_wish_under_the_consent_question_is_heard(
+    chat: Conversation, storage: Storage
+) -> None:
+    await chat.send("/start")
+    await chat.send("где ближайший офис")  # what works without consent is answered
+    assert chat.text().startswith("Напишите район, округ, название офиса или улицу")
+    await chat.send("/start")
+    await chat.send("мой счёт")  # what needs consent asks for it
+    assert "Сначала нужно ваше согласие" in chat.text()
+    await chat.send("Нет, спасибо")  # the question's own answer first: a no, not thanks
+    assert "без согласия я не привязываю лицевой счёт" in chat.text()
+    profile = await storage.get_profile(chat.chat)
+    assert profile is None or profile.consent_at is None
+
+
 @pytest.mark.parametrize("how", ["button", "typed"])
 async def test_what_is_kept_names_operator_purpose_contents_duration_and_erasure(
     chat: Conversation, how: str
