@@ -65,7 +65,7 @@ VOCABULARY: dict[Intent, str] = {
     "внести вносить подать submit send reading",
     Intent.BILL: "счет квитанция сумма начисление начислить bill invoice statement amount balance",
     Intent.PAY: "платить оплатить оплачивать заплатить оплата плата платеж долг задолженность "
-    "pay payment owe debt",
+    "реквизит qr qr-код кьюар pay payment owe debt",
     Intent.HISTORY: "история расход график статистика потребление history usage consumption chart",
     Intent.ACCOUNTS: "лицевой account",
     Intent.REMINDERS: "напоминание напомнить напоминать remind reminder",

@@ -60,6 +60,8 @@ CORPUS: list[tuple[str, Intent | None]] = [
     ("заплатить за свет", Intent.PAY),
     ("мой долг", Intent.PAY),
     ("сколько я должен", Intent.PAY),
+    ("QR-код для оплаты", Intent.PAY),
+    ("реквизиты", Intent.PAY),
     ("Сколько я должна?", Intent.PAY),
     ("я должна передать показания?", Intent.SUBMIT),  # owing without «сколько» is no wish
     ("есть ли задолженность", Intent.PAY),
@@ -225,6 +227,7 @@ CORPUS: list[tuple[str, Intent | None]] = [
     ("payment", Intent.PAY),
     ("paymnet", Intent.PAY),
     ("my debt", Intent.PAY),
+    ("QR code", Intent.PAY),
     ("when is the bill due", Intent.WHEN_PAY),
     ("when do I pay", Intent.WHEN_PAY),
     ("payment deadline", Intent.WHEN_PAY),

@@ -78,6 +78,8 @@ async def test_a_debtor_gets_a_qr_every_bank_app_reads_and_a_link(
     }
     assert urls(chat) == ["https://pay.example.ru/pay?ls=1111122233&sum=1254.30"]
     assert qr.buttons[0][0].label == "Оплатить онлайн"
+    await chat.send("дай QR-код")  # asked for in words: the same code
+    assert chat.last[-1].picture == qr.picture
 
     # The month's bill on readings: the code asks its total, for its period.
     await chat.send("/submit 1000")
