@@ -279,7 +279,7 @@ async def consent_text(turn: Turn, text: str) -> list[Reply]:
         return consent.refused(turn)
     if consent.asks_what_is_kept(text):
         return consent_info(turn)
-    return ask_consent(turn)
+    return unanswered(turn, text)
 
 
 async def menu_text(turn: Turn, text: str) -> list[Reply]:
@@ -290,17 +290,23 @@ async def menu_text(turn: Turn, text: str) -> list[Reply]:
 
 
 def unanswered(turn: Turn, text: str) -> list[Reply]:
-    """A question no button answers: the closest frequent questions, the contacts, the menu."""
-    if turn.profile.consent_at is None:
+    """A question no button answers: the closest frequent questions, the contacts, the menu.
+    Before consent, only a question that names a topic is answered so (the questions need no
+    consent), with the consent question's buttons for the menu; anything else asks for consent."""
+    consented = turn.profile.consent_at is not None
+    topics = closest_topics(turn.lang, text)
+    if not consented and not topics:
         return ask_consent(turn)
     if not words(text):  # a sticker, an emoji: nothing was asked
         return not_understood(turn)
-    topics = closest_topics(turn.lang, text) or FAQ_TOPICS[:3]
     answer = turn.t("unanswered", phones=phones(turn))
-    buttons = [turn.button(f"faq_q_{topic}", f"{FAQ_TOPIC}{topic}") for topic in topics]
+    buttons = [
+        turn.button(f"faq_q_{topic}", f"{FAQ_TOPIC}{topic}") for topic in topics or FAQ_TOPICS[:3]
+    ]
     more = (turn.button("btn_faq", MENU_FAQ), turn.button("btn_offices", MENU_OFFICES))
-    turn.goto(MENU)
-    return [Reply(answer, (*rows(*buttons, per_row=1), more, back_to_menu(turn)))]
+    turn.goto(MENU if consented else CONSENT)
+    way_on = back_to_menu(turn) if consented else consent_buttons(turn)[0]
+    return [Reply(answer, (*rows(*buttons, per_row=1), more, way_on))]
 
 
 def closest_topics(lang: str, text: str, most: int = 2) -> list[str]:

@@ -122,6 +122,22 @@ async def test_a_wish_under_the_consent_question_is_heard(
     assert profile is None or profile.consent_at is None
 
 
+async def test_a_question_before_consent_gets_the_frequent_questions(
+    chat: Conversation,
+) -> None:
+    await chat.send("/start")
+    await chat.send("что такое ОДН?")  # the questions need no consent
+    assert chat.text().startswith("На это я ответить не могу.")
+    assert chat.labels()[0] == "Что такое ОДН"
+    assert chat.labels()[-2:] == ["Согласен", "Что вы храните?"]
+    await chat.press("Что такое ОДН")
+    assert "пропорционально площади" in chat.text()
+    await chat.send("/start")
+    await chat.send("что такое ОДН?")
+    await chat.send("да")  # the consent question still waits for its answer
+    assert "Согласие получено" in chat.text()
+
+
 @pytest.mark.parametrize("how", ["button", "typed"])
 async def test_what_is_kept_names_operator_purpose_contents_duration_and_erasure(
     chat: Conversation, how: str
