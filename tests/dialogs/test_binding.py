@@ -109,12 +109,18 @@ async def test_a_proven_phone_not_on_file_counts_as_a_failed_try(chat: Conversat
     assert "Слишком много неудачных попыток" in chat.text()
 
 
-async def test_a_hinted_phone_binds_only_with_its_accounts_serial(
-    engine: DialogEngine, storage: Storage
-) -> None:
+async def _phone_hinted(engine: DialogEngine) -> Conversation:
+    """A consented chat that has shared a number on file as a hint only, as Viber shares it."""
     chat = Conversation(engine, "viber-like")
     await _consented(chat)
     await chat.event(ContactShared(chat.chat, "+79990000001", False, hint=True))
+    return chat
+
+
+async def test_a_hinted_phone_binds_only_with_its_accounts_serial(
+    engine: DialogEngine, storage: Storage
+) -> None:
+    chat = await _phone_hinted(engine)
     on_file = chat.text()
     assert "номер счётчика" in on_file
     assert "12345" not in on_file
@@ -138,9 +144,7 @@ async def test_a_hinted_phone_binds_only_with_its_accounts_serial(
 async def test_a_language_change_asks_a_hinted_phones_serial_again(
     engine: DialogEngine, storage: Storage
 ) -> None:
-    chat = Conversation(engine, "viber-like")
-    await _consented(chat)
-    await chat.event(ContactShared(chat.chat, "+79990000001", False, hint=True))
+    chat = await _phone_hinted(engine)
     await chat.send("/lang en")
     assert chat.text().startswith("I will write in English.\n")
     assert "meter" in chat.last[-1].text  # the serial, asked again in English
