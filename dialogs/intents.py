@@ -147,13 +147,13 @@ MAX_WORDS = 40  # a longer message is read by its first words
 
 @dataclass(frozen=True, slots=True)
 class Meaning:
-    """The wish of a message, and the readings it carries («передать 46720» → «46720») or the
-    language it names («по-английски» → "en")."""
+    """The wish of a message, and what it carries: readings («передать 46720» → «46720»), the
+    language named («по-английски» → "en"), the place of an office («офис в Бутово»)."""
 
     intent: Intent | None
     readings: str = ""
     locale: str = ""
-    place: str = ""  # where an office is wished for: «офис в Бутово» → «Бутово»
+    place: str = ""
 
 
 @cache
@@ -214,7 +214,7 @@ def _place_named(text: str) -> str:
 
 
 def _language_named(text: str) -> str:
-    """ "en" or "ru" when the text names that language alone, else ""."""
+    """The locale of the one language the text names ("en", "ru"), else ""."""
     named = {lemma for word in words(text)[:MAX_WORDS] for lemma in lemmas(word)}
     english = bool(named & _NAMES_ENGLISH)
     if english == bool(named & _NAMES_RUSSIAN):
@@ -313,8 +313,9 @@ COMMANDS = {
     Intent.GREETING: "start",
     Intent.LANGUAGE: "lang",
 }
-# Wishes heard in every state, whatever it hears, the consent question too: one who cannot
-# read the bot's language must be able to change it, and a goodbye is said back, not misread.
+# Wishes heard in every state, even one that hears no other but leaving it (a name being typed):
+# one who cannot read the bot's language must be able to change it, and a goodbye is said back
+# rather than taken for a name.
 EVERYWHERE = frozenset({Intent.LANGUAGE, Intent.FAREWELL})
 
 
