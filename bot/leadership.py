@@ -6,8 +6,10 @@ the scheduler) and checks every `every` seconds that the lock is still held; whe
 connection was cut), or on cancellation, it calls `deposed()` (stop the scheduler). On
 PostgreSQL any number of processes may run it and exactly one leads; when the leader dies,
 PostgreSQL drops its lock with its connection and another process leads within `every`
-seconds. A new leader's scheduler catches up the jobs missed meanwhile once (see
-bot/reminders/schedule.py: `first_run_time`).
+seconds. A leader whose connection was cut but that lives on asks again only after twice
+`every`, so that one standing by, which asks within `every`, takes over first rather than the
+process whose connection just failed. A new leader's scheduler catches up the jobs missed
+meanwhile once (see bot/reminders/schedule.py: `first_run_time`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from storage.base import LeaderLock, StorageError
 log = logging.getLogger(__name__)
 
 EVERY_SECONDS = 2.0
+AFTER_LOSS = 2  # × `every`: the wait before a deposed leader asks for the lock again
 
 
 async def lead(
@@ -53,6 +56,7 @@ async def lead(
             log.warning("scheduler: the leader's lock is lost; stopping the scheduler here")
         finally:
             await asyncio.shield(_depose(deposed, lock))
+        await sleep(AFTER_LOSS * every)
 
 
 async def _depose(deposed: Callable[[], Awaitable[None]], lock: LeaderLock) -> None:

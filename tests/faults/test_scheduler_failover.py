@@ -114,6 +114,48 @@ async def test_exactly_one_leads_and_another_takes_over_when_its_connection_is_k
     assert took_back < 3.0
 
 
+class LostOnce:
+    """A lock granted, lost at each check; asked for a second time, the test has seen enough."""
+
+    def __init__(self, calls: list[str]) -> None:
+        self.calls = calls
+
+    async def try_acquire(self) -> bool:
+        self.calls.append("try")
+        if self.calls.count("try") == 2:
+            raise asyncio.CancelledError
+        return True
+
+    async def held(self) -> bool:
+        self.calls.append("held")
+        return False
+
+    async def release(self) -> None:
+        self.calls.append("release")
+
+
+async def test_a_deposed_leader_leaves_the_next_turn_to_those_standing_by() -> None:
+    calls: list[str] = []
+
+    async def sleep(seconds: float) -> None:
+        calls.append(f"sleep {seconds:g}")
+
+    async def noted(what: str) -> None:
+        calls.append(what)
+
+    with pytest.raises(asyncio.CancelledError):
+        await lead(
+            LostOnce(calls),
+            lambda: noted("elected"),
+            lambda: noted("deposed"),
+            every=1.5,
+            sleep=sleep,
+        )
+    # Lost at the first check: deposed, then twice `every` before asking again, while one
+    # standing by asks within `every`.
+    assert calls == ["try", "elected", "held", "deposed", "release", "sleep 3", "try"]
+
+
 async def test_sqlite_always_leads() -> None:
     lock = AlwaysLeader()
     assert await lock.try_acquire()
