@@ -30,7 +30,7 @@ SINGLE = ("contact", "ask_consent", "not_understood", "unknown_command", "unknow
 
 class Hearing(enum.Enum):
     """Which typed wishes (`dialogs.intents`) a state follows before its step reads the text.
-    A language named («по-английски») is followed in every state (`intents.EVERYWHERE`)."""
+    A language named and a goodbye are followed in every state (`intents.EVERYWHERE`)."""
 
     NAVIGATION = "navigation"  # «отмена», «назад», «меню» leave it; other text is the step's
     WISHES = "wishes"  # any wish typed without digits is followed, as its button would be

@@ -84,16 +84,22 @@ def _street(address: str) -> str:
     return words[0] if words else ""
 
 
+def _found(turn: Turn, query: str) -> list[Reply]:
+    """The offices `query` finds; none, no reply."""
+    found = office_search.search(turn.config.offices, query)
+    return [_offices_reply(turn, _found_lines(turn, found))] if found else []
+
+
 def offices_search(turn: Turn, query: str) -> list[Reply]:
     query = " ".join(query.split())[:60]
-    found = office_search.search(turn.config.offices, query)
-    if not found:
-        # «что такое ОДН», "what is ODN?" typed where an office is asked: heard as at the menu,
-        # with the frequent questions closest to it.
-        if _asks(query) and closest_topics(turn.lang, query):
-            return unanswered(turn, query)
-        return [_offices_reply(turn, [turn.t("offices_none", query=query)])]
-    return [_offices_reply(turn, _found_lines(turn, found))]
+    found = _found(turn, query)
+    if found:
+        return found
+    # «что такое ОДН», "what is ODN?" typed where an office is asked: heard as at the menu,
+    # with the frequent questions closest to it.
+    if _asks(query) and closest_topics(turn.lang, query):
+        return unanswered(turn, query)
+    return [_offices_reply(turn, [turn.t("offices_none", query=query)])]
 
 
 # Words a question starts with, for text that is not an office's name or address.
@@ -131,10 +137,7 @@ def _found_lines(turn: Turn, found: office_search.Found) -> list[str]:
 def find_office(turn: Turn, place: str) -> list[Reply]:
     """The offices of a place typed with the wish for them; the list of branches, as the wish
     alone gets, when the place names none."""
-    found = office_search.search(turn.config.offices, " ".join(place.split())[:60])
-    if not found:
-        return offices(turn)
-    return [_offices_reply(turn, _found_lines(turn, found))]
+    return _found(turn, place[:60]) or offices(turn)
 
 
 def offices_command(turn: Turn, args: tuple[str, ...]) -> list[Reply]:
