@@ -25,7 +25,7 @@ from billing_core.readings import (
     check_window,
 )
 from billing_core.written import has_labels
-from dialogs.answers import is_no, is_yes
+from dialogs.answers import is_yes, is_yes_or_no
 from dialogs.flows.accounts import (
     binding_of,
     current_binding,
@@ -168,7 +168,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply]:
     if draft is None:
         return expired(turn)
     if turn.state != ENTER or draft.index >= len(draft.registers):
-        if is_yes(text) or is_no(text):
+        if is_yes_or_no(text):
             return await _answered(turn, yes=is_yes(text))
         if not any(ch.isdigit() for ch in text):
             # Other words typed under the preview or a question: show it again, buttons and all.
